@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { parseInput } from './errors.js';
+import { deepFreeze } from './freeze.js';
+import { jsonObjectSchema } from './json.js';
+import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
+
+const optionalText = z.string().nullable().optional();
+
+/** What `DataSourceConfig.create` accepts: every key optional, unknown keys rejected. */
+export const dataSourceConfigInputSchema = z.strictObject({
+  connectionString: optionalText,
+  host: optionalText,
+  port: z.number().int().min(1).max(65535).nullable().optional(),
+  username: optionalText,
+  password: optionalText,
+  database: optionalText,
+  authType: optionalText,
+  apiKey: optionalText,
+  oauthConfig: jsonObjectSchema.nullable().optional(),
+  poolSize: z.number().int().min(1).optional(),
+  poolTimeout: z.number().int().min(0).optional(),
+  maxRetries: z.number().int().min(0).optional(),
+  sslEnabled: z.boolean().optional(),
+  sslVerify: z.boolean().optional(),
+  sslCertPath: optionalText,
+  options: jsonObjectSchema.optional(),
+});
+export type DataSourceConfigInput = z.input<typeof dataSourceConfigInputSchema>;
+
+/** A complete config, as kept in events and state: every key present. */
+export const dataSourceConfigSchema = z.strictObject({
+  connectionString: z.string().nullable(),
+  host: z.string().nullable(),
+  port: z.number().int().min(1).max(65535).nullable(),
+  username: z.string().nullable(),
+  password: z.string().nullable(),
+  database: z.string().nullable(),
+  authType: z.string().nullable(),
+  apiKey: z.string().nullable(),
+  oauthConfig: jsonObjectSchema.nullable(),
+  poolSize: z.number().int().min(1),
+  poolTimeout: z.number().int().min(0),
+  maxRetries: z.number().int().min(0),
+  sslEnabled: z.boolean(),
+  sslVerify: z.boolean(),
+  sslCertPath: z.string().nullable(),
+  options: jsonObjectSchema,
+});
+/** The connection settings of a data source. Deeply frozen; every key present. */
+export type DataSourceConfig = Readonly<z.infer<typeof dataSourceConfigSchema>>;
+
+const SNAKE_TO_CAMEL: Readonly<Record<string, keyof DataSourceConfig>> = {
+  connection_string: 'connectionString',
+  host: 'host',
+  port: 'port',
+  username: 'username',
+  password: 'password',
+  database: 'database',
+  auth_type: 'authType',
+  api_key: 'apiKey',
+  oauth_config: 'oauthConfig',
+  pool_size: 'poolSize',
+  pool_timeout: 'poolTimeout',
+  max_retries: 'maxRetries',
+  ssl_enabled: 'sslEnabled',
+  ssl_verify: 'sslVerify',
+  ssl_cert_path: 'sslCertPath',
+  options: 'options',
+};
+
+function withDefaults(input: z.infer<typeof dataSourceConfigInputSchema>): DataSourceConfig {
+  return deepFreeze({
+    connectionString: input.connectionString ?? null,
+    host: input.host ?? null,
+    port: input.port ?? null,
+    username: input.username ?? null,
+    password: input.password ?? null,
+    database: input.database ?? null,
+    authType: input.authType ?? null,
+    apiKey: input.apiKey ?? null,
+    oauthConfig: input.oauthConfig ?? null,
+    poolSize: input.poolSize ?? 5,
+    poolTimeout: input.poolTimeout ?? 30,
+    maxRetries: input.maxRetries ?? 3,
+    sslEnabled: input.sslEnabled ?? false,
+    sslVerify: input.sslVerify ?? true,
+    sslCertPath: input.sslCertPath ?? null,
+    options: input.options ?? {},
+  });
+}
+
+/** Validates any value as a config input; the registry calls it with what callers passed. */
+export function parseConfig(input: unknown): DataSourceConfig {
+  return withDefaults(parseInput(dataSourceConfigInputSchema, input ?? {}, 'config'));
+}
+
+function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourceConfig {
+  return parseConfig(input);
+}
+
+function fromDict(dict: Record<string, unknown>): DataSourceConfig {
+  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) return parseConfig(dict);
+  // Unknown snake_case keys are passed through unchanged so the strict schema names them.
+  const camel = Object.fromEntries(
+    Object.entries(dict).map(([key, value]) => [SNAKE_TO_CAMEL[key] ?? key, value]),
+  );
+  return parseConfig(camel);
+}
+
+function maskValue(value: unknown): unknown {
+  return value === null || value === undefined ? null : SECRET_MASK;
+}
+
+/** The config with every secret replaced by the mask (oauthConfig keys kept). */
+function masked(config: DataSourceConfig): DataSourceConfig {
+  const out: Record<string, unknown> = { ...config };
+  for (const field of SECRET_FIELDS) out[field] = maskValue(config[field]);
+  if (config.oauthConfig !== null) {
+    out.oauthConfig = Object.fromEntries(
+      Object.keys(config.oauthConfig).map((key) => [key, SECRET_MASK]),
+    );
+  }
+  return deepFreeze(out as DataSourceConfig);
+}
+
+function toDict(
+  config: DataSourceConfig,
+  { includeSecrets = false }: { includeSecrets?: boolean } = {},
+): Record<string, unknown> {
+  const shown = includeSecrets ? config : masked(config);
+  return Object.fromEntries(
+    Object.entries(SNAKE_TO_CAMEL).map(([snake, camel]) => [snake, structuredClone(shown[camel])]),
+  );
+}
+
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^@/?#]*)(@)/i;
+
+function getConnectionUrl(
+  config: DataSourceConfig,
+  { maskSecrets = false, scheme }: { maskSecrets?: boolean; scheme?: string } = {},
+): string | null {
+  if (config.connectionString) {
+    return maskSecrets
+      ? config.connectionString.replace(URL_PASSWORD, `$1${SECRET_MASK}$3`)
+      : config.connectionString;
+  }
+  if (!config.host) return null;
+  let auth = '';
+  if (config.username || config.password) {
+    auth = encodeURIComponent(config.username ?? '');
+    if (config.password) {
+      auth += `:${maskSecrets ? SECRET_MASK : encodeURIComponent(config.password)}`;
+    }
+    auth += '@';
+  }
+  const host =
+    config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  const port = config.port === null ? '' : `:${config.port}`;
+  const database = config.database ? `/${config.database}` : '';
+  return `${scheme ? `${scheme}://` : ''}${auth}${host}${port}${database}`;
+}
+
+/**
+ * Builds, shows and formats configs. A config is plain frozen data; these are
+ * the functions that the Python module had as methods.
+ */
+export const DataSourceConfig = {
+  /** Validates the input (unknown keys rejected), fills the defaults and freezes it. */
+  create,
+  /** Builds a config from the Python module's snake_case dict. */
+  fromDict,
+  /** The Python module's snake_case dict; secrets are `"***"` unless `includeSecrets`. */
+  toDict,
+  /** The config with every secret shown as `"***"`. */
+  masked,
+  /**
+   * `user:password@host:port/database`, user and password percent-encoded, an
+   * IPv6 host in brackets, `scheme://` in front when given; the connection
+   * string when there is one; null without a host.
+   */
+  getConnectionUrl,
+} as const;

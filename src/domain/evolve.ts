@@ -1,0 +1,111 @@
+import { type Draft, produce } from 'immer';
+import { DataSourceStatus } from './enums.js';
+import { DataSourceError, ErrorCode } from './errors.js';
+import type { DataSourceEvent } from './events.js';
+import type { SourceStream } from './stream.js';
+
+function corrupt(event: DataSourceEvent, why: string): DataSourceError {
+  return new DataSourceError(`Event ${event.eventId} at position ${event.position}: ${why}`, {
+    code: ErrorCode.CORRUPT_LOG,
+    sourceId: event.sourceId,
+    details: { eventId: event.eventId, position: event.position, type: event.type },
+  });
+}
+
+/**
+ * Applies one event to a stream by mutation. It reads nothing but the event,
+ * so the same log always folds to the same state. `evolve` runs it on an immer
+ * draft; a bulk replay runs it on fresh objects that it freezes once at the end.
+ */
+export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent): void {
+  if (event.streamVersion !== stream.version + 1) {
+    throw corrupt(event, `stream version ${event.streamVersion} follows ${stream.version}`);
+  }
+  stream.version = event.streamVersion;
+  if (event.type === 'DataSourceRegistered') {
+    if (stream.source !== null || event.streamVersion !== 1) {
+      throw corrupt(event, 'registration of a stream that already exists');
+    }
+    const { data } = event;
+    stream.source = {
+      sourceId: event.sourceId,
+      tenantId: event.tenantId,
+      name: data.name,
+      sourceType: data.sourceType,
+      config: data.config,
+      status: DataSourceStatus.PENDING,
+      description: data.description,
+      tags: [...data.tags],
+      metadata: data.metadata,
+      accessRoles: [...data.accessRoles],
+      ownerId: data.ownerId,
+      lastConnected: null,
+      lastError: null,
+      connectionCount: 0,
+      errorCount: 0,
+      createdAt: event.occurredAt,
+      updatedAt: event.occurredAt,
+      version: event.streamVersion,
+    };
+    return;
+  }
+  const source = stream.source;
+  if (source === null) throw corrupt(event, 'event on a stream with no live source');
+  if (event.type === 'DataSourceDeleted') {
+    stream.source = null;
+    return;
+  }
+  source.version = event.streamVersion;
+  source.updatedAt = event.occurredAt;
+  switch (event.type) {
+    case 'DataSourceRenamed':
+      source.name = event.data.to;
+      break;
+    case 'DataSourceDescriptionChanged':
+      source.description = event.data.description;
+      break;
+    case 'DataSourceConfigUpdated':
+      source.config = event.data.config;
+      source.status = DataSourceStatus.CONFIGURING;
+      break;
+    case 'DataSourceMetadataReplaced':
+      source.metadata = event.data.metadata;
+      break;
+    case 'DataSourceActivated':
+      source.status = DataSourceStatus.ACTIVE;
+      source.lastError = null;
+      break;
+    case 'DataSourceDeactivated':
+      source.status = DataSourceStatus.INACTIVE;
+      break;
+    case 'DataSourceDeprecated':
+      source.status = DataSourceStatus.DEPRECATED;
+      break;
+    case 'ConnectionRecorded':
+      source.connectionCount += 1;
+      source.lastConnected = event.occurredAt;
+      break;
+    case 'ErrorRecorded':
+      source.errorCount += 1;
+      source.lastError = event.data.error;
+      if (source.status !== DataSourceStatus.DEPRECATED) source.status = DataSourceStatus.ERROR;
+      break;
+    case 'TagAdded':
+      if (!source.tags.includes(event.data.tag)) source.tags.push(event.data.tag);
+      break;
+    case 'TagRemoved':
+      source.tags = source.tags.filter((tag) => tag !== event.data.tag);
+      break;
+    case 'AccessGranted':
+      if (!source.accessRoles.includes(event.data.role)) source.accessRoles.push(event.data.role);
+      break;
+    case 'AccessRevoked':
+      source.accessRoles = source.accessRoles.filter((role) => role !== event.data.role);
+      break;
+  }
+}
+
+/** The stream after one more event: a new frozen snapshot; the old one is untouched. */
+export function evolve(stream: SourceStream, event: DataSourceEvent): SourceStream {
+  return produce(stream, (draft) => applyEvent(draft, event));
+}

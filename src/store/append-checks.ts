@@ -1,0 +1,55 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import type { AppendRequest, UniqueClaim } from './event-store.js';
+
+/** The conflict an append fails with when a stream moved on since the caller read it. */
+export function versionConflict(streamId: string, expected: number, actual: number) {
+  return new DataSourceError(
+    `Stream ${streamId} is at version ${actual}, the append expected ${expected}`,
+    {
+      code: ErrorCode.CONCURRENCY_CONFLICT,
+      sourceId: streamId,
+      details: { reason: 'version', streamId, expected, actual },
+    },
+  );
+}
+
+/** The conflict an append fails with when a unique key is held by another owner. */
+export function claimConflict(claim: UniqueClaim, heldBy: string) {
+  return new DataSourceError(`Key "${claim.key}" in scope ${claim.scope} is held by ${heldBy}`, {
+    code: ErrorCode.CONCURRENCY_CONFLICT,
+    sourceId: claim.owner,
+    details: { reason: 'claim', scope: claim.scope, key: claim.key, heldBy },
+  });
+}
+
+/**
+ * Checks what an append request says about itself, before any store looks at
+ * its own state: each stream's events must continue its expected version.
+ */
+export function checkAppendRequest(request: AppendRequest): void {
+  const next = new Map<string, number>();
+  for (const event of request.events) {
+    const expected = request.expectedVersions[event.sourceId];
+    if (expected === undefined) {
+      throw new DataSourceError(`Append has no expected version for stream ${event.sourceId}`, {
+        code: ErrorCode.INVALID_INPUT,
+        sourceId: event.sourceId,
+      });
+    }
+    const want = (next.get(event.sourceId) ?? expected) + 1;
+    if (event.streamVersion !== want) {
+      throw new DataSourceError(
+        `Event ${event.eventId} has stream version ${event.streamVersion}, expected ${want}`,
+        { code: ErrorCode.INVALID_INPUT, sourceId: event.sourceId },
+      );
+    }
+    next.set(event.sourceId, want);
+  }
+}
+
+/** The store failure, wrapped so callers see one error type with the driver's error inside. */
+export function storeError(what: string, cause: unknown): DataSourceError {
+  if (cause instanceof DataSourceError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new DataSourceError(`${what} failed: ${reason}`, { code: ErrorCode.STORE_ERROR, cause });
+}

@@ -1,0 +1,92 @@
+/**
+ * The contract every event store keeps (DESIGN section 7). A store knows the
+ * envelope of an event, never what a data source is: names are just claims on
+ * keys, data is opaque JSON.
+ */
+
+/** An event as the registry hands it to `append`: everything but its position. */
+export interface PendingEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly sourceId: string;
+  readonly tenantId: string;
+  /** 1, 2, 3 … within the stream named by sourceId. */
+  readonly streamVersion: number;
+  readonly occurredAt: string;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** An event in the log: the store gave it its global position. */
+export interface StoredEvent extends PendingEvent {
+  /** Global, strictly increasing; the first event is at 1. */
+  readonly position: number;
+}
+
+/**
+ * A unique key held by one owner, such as a normalized source name within a
+ * tenant (scope = tenant id, key = name, owner = source id).
+ */
+export interface UniqueClaim {
+  readonly scope: string;
+  readonly key: string;
+  readonly owner: string;
+}
+
+/** One command's write: its events, the versions it expects, the claims it takes and gives up. */
+export interface AppendRequest {
+  /** Appended together or not at all, in this order. */
+  readonly events: readonly PendingEvent[];
+  /**
+   * For every stream the events touch, how many events that stream must hold
+   * before this append (0 for a stream that must not exist yet).
+   */
+  readonly expectedVersions: Readonly<Record<string, number>>;
+  /** Keys to take; held by another owner, the append fails. Held by the same owner, a no-op. */
+  readonly claims?: readonly UniqueClaim[];
+  /** Keys to give up, when still held by the same owner. Applied before the claims. */
+  readonly releases?: readonly UniqueClaim[];
+}
+
+export interface ReadAllOptions {
+  /** Only events after this position (default 0: from the start). */
+  readonly after?: number;
+  /** Only this tenant's events. */
+  readonly tenantId?: string;
+  /** At most this many events (default: all). */
+  readonly limit?: number;
+}
+
+/** Called when events up to `head` may have become readable. */
+export type AppendListener = (head: number) => void;
+
+/**
+ * An append-only log of events, partitioned into streams.
+ *
+ * Guarantees every adapter keeps, checked by one conformance suite:
+ * - `append` is atomic; it fails with CONCURRENCY_CONFLICT (details.reason
+ *   `"version"` or `"claim"`) when an expected version differs or a key is
+ *   held by another owner, and then nothing of it is written.
+ * - positions strictly increase, and a reader that has seen position p never
+ *   later finds a committed event below p.
+ * - a driver failure is a DataSourceError STORE_ERROR whose `cause` is the
+ *   driver's error.
+ */
+export interface EventStore {
+  /** `"memory"`, `"sqlite"`, `"postgres"`: for messages and documentation. */
+  readonly kind: string;
+  /** True when the log outlives the process; secrets must then be encrypted. */
+  readonly durable: boolean;
+  append(request: AppendRequest): Promise<StoredEvent[]>;
+  /** Events in position order. */
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /** One stream's events in stream order; empty when it does not exist. */
+  readStream(streamId: string): Promise<StoredEvent[]>;
+  /** The last position a reader may see now. */
+  head(): Promise<number>;
+  /** Live notification of appends, from this process or (where the store can tell) others. */
+  subscribe(listener: AppendListener): () => void;
+  /** Releases what the store opened; a pool passed in by the caller stays open. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,109 @@
+import { deepFreeze } from '../domain/freeze.js';
+import { checkAppendRequest, claimConflict, versionConflict } from './append-checks.js';
+import type {
+  AppendListener,
+  AppendRequest,
+  EventStore,
+  ReadAllOptions,
+  StoredEvent,
+} from './event-store.js';
+
+/** The in-memory store; it can also be read synchronously, so a registry on it is ready at once. */
+export interface MemoryEventStore extends EventStore {
+  readonly kind: 'memory';
+  readAllSync(options?: ReadAllOptions): StoredEvent[];
+  /** Forgets every event and claim: what `registry.reset()` does. */
+  clear(): void;
+}
+
+const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
+
+/** An event store that lives in this process only: for tests, demos and caches. */
+export function createMemoryEventStore(): MemoryEventStore {
+  let log: StoredEvent[] = [];
+  let streams = new Map<string, StoredEvent[]>();
+  let claims = new Map<string, string>();
+
+  const listeners = new Set<AppendListener>();
+
+  function appendSync(request: AppendRequest): StoredEvent[] {
+    checkAppendRequest(request);
+    for (const [streamId, expected] of Object.entries(request.expectedVersions)) {
+      const actual = streams.get(streamId)?.length ?? 0;
+      if (actual !== expected) throw versionConflict(streamId, expected, actual);
+    }
+    // Check every claim before changing any, so a refused append leaves the claims as they were.
+    const released = new Set<string>();
+    for (const release of request.releases ?? []) {
+      const id = claimId(release.scope, release.key);
+      if (claims.get(id) === release.owner) released.add(id);
+    }
+    for (const claim of request.claims ?? []) {
+      const owner = claims.get(claimId(claim.scope, claim.key));
+      const free = owner === undefined || released.has(claimId(claim.scope, claim.key));
+      if (!free && owner !== claim.owner) throw claimConflict(claim, owner);
+    }
+    for (const id of released) claims.delete(id);
+    for (const claim of request.claims ?? [])
+      claims.set(claimId(claim.scope, claim.key), claim.owner);
+    const stored = request.events.map((event, i) =>
+      deepFreeze({ ...event, position: log.length + i + 1 }),
+    );
+    for (const event of stored) {
+      log.push(event);
+      let stream = streams.get(event.sourceId);
+      if (!stream) {
+        stream = [];
+        streams.set(event.sourceId, stream);
+      }
+      stream.push(event);
+    }
+    return stored;
+  }
+
+  function readAllSync({ after = 0, tenantId, limit }: ReadAllOptions = {}): StoredEvent[] {
+    // Positions are dense from 1, so the first event after `after` is at index `after`.
+    const end = limit === undefined || tenantId !== undefined ? log.length : after + limit;
+    const slice = log.slice(Math.max(0, after), end);
+    if (tenantId === undefined) return slice;
+    const mine = slice.filter((event) => event.tenantId === tenantId);
+    return limit === undefined ? mine : mine.slice(0, limit);
+  }
+
+  return {
+    kind: 'memory',
+    durable: false,
+    async append(request) {
+      const stored = appendSync(request);
+      if (stored.length > 0) {
+        const head = log.length;
+        queueMicrotask(() => {
+          for (const listener of listeners) listener(head);
+        });
+      }
+      return stored;
+    },
+    readAllSync,
+    async readAll(options) {
+      return readAllSync(options);
+    },
+    async readStream(streamId) {
+      return [...(streams.get(streamId) ?? [])];
+    },
+    async head() {
+      return log.length;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    clear() {
+      log = [];
+      streams = new Map();
+      claims = new Map();
+    },
+    async close() {
+      listeners.clear();
+    },
+  };
+}
