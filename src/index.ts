@@ -1,0 +1,51 @@
+/**
+ * The public API of the data-source registry. The SQLite and PostgreSQL
+ * stores are the `./sqlite` and `./postgres` subpaths, so their drivers load
+ * only when used.
+ */
+export type {
+  CommandContext,
+  RegisterInput,
+  UpdateInput,
+} from './domain/commands.js';
+export { DataSourceConfig, type DataSourceConfigInput } from './domain/config.js';
+export { CustomerDataSource } from './domain/data-source.js';
+export { DataSourceStatus, DataSourceType } from './domain/enums.js';
+export {
+  DataSourceError,
+  type DataSourceErrorOptions,
+  ErrorCode,
+  type InputIssue,
+} from './domain/errors.js';
+export {
+  CURRENT_SCHEMA_VERSION,
+  type DataSourceEvent,
+  type EventMetadata,
+  type EventOfType,
+  EventType,
+} from './domain/events.js';
+export { SECRET_MASK } from './domain/secrets.js';
+export { DataSourceStats } from './projections/statistics.js';
+export type { ListenerError, RegistryListeners } from './registry/event-bus.js';
+export {
+  createDatasource,
+  getDatasource,
+  getDatasourceRegistry,
+  listDatasources,
+  resetDatasourceRegistry,
+} from './registry/singleton.js';
+export {
+  DataSourceRegistry,
+  type DataSourceRegistryOptions,
+  type ListFilter,
+} from './registry.js';
+export type {
+  AppendListener,
+  AppendRequest,
+  EventStore,
+  PendingEvent,
+  ReadAllOptions,
+  StoredEvent,
+  UniqueClaim,
+} from './store/event-store.js';
+export { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';

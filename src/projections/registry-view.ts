@@ -1,0 +1,192 @@
+import { produce } from 'immer';
+import { type CustomerDataSource, nameKey } from '../domain/data-source.js';
+import type { DataSourceStatus, DataSourceType } from '../domain/enums.js';
+import type { DataSourceEvent } from '../domain/events.js';
+import { applyEvent } from '../domain/evolve.js';
+import { deepFreeze } from '../domain/freeze.js';
+import { EMPTY_STREAM, type SourceStream } from '../domain/stream.js';
+import { emptySourceIndex, reindexSource, type SourceIndex } from './source-index.js';
+import { type DataSourceStats, statsOf } from './statistics.js';
+
+interface TenantIndex extends SourceIndex {
+  /** Live sources by normalized name: the uniqueness check and getByName. */
+  readonly byName: Map<string, string>;
+}
+
+/**
+ * The registry's read model: every stream's state and the indexes that answer
+ * queries. A fold over the log that owns its accumulator: the container is
+ * updated in place, while every source in it is an immutable snapshot.
+ */
+export interface RegistryView {
+  readonly streams: Map<string, SourceStream>;
+  readonly tenants: Map<string, TenantIndex>;
+  readonly all: SourceIndex;
+  /** The last global position applied. */
+  position: number;
+}
+
+export function createRegistryView(): RegistryView {
+  return { streams: new Map(), tenants: new Map(), all: emptySourceIndex(), position: 0 };
+}
+
+function tenantIndex(view: RegistryView, tenantId: string): TenantIndex {
+  let index = view.tenants.get(tenantId);
+  if (!index) {
+    index = { ...emptySourceIndex(), byName: new Map() };
+    view.tenants.set(tenantId, index);
+  }
+  return index;
+}
+
+function reindex(view: RegistryView, before: CustomerDataSource | null, after: SourceStream) {
+  const source = after.source;
+  const tenantId = (source ?? before)?.tenantId;
+  if (tenantId === undefined) return;
+  const tenant = tenantIndex(view, tenantId);
+  reindexSource(view.all, before, source);
+  reindexSource(tenant, before, source);
+  if (before && (!source || nameKey(source.name) !== nameKey(before.name))) {
+    tenant.byName.delete(nameKey(before.name));
+  }
+  if (source) tenant.byName.set(nameKey(source.name), source.sourceId);
+}
+
+/** A stream seen for the first time: folded by plain mutation and frozen once. */
+function foldNewStream(events: readonly DataSourceEvent[]): SourceStream {
+  const stream = { version: 0, source: null };
+  for (const event of events) applyEvent(stream, event);
+  return deepFreeze(stream);
+}
+
+/**
+ * Applies committed events in position order. Events at or below the view's
+ * position were applied already and are skipped, so applying is idempotent.
+ */
+export function applyEvents(view: RegistryView, events: readonly DataSourceEvent[]): void {
+  const byStream = new Map<string, DataSourceEvent[]>();
+  let position = view.position;
+  for (const event of events) {
+    if (event.position <= position) continue;
+    position = event.position;
+    const group = byStream.get(event.sourceId);
+    if (group) group.push(event);
+    else byStream.set(event.sourceId, [event]);
+  }
+  for (const [sourceId, group] of byStream) {
+    const before = view.streams.get(sourceId) ?? EMPTY_STREAM;
+    const after =
+      before === EMPTY_STREAM
+        ? foldNewStream(group)
+        : produce(before, (draft) => {
+            for (const event of group) applyEvent(draft, event);
+          });
+    view.streams.set(sourceId, after);
+    reindex(view, before.source, after);
+  }
+  view.position = position;
+}
+
+/** The state of one stream, for deciding a command. */
+export function streamOf(view: RegistryView, sourceId: string): SourceStream {
+  return view.streams.get(sourceId) ?? EMPTY_STREAM;
+}
+
+export function getSource(view: RegistryView, sourceId: string): CustomerDataSource | null {
+  return view.streams.get(sourceId)?.source ?? null;
+}
+
+export function getSourceByName(
+  view: RegistryView,
+  tenantId: string,
+  name: string,
+): CustomerDataSource | null {
+  const sourceId = view.tenants.get(tenantId)?.byName.get(nameKey(name));
+  return sourceId === undefined ? null : getSource(view, sourceId);
+}
+
+/** What `list` and `count` filter on. */
+export interface SourceFilter {
+  tenantId?: string;
+  sourceType?: DataSourceType;
+  status?: DataSourceStatus;
+  tag?: string;
+}
+
+function byNameThenId(view: RegistryView) {
+  return (a: string, b: string) => {
+    const nameA = getSource(view, a)?.name ?? '';
+    const nameB = getSource(view, b)?.name ?? '';
+    if (nameA !== nameB) return nameA < nameB ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+}
+
+function sortedIds(view: RegistryView, index: SourceIndex): string[] {
+  index.sorted ??= [...index.ids].sort(byNameThenId(view));
+  return index.sorted;
+}
+
+/**
+ * The ids a filter starts from, in list order. Scoped to the tenant's own
+ * index, so its cost does not grow with other tenants' sources.
+ */
+function candidates(view: RegistryView, filter: SourceFilter): readonly string[] {
+  const index = filter.tenantId === undefined ? view.all : view.tenants.get(filter.tenantId);
+  if (!index) return [];
+  if (filter.tag === undefined) return sortedIds(view, index);
+  const tagged = index.byTag.get(filter.tag);
+  return tagged ? [...tagged].sort(byNameThenId(view)) : [];
+}
+
+function matches(source: CustomerDataSource, filter: SourceFilter): boolean {
+  return (
+    (filter.sourceType === undefined || source.sourceType === filter.sourceType) &&
+    (filter.status === undefined || source.status === filter.status)
+  );
+}
+
+/** Live sources matching the filter, sorted by name then id, one page of them. */
+export function listSources(
+  view: RegistryView,
+  filter: SourceFilter,
+  offset: number,
+  limit: number,
+): readonly CustomerDataSource[] {
+  const ids = candidates(view, filter);
+  const page: CustomerDataSource[] = [];
+  const plain = filter.sourceType === undefined && filter.status === undefined;
+  const start = plain ? offset : 0;
+  let skipped = 0;
+  for (let i = start; i < ids.length && page.length < limit; i++) {
+    const source = getSource(view, ids[i] as string);
+    if (!source || !matches(source, filter)) continue;
+    if (!plain && skipped < offset) {
+      skipped++;
+      continue;
+    }
+    page.push(source);
+  }
+  return Object.freeze(page);
+}
+
+/** How many live sources match the filter. */
+export function countSources(view: RegistryView, filter: SourceFilter): number {
+  const index = filter.tenantId === undefined ? view.all : view.tenants.get(filter.tenantId);
+  if (!index) return 0;
+  if (filter.tag === undefined && filter.sourceType === undefined && filter.status === undefined) {
+    return index.stats.total;
+  }
+  let n = 0;
+  for (const id of candidates(view, filter)) {
+    const source = getSource(view, id);
+    if (source && matches(source, filter)) n++;
+  }
+  return n;
+}
+
+/** Statistics of one tenant's live sources, or of all; read from counters, never a scan. */
+export function statisticsOf(view: RegistryView, tenantId?: string): DataSourceStats {
+  const index = tenantId === undefined ? view.all : view.tenants.get(tenantId);
+  return statsOf(index?.stats ?? emptySourceIndex().stats);
+}

@@ -1,0 +1,464 @@
+import { monotonicFactory } from 'ulid';
+import { z } from 'zod';
+import {
+  type CommandContext,
+  type DataSourceCommand,
+  errorMessageSchema,
+  labelSchema,
+  type RegisterInput,
+  registerInputSchema,
+  sourceIdSchema,
+  type UpdateInput,
+  updateInputSchema,
+} from './domain/commands.js';
+import { type DataSourceConfig, type DataSourceConfigInput, parseConfig } from './domain/config.js';
+import type { CustomerDataSource } from './domain/data-source.js';
+import { decide } from './domain/decide.js';
+import { dataSourceStatusSchema, dataSourceTypeSchema } from './domain/enums.js';
+import { DataSourceError, ErrorCode, parseInput } from './domain/errors.js';
+import type { DataSourceEvent } from './domain/events.js';
+import { deepFreeze } from './domain/freeze.js';
+import {
+  applyEvents,
+  countSources,
+  createRegistryView,
+  getSource,
+  getSourceByName,
+  listSources,
+  type SourceFilter,
+  statisticsOf,
+  streamOf,
+} from './projections/registry-view.js';
+import type { DataSourceStats } from './projections/statistics.js';
+import { createCatchUp } from './registry/catch-up.js';
+import { envelope, type ParsedContext, parseContext } from './registry/command-events.js';
+import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
+import { createKeyedLock } from './registry/keyed-lock.js';
+import { duplicateName, nameChange } from './registry/name-claims.js';
+import { toDomainEvent } from './registry/read-events.js';
+import { type AppendPlan, isConflict, writeError } from './registry/write-plan.js';
+import { resolveEncryptionKey } from './security/encryption-key.js';
+import { protectSecrets } from './security/protected-store.js';
+import { redactEvent } from './security/redact.js';
+import type { EventStore } from './store/event-store.js';
+import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
+
+/** How a registry is built. Every option has a default. */
+export interface DataSourceRegistryOptions {
+  /** Where the log lives: a new in-memory store by default. */
+  store?: EventStore;
+  /** 32 bytes, or their base64, to encrypt secrets in a durable store; else DATASOURCE_REGISTRY_KEY. */
+  encryptionKey?: Uint8Array | string;
+  /** The clock events take their time from. */
+  clock?: () => Date;
+  /** Makes event ids and new source ids: monotonic ULIDs by default. */
+  newId?: () => string;
+  /** How many times a command that lost a race catches up and tries again (default 10). */
+  conflictRetries?: number;
+}
+
+/** The filter of `list` and `count`. */
+export const listFilterSchema = z.strictObject({
+  tenantId: labelSchema.optional(),
+  sourceType: dataSourceTypeSchema.optional(),
+  status: dataSourceStatusSchema.optional(),
+  tag: labelSchema.optional(),
+  limit: z.number().int().min(0).optional(),
+  offset: z.number().int().min(0).optional(),
+});
+export type ListFilter = z.input<typeof listFilterSchema>;
+
+const OPENED = Symbol('opened');
+
+function isMemoryStore(store: EventStore): store is MemoryEventStore {
+  return store.kind === 'memory' && 'readAllSync' in store;
+}
+
+/**
+ * The catalogue of data sources: commands append events, queries read the
+ * projections, listeners hear every committed event.
+ */
+export class DataSourceRegistry {
+  readonly #store: EventStore;
+  readonly #view = createRegistryView();
+  readonly #bus = createEventBus();
+  readonly #locks = createKeyedLock();
+  readonly #clock: () => Date;
+  readonly #newId: () => string;
+  readonly #retries: number;
+  readonly #catchUp;
+  readonly #unsubscribe: () => void;
+  #notified = 0;
+  #closed = false;
+
+  /**
+   * An in-memory registry, ready at once. A durable store needs
+   * {@link DataSourceRegistry.open}, which replays it first.
+   */
+  constructor(options: DataSourceRegistryOptions = {}, opened?: typeof OPENED) {
+    const store = options.store ?? createMemoryEventStore();
+    if (store.durable && opened !== OPENED) {
+      throw new DataSourceError(
+        `A ${store.kind} store must be opened with await DataSourceRegistry.open({ store })`,
+        { code: ErrorCode.FORBIDDEN },
+      );
+    }
+    const key = store.durable ? resolveEncryptionKey(options.encryptionKey, process.env) : null;
+    this.#store = protectSecrets(store, key);
+    this.#clock = options.clock ?? (() => new Date());
+    this.#newId = options.newId ?? monotonicFactory();
+    this.#retries = options.conflictRetries ?? 10;
+    this.#catchUp = createCatchUp(
+      this.#store,
+      () => this.#view.position,
+      (events) => this.#apply(events),
+    );
+    if (isMemoryStore(store)) this.#apply(store.readAllSync().map(toDomainEvent));
+    this.#unsubscribe = store.subscribe((head) => this.#onAppended(head));
+  }
+
+  /** A registry on any store, after replaying its log into the projections. */
+  static async open(options: DataSourceRegistryOptions = {}): Promise<DataSourceRegistry> {
+    const registry = new DataSourceRegistry(options, OPENED);
+    try {
+      await registry.#catchUp();
+    } catch (error) {
+      registry.#unsubscribe();
+      throw error;
+    }
+    return registry;
+  }
+
+  /** The last global position applied to the projections. */
+  get position(): number {
+    return this.#view.position;
+  }
+
+  // ── commands ────────────────────────────────────────────────────────────
+
+  /** Registers a new source, status pending. Its name must be free in its tenant. */
+  async register(input: RegisterInput, ctx?: CommandContext): Promise<CustomerDataSource> {
+    const parsed = parseInput(registerInputSchema, input, 'data source', {
+      sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
+    });
+    const config = parseConfig(parsed.config);
+    const sourceId = parsed.sourceId ?? this.#newId();
+    const source = await this.#execute(sourceId, ctx, {
+      type: 'Register',
+      tenantId: parsed.tenantId,
+      name: parsed.name,
+      sourceType: parsed.sourceType,
+      config,
+      description: parsed.description ?? null,
+      tags: parsed.tags ?? [],
+      metadata: parsed.metadata ?? {},
+      accessRoles: parsed.accessRoles ?? [],
+      ownerId: parsed.ownerId ?? null,
+    });
+    return source as CustomerDataSource;
+  }
+
+  /** Changes name, description, config (replaced whole) or metadata (replaced whole). */
+  update(sourceId: string, changes: UpdateInput, ctx?: CommandContext) {
+    const parsed = parseInput(updateInputSchema, changes, 'update', { sourceId });
+    const config = parsed.config === undefined ? undefined : parseConfig(parsed.config);
+    return this.#execute(sourceId, ctx, { ...parsed, type: 'Update', config });
+  }
+
+  /** Replaces the config; the source goes to configuring. `"***"` keeps a stored secret. */
+  updateConfig(
+    sourceId: string,
+    config: DataSourceConfig | DataSourceConfigInput,
+    ctx?: CommandContext,
+  ) {
+    return this.#execute(sourceId, ctx, { type: 'UpdateConfig', config: parseConfig(config) });
+  }
+
+  activate(sourceId: string, ctx?: CommandContext) {
+    return this.#execute(sourceId, ctx, { type: 'Activate' });
+  }
+
+  deactivate(sourceId: string, ctx?: CommandContext) {
+    return this.#execute(sourceId, ctx, { type: 'Deactivate' });
+  }
+
+  deprecate(sourceId: string, ctx?: CommandContext) {
+    return this.#execute(sourceId, ctx, { type: 'Deprecate' });
+  }
+
+  recordConnection(sourceId: string, ctx?: CommandContext) {
+    return this.#execute(sourceId, ctx, { type: 'RecordConnection' });
+  }
+
+  recordError(sourceId: string, message: string, ctx?: CommandContext) {
+    const error = parseInput(errorMessageSchema, message, 'error message', { sourceId });
+    return this.#execute(sourceId, ctx, { type: 'RecordError', message: error });
+  }
+
+  addTag(sourceId: string, tag: string, ctx?: CommandContext) {
+    const parsed = parseInput(labelSchema, tag, 'tag', { sourceId });
+    return this.#execute(sourceId, ctx, { type: 'AddTag', tag: parsed });
+  }
+
+  removeTag(sourceId: string, tag: string, ctx?: CommandContext) {
+    const parsed = parseInput(labelSchema, tag, 'tag', { sourceId });
+    return this.#execute(sourceId, ctx, { type: 'RemoveTag', tag: parsed });
+  }
+
+  grantAccess(sourceId: string, role: string, ctx?: CommandContext) {
+    const parsed = parseInput(labelSchema, role, 'role', { sourceId });
+    return this.#execute(sourceId, ctx, { type: 'GrantAccess', role: parsed });
+  }
+
+  revokeAccess(sourceId: string, role: string, ctx?: CommandContext) {
+    const parsed = parseInput(labelSchema, role, 'role', { sourceId });
+    return this.#execute(sourceId, ctx, { type: 'RevokeAccess', role: parsed });
+  }
+
+  /** Deletes a source: gone from every query, its stream kept, its name free again. */
+  async delete(sourceId: string, ctx?: CommandContext): Promise<boolean> {
+    const before = await this.#execute(sourceId, ctx, { type: 'Delete', reason: 'deleted' });
+    return before !== null;
+  }
+
+  /** Deletes every live source of a tenant in one atomic append; resolves to how many. */
+  async clearTenant(tenantId: string, ctx?: CommandContext): Promise<number> {
+    const tenant = parseInput(labelSchema, tenantId, 'tenant id');
+    const context = parseContext(ctx);
+    if (context.expectedVersion !== undefined) {
+      throw new DataSourceError('expectedVersion applies to one source, not to clearTenant', {
+        code: ErrorCode.INVALID_INPUT,
+        details: { issues: [{ path: 'expectedVersion', message: 'not allowed here' }] },
+      });
+    }
+    this.#assertOpen();
+    const ids = [...(this.#view.tenants.get(tenant)?.ids ?? [])];
+    if (ids.length === 0) return 0;
+    return this.#locks.run(ids, () =>
+      this.#writeWithRetry(() => {
+        const plan: AppendPlan = { events: [], expectedVersions: {}, claims: [], releases: [] };
+        const occurredAt = this.#clock().toISOString();
+        for (const sourceId of ids) {
+          const stream = streamOf(this.#view, sourceId);
+          if (stream.source === null) continue;
+          const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
+          const names = nameChange(sourceId, tenant, stream.source, drafts);
+          plan.events.push(
+            ...envelope(drafts, {
+              ...this.#envelopeOf(sourceId, tenant, stream.version, context),
+              occurredAt,
+            }),
+          );
+          plan.expectedVersions[sourceId] = stream.version;
+          plan.releases.push(...names.releases);
+        }
+        return { plan, result: () => plan.events.length };
+      }),
+    );
+  }
+
+  /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
+  async reset(): Promise<void> {
+    this.#assertOpen();
+    const store = this.#store;
+    if (store.durable || !isMemoryStore(store)) {
+      throw new DataSourceError(`reset() would erase a ${store.kind} log; it is refused`, {
+        code: ErrorCode.FORBIDDEN,
+      });
+    }
+    await this.#locks.run(['*reset*'], async () => {
+      store.clear();
+      Object.assign(this.#view, createRegistryView());
+    });
+  }
+
+  // ── queries ─────────────────────────────────────────────────────────────
+
+  /** The live source with this id, or null. */
+  get(sourceId: string): CustomerDataSource | null {
+    return getSource(this.#view, parseInput(z.string(), sourceId, 'source id'));
+  }
+
+  /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
+  getByName(tenantId: string, name: string): CustomerDataSource | null {
+    const tenant = parseInput(z.string(), tenantId, 'tenant id');
+    return getSourceByName(this.#view, tenant.trim(), parseInput(z.string(), name, 'name'));
+  }
+
+  /** Live sources, sorted by name then id; 100 at most unless `limit` says otherwise. */
+  list(filter: ListFilter = {}): readonly CustomerDataSource[] {
+    const { limit = 100, offset = 0, ...rest } = parseInput(listFilterSchema, filter, 'filter');
+    return listSources(this.#view, rest as SourceFilter, offset, limit);
+  }
+
+  /** How many live sources match the filter (paging ignored). */
+  count(filter: ListFilter = {}): number {
+    const { limit: _l, offset: _o, ...rest } = parseInput(listFilterSchema, filter, 'filter');
+    return countSources(this.#view, rest as SourceFilter);
+  }
+
+  /** Statistics of one tenant, or of all tenants. */
+  getStatistics(tenantId?: string): DataSourceStats {
+    const tenant = parseInput(labelSchema.optional(), tenantId, 'tenant id');
+    return statisticsOf(this.#view, tenant);
+  }
+
+  // ── the log ─────────────────────────────────────────────────────────────
+
+  /** Listens to committed events of one type, or all with '*', in log order. */
+  on<K extends ListenerName>(name: K, listener: RegistryListeners[K]): this {
+    this.#bus.on(name, listener);
+    return this;
+  }
+
+  off<K extends ListenerName>(name: K, listener?: RegistryListeners[K]): this {
+    this.#bus.off(name, listener);
+    return this;
+  }
+
+  /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
+  async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
+    const id = parseInput(z.string(), sourceId, 'source id');
+    const stored = await this.#store.readStream(id);
+    return Object.freeze(stored.map((event) => deepFreeze(redactEvent(toDomainEvent(event)))));
+  }
+
+  /** Stops listening to the store and closes it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    await this.#store.close();
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────
+
+  #assertOpen() {
+    if (this.#closed) {
+      throw new DataSourceError('The registry is closed', { code: ErrorCode.FORBIDDEN });
+    }
+  }
+
+  #envelopeOf(sourceId: string, tenantId: string, version: number, context: ParsedContext) {
+    return {
+      sourceId,
+      tenantId,
+      version,
+      occurredAt: this.#clock().toISOString(),
+      metadata: context.metadata,
+      newId: this.#newId,
+    };
+  }
+
+  /** One command on one stream: decide on the current state, append, apply, publish. */
+  async #execute(
+    sourceId: string,
+    ctx: CommandContext | undefined,
+    command: DataSourceCommand,
+  ): Promise<CustomerDataSource | null> {
+    parseInput(sourceIdSchema, sourceId, 'source id');
+    const context = parseContext(ctx);
+    this.#assertOpen();
+    return this.#locks.run([sourceId], () =>
+      this.#writeWithRetry<CustomerDataSource | null>(async () => {
+        let stream = streamOf(this.#view, sourceId);
+        if (context.expectedVersion !== undefined && stream.version !== context.expectedVersion) {
+          await this.#catchUp();
+          stream = streamOf(this.#view, sourceId);
+          if (stream.version !== context.expectedVersion) {
+            throw new DataSourceError(
+              `Data source ${sourceId} is at version ${stream.version}, not ${context.expectedVersion}`,
+              {
+                code: ErrorCode.CONCURRENCY_CONFLICT,
+                sourceId,
+                details: { expected: context.expectedVersion, actual: stream.version },
+              },
+            );
+          }
+        }
+        if (command.type !== 'Register' && stream.source === null) return { done: null };
+        const drafts = decide(command, stream);
+        const before = stream.source;
+        if (drafts.length === 0) return { done: before };
+        const tenantId = before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
+        const names = nameChange(sourceId, tenantId, before, drafts);
+        if (names.taken !== null) {
+          const holder = getSourceByName(this.#view, tenantId, names.taken);
+          if (holder && holder.sourceId !== sourceId) {
+            throw duplicateName(tenantId, names.taken, holder.sourceId);
+          }
+        }
+        const plan: AppendPlan = {
+          events: envelope(drafts, this.#envelopeOf(sourceId, tenantId, stream.version, context)),
+          expectedVersions: { [sourceId]: stream.version },
+          claims: names.claims,
+          releases: names.releases,
+        };
+        return {
+          plan,
+          result: () => (command.type === 'Delete' ? before : getSource(this.#view, sourceId)),
+        };
+      }),
+    );
+  }
+
+  /**
+   * Appends what `attempt` plans. A conflict means another writer got there
+   * first: catch up on what it wrote and let `attempt` decide again.
+   */
+  async #writeWithRetry<T>(
+    attempt: () =>
+      | Promise<{ done: T } | { plan: AppendPlan; result: () => T }>
+      | { done: T }
+      | { plan: AppendPlan; result: () => T },
+  ): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      const step = await attempt();
+      if ('done' in step) return step.done;
+      if (step.plan.events.length === 0) return step.result();
+      try {
+        const stored = await this.#store.append(step.plan);
+        const committed = step.plan.events.map((event, i) =>
+          deepFreeze({ ...event, position: stored[i]?.position ?? 0 }),
+        );
+        await this.#commit(committed);
+      } catch (error) {
+        if (isConflict(error) && tries < this.#retries) {
+          await this.#catchUp();
+          continue;
+        }
+        throw writeError(error);
+      }
+      return step.result();
+    }
+  }
+
+  /** Applies our own committed events, after any earlier ones this registry has not seen yet. */
+  async #commit(events: readonly DataSourceEvent[]) {
+    const first = events[0];
+    const last = events[events.length - 1];
+    if (!first || !last) return;
+    if (first.position === this.#view.position + 1) this.#apply(events);
+    else await this.#catchUp(last.position);
+  }
+
+  #apply(events: readonly DataSourceEvent[]) {
+    const fresh = events.filter((event) => event.position > this.#view.position);
+    if (fresh.length === 0) return;
+    applyEvents(this.#view, fresh);
+    for (const event of fresh) {
+      if (this.#bus.wants(event.type)) this.#bus.publish(deepFreeze(redactEvent(event)));
+    }
+  }
+
+  /** A store says the log grew; catch up soon, once per burst, unless we wrote it ourselves. */
+  #onAppended(head: number) {
+    if (head <= this.#notified) return;
+    const wasIdle = this.#notified <= this.#view.position;
+    this.#notified = head;
+    if (!wasIdle) return;
+    setImmediate(() => {
+      if (this.#notified > this.#view.position && !this.#closed) this.#catchUp().catch(() => {});
+    });
+  }
+}

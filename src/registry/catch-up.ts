@@ -1,0 +1,58 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import type { DataSourceEvent } from '../domain/events.js';
+import type { EventStore } from '../store/event-store.js';
+import { toDomainEvent } from './read-events.js';
+
+const PAGE = 10_000;
+/** How long a committed event may stay invisible (an older transaction still open) before we give up. */
+const VISIBILITY_TIMEOUT_MS = 30_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads what the log holds beyond the registry's position and applies it, one
+ * reader at a time. Callers that come while a read is queued share it; a
+ * caller that needs its own events applied names their last position.
+ */
+export type CatchUp = (until?: number) => Promise<void>;
+
+export function createCatchUp(
+  store: EventStore,
+  position: () => number,
+  apply: (events: readonly DataSourceEvent[]) => void,
+): CatchUp {
+  let reading: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  let target = 0;
+
+  async function readToHead(): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const batch = await store.readAll({ after: position(), limit: PAGE });
+      if (batch.length > 0) apply(batch.map(toDomainEvent));
+      if (batch.length === PAGE) continue;
+      if (position() >= target) return;
+      if (Date.now() - started > VISIBILITY_TIMEOUT_MS) {
+        throw new DataSourceError(
+          `The ${store.kind} store did not show position ${target} within ${VISIBILITY_TIMEOUT_MS} ms`,
+          { code: ErrorCode.STORE_ERROR },
+        );
+      }
+      await sleep(2);
+    }
+  }
+
+  return (until = 0) => {
+    if (until > 0 && position() >= until) return Promise.resolve();
+    target = Math.max(target, until);
+    if (!queued) {
+      const run = reading.then(() => {
+        queued = null;
+        return readToHead();
+      });
+      queued = run;
+      reading = run.catch(() => {});
+    }
+    return queued;
+  };
+}

@@ -1,0 +1,26 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { type DataSourceEvent, dataSourceEventSchema } from '../domain/events.js';
+import { deepFreeze } from '../domain/freeze.js';
+import type { StoredEvent } from '../store/event-store.js';
+
+/**
+ * Checks an event read from a store against its schema. The log is a trust
+ * boundary: a malformed event stops the read with CORRUPT_LOG rather than
+ * folding into a wrong state.
+ */
+export function toDomainEvent(stored: StoredEvent): DataSourceEvent {
+  const result = dataSourceEventSchema.safeParse(stored);
+  if (!result.success) {
+    throw new DataSourceError(
+      `Event at position ${stored.position} does not match its schema: ${result.error.issues
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ')}`,
+      {
+        code: ErrorCode.CORRUPT_LOG,
+        sourceId: stored.sourceId,
+        details: { position: stored.position, eventId: stored.eventId, type: stored.type },
+      },
+    );
+  }
+  return deepFreeze(result.data as DataSourceEvent);
+}

@@ -1,0 +1,31 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import type { DataSourceEvent } from '../domain/events.js';
+import type { UniqueClaim } from '../store/event-store.js';
+
+/** What one command writes in one atomic append. */
+export interface AppendPlan {
+  events: DataSourceEvent[];
+  expectedVersions: Record<string, number>;
+  claims: UniqueClaim[];
+  releases: UniqueClaim[];
+}
+
+export function isConflict(error: unknown): error is DataSourceError {
+  return error instanceof DataSourceError && error.code === ErrorCode.CONCURRENCY_CONFLICT;
+}
+
+/**
+ * The error a caller sees once retries ran out: a name still claimed after
+ * catching up is a duplicate, whatever the race looked like.
+ */
+export function writeError(error: unknown): unknown {
+  if (isConflict(error) && error.details?.reason === 'claim') {
+    return new DataSourceError(error.message, {
+      code: ErrorCode.DUPLICATE_NAME,
+      sourceId: error.sourceId,
+      details: error.details,
+      cause: error,
+    });
+  }
+  return error;
+}
