@@ -1,4 +1,3 @@
-import { monotonicFactory } from 'ulid';
 import { z } from 'zod';
 import {
   type CommandContext,
@@ -33,6 +32,7 @@ import type { DataSourceStats } from './projections/statistics.js';
 import { createCatchUp } from './registry/catch-up.js';
 import { envelope, type ParsedContext, parseContext } from './registry/command-events.js';
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
+import { createUlidFactory } from './registry/ids.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
 import { duplicateName, nameChange } from './registry/name-claims.js';
 import { toDomainEvent } from './registry/read-events.js';
@@ -106,7 +106,7 @@ export class DataSourceRegistry {
     const key = store.durable ? resolveEncryptionKey(options.encryptionKey, process.env) : null;
     this.#store = protectSecrets(store, key);
     this.#clock = options.clock ?? (() => new Date());
-    this.#newId = options.newId ?? monotonicFactory();
+    this.#newId = options.newId ?? createUlidFactory();
     this.#retries = options.conflictRetries ?? 10;
     this.#catchUp = createCatchUp(
       this.#store,
@@ -418,8 +418,9 @@ export class DataSourceRegistry {
       if (step.plan.events.length === 0) return step.result();
       try {
         const stored = await this.#store.append(step.plan);
+        // Data and metadata were frozen when the events were made; only the envelope is new.
         const committed = step.plan.events.map((event, i) =>
-          deepFreeze({ ...event, position: stored[i]?.position ?? 0 }),
+          Object.freeze({ ...event, position: stored[i]?.position ?? 0 }),
         );
         await this.#commit(committed);
       } catch (error) {

@@ -39,7 +39,13 @@ async function firstRun() {
       tenantId: 'acme',
       name: 'Orders DB',
       sourceType: DataSourceType.DATABASE,
-      config: { host: 'db.acme.internal', port: 5432, username: 'app', password: 's3cr3t!', database: 'orders' },
+      config: {
+        host: 'db.acme.internal',
+        port: 5432,
+        username: 'app',
+        password: 's3cr3t!',
+        database: 'orders',
+      },
       tags: ['production'],
     },
     { actor: 'alice@acme' },
@@ -57,7 +63,11 @@ async function firstRun() {
     config: { connectionString: 'https://svc:tok3n@billing.globex.example/v2' },
     accessRoles: ['finance'],
   });
-  await registry.register({ tenantId: 'globex', name: 'Clickstream', sourceType: DataSourceType.STREAM });
+  await registry.register({
+    tenantId: 'globex',
+    name: 'Clickstream',
+    sourceType: DataSourceType.STREAM,
+  });
 
   say('A lifecycle: activate, connect, fail, recover');
   await registry.activate(orders.sourceId);
@@ -69,7 +79,9 @@ async function firstRun() {
   const recovered = registry.get(orders.sourceId);
   console.log(`  status now: ${recovered?.status}, lastError: ${recovered?.lastError}`);
   if (recovered) {
-    console.log(`  connection URL: ${DataSourceConfig.getConnectionUrl(recovered.config, { scheme: 'postgres', maskSecrets: true })}`);
+    console.log(
+      `  connection URL: ${DataSourceConfig.getConnectionUrl(recovered.config, { scheme: 'postgres', maskSecrets: true })}`,
+    );
   }
 
   say('Bad input is refused, and nothing is written');
@@ -79,14 +91,18 @@ async function firstRun() {
       tenantId: 'acme',
       name: 'Typo',
       sourceType: DataSourceType.DATABASE,
-      config: { pasword: 'oops' } as DataSourceConfig,
+      config: { pasword: 'oops' } as unknown as DataSourceConfig,
     });
   } catch (error) {
     if (!(error instanceof DataSourceError)) throw error;
     console.log(`  ${error.code}: ${error.message}`);
   }
   try {
-    await registry.register({ tenantId: 'acme', name: ' orders db ', sourceType: DataSourceType.FILE });
+    await registry.register({
+      tenantId: 'acme',
+      name: ' orders db ',
+      sourceType: DataSourceType.FILE,
+    });
   } catch (error) {
     if (!(error instanceof DataSourceError)) throw error;
     console.log(`  ${error.code}: ${error.message}`);
@@ -95,14 +111,18 @@ async function firstRun() {
 
   say(`History of "${orders.name}" (secrets are shown as ***)`);
   for (const event of await registry.history(orders.sourceId)) {
-    console.log(`  v${event.streamVersion} ${event.occurredAt} ${event.type}${event.metadata.actor ? ` by ${event.metadata.actor}` : ''}`);
+    console.log(
+      `  v${event.streamVersion} ${event.occurredAt} ${event.type}${event.metadata.actor ? ` by ${event.metadata.actor}` : ''}`,
+    );
   }
 }
 
 async function laterRun() {
   say(`Replayed ${registry.position} events from ${filename}`);
   for (const source of registry.list({ limit: 1000 })) {
-    console.log(`  ${source.tenantId}/${source.name}: ${source.status}, ${source.connectionCount} connections, v${source.version}`);
+    console.log(
+      `  ${source.tenantId}/${source.name}: ${source.status}, ${source.connectionCount} connections, v${source.version}`,
+    );
   }
   say('Recording a connection on every active source');
   for (const source of registry.list({ status: 'active', limit: 1000 })) {
@@ -115,15 +135,23 @@ else await laterRun();
 
 say('Statistics');
 for (const tenant of ['acme', 'globex']) {
-  console.log(`  ${tenant}: ${JSON.stringify(DataSourceStats.toDict(registry.getStatistics(tenant)))}`);
+  console.log(
+    `  ${tenant}: ${JSON.stringify(DataSourceStats.toDict(registry.getStatistics(tenant)))}`,
+  );
 }
 const acme = registry.getByName('acme', 'orders db');
-if (acme) console.log(`  acme's Orders DB as the Python to_dict: ${JSON.stringify(CustomerDataSource.toDict(acme)).slice(0, 120)}...`);
+if (acme)
+  console.log(
+    `  acme's Orders DB as the Python to_dict: ${JSON.stringify(CustomerDataSource.toDict(acme)).slice(0, 120)}...`,
+  );
 
 say('Replaying the log into a second registry');
 const replica = await open();
-const state = (r: DataSourceRegistry) => JSON.stringify([r.list({ limit: 10_000 }), r.getStatistics()]);
-console.log(`  ${replica.position} events replayed; same state: ${state(replica) === state(registry)}`);
+const state = (r: DataSourceRegistry) =>
+  JSON.stringify([r.list({ limit: 10_000 }), r.getStatistics()]);
+console.log(
+  `  ${replica.position} events replayed; same state: ${state(replica) === state(registry)}`,
+);
 await replica.close();
 await registry.close();
 console.log('\nRun `npm start` again to see the state replayed from disk.');

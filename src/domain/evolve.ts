@@ -15,7 +15,9 @@ function corrupt(event: DataSourceEvent, why: string): DataSourceError {
 /**
  * Applies one event to a stream by mutation. It reads nothing but the event,
  * so the same log always folds to the same state. `evolve` runs it on an immer
- * draft; a bulk replay runs it on fresh objects that it freezes once at the end.
+ * draft; the projections run it on a shallow copy that they freeze afterwards.
+ * That is safe because it only ever assigns the source's own fields: nested
+ * values (config, metadata, tags, roles) are replaced whole, never changed in place.
  */
 export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent): void {
   if (event.streamVersion !== stream.version + 1) {
@@ -91,13 +93,15 @@ export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent):
       if (source.status !== DataSourceStatus.DEPRECATED) source.status = DataSourceStatus.ERROR;
       break;
     case 'TagAdded':
-      if (!source.tags.includes(event.data.tag)) source.tags.push(event.data.tag);
+      if (!source.tags.includes(event.data.tag)) source.tags = [...source.tags, event.data.tag];
       break;
     case 'TagRemoved':
       source.tags = source.tags.filter((tag) => tag !== event.data.tag);
       break;
     case 'AccessGranted':
-      if (!source.accessRoles.includes(event.data.role)) source.accessRoles.push(event.data.role);
+      if (!source.accessRoles.includes(event.data.role)) {
+        source.accessRoles = [...source.accessRoles, event.data.role];
+      }
       break;
     case 'AccessRevoked':
       source.accessRoles = source.accessRoles.filter((role) => role !== event.data.role);

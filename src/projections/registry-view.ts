@@ -1,4 +1,4 @@
-import { produce } from 'immer';
+import type { Draft } from 'immer';
 import { type CustomerDataSource, nameKey } from '../domain/data-source.js';
 import type { DataSourceStatus, DataSourceType } from '../domain/enums.js';
 import type { DataSourceEvent } from '../domain/events.js';
@@ -52,11 +52,19 @@ function reindex(view: RegistryView, before: CustomerDataSource | null, after: S
   if (source) tenant.byName.set(nameKey(source.name), source.sourceId);
 }
 
-/** A stream seen for the first time: folded by plain mutation and frozen once. */
-function foldNewStream(events: readonly DataSourceEvent[]): SourceStream {
-  const stream = { version: 0, source: null };
+/**
+ * Folds a stream's new events into a copy of its state: the same recipe as
+ * `evolve`, run on a shallow copy and frozen once, since the recipe never
+ * changes a nested value in place. Replaying a log or applying a command costs
+ * a copy of one object instead of an immer draft per event.
+ */
+function foldStream(before: SourceStream, events: readonly DataSourceEvent[]): SourceStream {
+  const stream: Draft<SourceStream> = {
+    version: before.version,
+    source: before.source && ({ ...before.source } as Draft<CustomerDataSource>),
+  };
   for (const event of events) applyEvent(stream, event);
-  return deepFreeze(stream);
+  return deepFreeze(stream as SourceStream);
 }
 
 /**
@@ -75,12 +83,7 @@ export function applyEvents(view: RegistryView, events: readonly DataSourceEvent
   }
   for (const [sourceId, group] of byStream) {
     const before = view.streams.get(sourceId) ?? EMPTY_STREAM;
-    const after =
-      before === EMPTY_STREAM
-        ? foldNewStream(group)
-        : produce(before, (draft) => {
-            for (const event of group) applyEvent(draft, event);
-          });
+    const after = foldStream(before, group);
     view.streams.set(sourceId, after);
     reindex(view, before.source, after);
   }

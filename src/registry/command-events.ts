@@ -14,7 +14,13 @@ export interface ParsedContext {
   expectedVersion: number | undefined;
 }
 
+const NO_CONTEXT: ParsedContext = Object.freeze({
+  metadata: Object.freeze({}),
+  expectedVersion: undefined,
+});
+
 export function parseContext(ctx: CommandContext | undefined): ParsedContext {
+  if (ctx === undefined) return NO_CONTEXT;
   const parsed = parseInput(commandContextSchema, ctx ?? {}, 'command context');
   const metadata: EventMetadata = { ...parsed.metadata };
   if (parsed.actor !== undefined) metadata.actor = parsed.actor;
@@ -50,7 +56,7 @@ export function envelope(drafts: readonly EventDraft[], input: EnvelopeInput): D
         streamVersion: input.version + i + 1,
         position: 0,
         occurredAt: input.occurredAt,
-        data: draft.data,
+        data: deepFreeze(draft.data),
         metadata: input.metadata,
       }) as DataSourceEvent,
   );

@@ -1,0 +1,110 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { deepFreeze } from '../domain/freeze.js';
+import type { PendingEvent } from '../store/event-store.js';
+import { missingEncryptionKey } from './encryption-key.js';
+import type { SecretCipher } from './secret-cipher.js';
+import { formatSecretPath, mapEventSecrets, type SecretPath } from './secret-paths.js';
+
+/** The one key of a sealed secret as stored: `{ "$sealed": token }`. */
+export const SEALED_KEY = '$sealed';
+
+/** A secret as a durable store holds it: a token of {@link SecretCipher.seal}. */
+export interface SealedValue {
+  readonly [SEALED_KEY]: string;
+}
+
+/** True for `{ "$sealed": "<token>" }` and nothing else. */
+export function isSealedValue(value: unknown): value is SealedValue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return (
+    keys.length === 1 &&
+    keys[0] === SEALED_KEY &&
+    typeof (value as Record<string, unknown>)[SEALED_KEY] === 'string'
+  );
+}
+
+/**
+ * What a secret's ciphertext is bound to: its tenant, its source and its place
+ * in the config. A token copied to another source or field fails to open, so
+ * someone with write access to the log cannot move a secret where it would be
+ * used or shown differently. JSON keeps the parts unambiguous whatever they contain.
+ */
+export function secretAad(event: PendingEvent, path: SecretPath): string {
+  return JSON.stringify([event.tenantId, event.sourceId, ...path]);
+}
+
+/**
+ * The event with each secret (see `mapEventSecrets`) replaced by
+ * `{ "$sealed": token }`. Each value is JSON-encoded before sealing, so
+ * non-string oauthConfig values come back as they were, and so do strings
+ * that are not well-formed UTF-16 (JSON escapes a lone surrogate; UTF-8 would
+ * not keep it). Events without secrets are returned as they are.
+ */
+export function sealEventSecrets<E extends PendingEvent>(event: E, cipher: SecretCipher): E {
+  return mapEventSecrets(event, (value, path) => {
+    const sealed: SealedValue = {
+      [SEALED_KEY]: cipher.seal(JSON.stringify(value), secretAad(event, path)),
+    };
+    return Object.freeze(sealed);
+  });
+}
+
+function cannotOpen(event: PendingEvent, path: SecretPath, error: DataSourceError) {
+  const where = formatSecretPath(path);
+  const reason = typeof error.details?.reason === 'string' ? error.details.reason : error.message;
+  return new DataSourceError(
+    `Cannot decrypt ${where} of data source ${event.sourceId}: ${reason}`,
+    {
+      code: error.code,
+      sourceId: event.sourceId,
+      details: { ...error.details, eventId: event.eventId, path: where },
+      cause: error,
+    },
+  );
+}
+
+/**
+ * The event with each sealed secret decrypted: the inverse of
+ * {@link sealEventSecrets}. Values that are not sealed pass through, and
+ * events without sealed secrets are returned as they are.
+ *
+ * @param cipher - null when no key is set; then any sealed secret is an error.
+ * @throws DataSourceError SECRET_UNAVAILABLE when a secret is sealed and there
+ *   is no cipher, or the cipher cannot open it (other key, altered, moved);
+ *   CORRUPT_LOG when what it opens to is not JSON.
+ */
+export function openEventSecrets<E extends PendingEvent>(event: E, cipher: SecretCipher | null): E {
+  return mapEventSecrets(event, (value, path) => {
+    if (!isSealedValue(value)) return value;
+    if (cipher === null) {
+      throw missingEncryptionKey(
+        `Cannot read ${formatSecretPath(path)} of data source ${event.sourceId}: it is encrypted`,
+        {
+          sourceId: event.sourceId,
+          details: { eventId: event.eventId, path: formatSecretPath(path) },
+        },
+      );
+    }
+    let plaintext: string;
+    try {
+      plaintext = cipher.open(value[SEALED_KEY], secretAad(event, path));
+    } catch (error) {
+      throw error instanceof DataSourceError ? cannotOpen(event, path, error) : error;
+    }
+    try {
+      const opened: unknown = JSON.parse(plaintext);
+      return typeof opened === 'object' && opened !== null ? deepFreeze(opened) : opened;
+    } catch {
+      // Authenticated, so written with this key, yet not what this library seals.
+      throw new DataSourceError(
+        `Event ${event.eventId}: ${formatSecretPath(path)} decrypts to something that is not JSON`,
+        {
+          code: ErrorCode.CORRUPT_LOG,
+          sourceId: event.sourceId,
+          details: { eventId: event.eventId, path: formatSecretPath(path) },
+        },
+      );
+    }
+  });
+}
