@@ -362,6 +362,11 @@ export class DataSourceRegistry {
     return this.#locks.run([sourceId], () =>
       this.#writeWithRetry<CustomerDataSource | null>(async () => {
         let stream = streamOf(this.#view, sourceId);
+        if (stream.version === 0 && command.type !== 'Register') {
+          // Another instance may have registered it since this one last read the log.
+          await this.#catchUp();
+          stream = streamOf(this.#view, sourceId);
+        }
         if (context.expectedVersion !== undefined && stream.version !== context.expectedVersion) {
           await this.#catchUp();
           stream = streamOf(this.#view, sourceId);

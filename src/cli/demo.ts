@@ -118,7 +118,7 @@ async function firstRun() {
 }
 
 async function laterRun() {
-  say(`Replayed ${registry.position} events from ${filename}`);
+  say(`Replayed ${registry.position} events from .data/demo.sqlite`);
   for (const source of registry.list({ limit: 1000 })) {
     console.log(
       `  ${source.tenantId}/${source.name}: ${source.status}, ${source.connectionCount} connections, v${source.version}`,
