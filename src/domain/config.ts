@@ -98,11 +98,15 @@ function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourc
   return parseConfig(input);
 }
 
+/** The Python module's keys and no others: a camelCase or misspelt key is named, not mapped. */
+const snakeCaseConfigSchema = z.strictObject(
+  Object.fromEntries(Object.keys(SNAKE_TO_CAMEL).map((key) => [key, z.unknown().optional()])),
+);
+
 function fromDict(dict: Record<string, unknown>): DataSourceConfig {
-  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) return parseConfig(dict);
-  // Unknown snake_case keys are passed through unchanged so the strict schema names them.
+  const snake = parseInput(snakeCaseConfigSchema, dict, 'config');
   const camel = Object.fromEntries(
-    Object.entries(dict).map(([key, value]) => [SNAKE_TO_CAMEL[key] ?? key, value]),
+    Object.entries(snake).map(([key, value]) => [SNAKE_TO_CAMEL[key] ?? key, value]),
   );
   return parseConfig(camel);
 }
@@ -133,16 +137,24 @@ function toDict(
   );
 }
 
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)([^@/?#]*)(@)/i;
+/** A URL's userinfo password: after the first ':', up to the authority's last '@'. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:(?:[a-z][a-z0-9+.-]*:)*\/\/[^:/?#]*:)([^/?#]*)(@)/i;
+/** A `password=…`-like setting, in a URL query or a keyword/value connection string. */
+const KEYWORD_SECRET =
+  /((?:^|[?&;\s])[\w.-]*(?:password|passwd|pwd|secret|token|key)\s*=\s*)('[^']*'|"[^"]*"|[^&;\s]*)/gi;
+
+function maskConnectionString(connectionString: string): string {
+  return connectionString
+    .replace(URL_PASSWORD, `$1${SECRET_MASK}$3`)
+    .replace(KEYWORD_SECRET, `$1${SECRET_MASK}`);
+}
 
 function getConnectionUrl(
   config: DataSourceConfig,
   { maskSecrets = false, scheme }: { maskSecrets?: boolean; scheme?: string } = {},
 ): string | null {
   if (config.connectionString) {
-    return maskSecrets
-      ? config.connectionString.replace(URL_PASSWORD, `$1${SECRET_MASK}$3`)
-      : config.connectionString;
+    return maskSecrets ? maskConnectionString(config.connectionString) : config.connectionString;
   }
   if (!config.host) return null;
   let auth = '';

@@ -132,7 +132,8 @@ export function decide(command: DataSourceCommand, stream: SourceStream): EventD
       sourceType: command.sourceType,
     });
   }
-  const { type: _, ...data } = command;
+  // The tenant goes in the envelope, not in the event's data.
+  const { type: _, tenantId: _tenantId, ...data } = command;
   return [
     {
       type: 'DataSourceRegistered',
