@@ -50,7 +50,9 @@ export const commandContextSchema = z.strictObject({
 });
 export type CommandContext = z.input<typeof commandContextSchema>;
 
-export const errorMessageSchema = z.string().min(1, 'must not be empty');
+export const errorMessageSchema = z
+  .string()
+  .refine((message) => message.trim() !== '', 'must not be empty');
 
 /** A command to one source's stream, already validated, as `decide` takes it. */
 export type DataSourceCommand =
