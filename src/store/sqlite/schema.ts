@@ -1,0 +1,73 @@
+import type { Database } from 'better-sqlite3';
+import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+
+/**
+ * The schema, one migration per version. A migration is never edited once
+ * released: a change to the tables is a new entry at the end.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  -- AUTOINCREMENT (not a plain rowid) so a position is never handed out twice,
+  -- even after the last events were deleted by hand.
+  CREATE TABLE events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    stream_version INTEGER NOT NULL,
+    occurred_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    UNIQUE (source_id, stream_version)
+  );
+  CREATE INDEX events_by_tenant ON events (tenant_id, position);
+  CREATE TABLE streams (
+    stream_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE claims (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** The schema version this library writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Creates the tables or brings them up to {@link SCHEMA_VERSION}. It runs in
+ * one immediate transaction, so two processes opening a new file at once do
+ * not both create it: the second waits, then finds it up to date.
+ */
+export function migrate(db: Database): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      applied_at TEXT NOT NULL
+    )`);
+    const row = db
+      .prepare<[], { version: number | null }>(
+        'SELECT MAX(version) AS version FROM schema_migrations',
+      )
+      .get();
+    const current = row?.version ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new DataSourceError(
+        `The SQLite event store has schema version ${current}, this library knows up to ${SCHEMA_VERSION}: upgrade the library`,
+        { code: ErrorCode.STORE_ERROR, details: { schemaVersion: current } },
+      );
+    }
+    const record = db.prepare<[number, string]>(
+      'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+    );
+    MIGRATIONS.slice(current).forEach((sql, i) => {
+      db.exec(sql);
+      record.run(current + i + 1, new Date().toISOString());
+    });
+  }).immediate();
+}

@@ -1,0 +1,118 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { deepFreeze } from '../../domain/freeze.js';
+import type { StoredEvent } from '../event-store.js';
+
+/** An `events` row as SQLite returns it. */
+interface EventRow {
+  position: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  source_id: string;
+  tenant_id: string;
+  stream_version: number;
+  occurred_at: string;
+  data: string;
+  metadata: string;
+}
+
+type EventParams = [
+  eventId: string,
+  type: string,
+  schemaVersion: number,
+  sourceId: string,
+  tenantId: string,
+  streamVersion: number,
+  occurredAt: string,
+  data: string,
+  metadata: string,
+];
+
+const COLUMNS =
+  'position, event_id, type, schema_version, source_id, tenant_id, stream_version, occurred_at, data, metadata';
+
+/** The prepared statements of one open store. */
+export interface Statements {
+  readonly streamVersion: Statement<[string], number>;
+  readonly setStreamVersion: Statement<[string, number]>;
+  readonly claimOwner: Statement<[string, string], string>;
+  readonly deleteClaim: Statement<[string, string]>;
+  readonly setClaim: Statement<[string, string, string]>;
+  readonly insertEvent: Statement<EventParams>;
+  readonly readAll: Statement<[number, number], EventRow>;
+  readonly readTenant: Statement<[number, string, number], EventRow>;
+  readonly readStream: Statement<[string], EventRow>;
+  readonly head: Statement<[], number>;
+}
+
+/**
+ * Every statement the store runs, prepared once when it opens: preparing is
+ * the costly part of a small query, and an append runs several.
+ */
+export function prepareStatements(db: Database): Statements {
+  return {
+    streamVersion: db
+      .prepare<[string], number>('SELECT version FROM streams WHERE stream_id = ?')
+      .pluck(),
+    setStreamVersion: db.prepare<[string, number]>(
+      `INSERT INTO streams (stream_id, version) VALUES (?, ?)
+       ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`,
+    ),
+    claimOwner: db
+      .prepare<[string, string], string>('SELECT owner FROM claims WHERE scope = ? AND key = ?')
+      .pluck(),
+    deleteClaim: db.prepare<[string, string]>('DELETE FROM claims WHERE scope = ? AND key = ?'),
+    setClaim: db.prepare<[string, string, string]>(
+      `INSERT INTO claims (scope, key, owner) VALUES (?, ?, ?)
+       ON CONFLICT (scope, key) DO UPDATE SET owner = excluded.owner`,
+    ),
+    insertEvent: db.prepare<EventParams>(
+      `INSERT INTO events (event_id, type, schema_version, source_id, tenant_id,
+         stream_version, occurred_at, data, metadata)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // LIMIT -1 is SQLite for "no limit", so one statement serves both.
+    readAll: db.prepare<[number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    ),
+    readTenant: db.prepare<[number, string, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? AND tenant_id = ?
+       ORDER BY position LIMIT ?`,
+    ),
+    readStream: db.prepare<[string], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE source_id = ? ORDER BY stream_version`,
+    ),
+    head: db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
+  };
+}
+
+/** The insert parameters of an event; data and metadata are stored as JSON text. */
+export function eventParams(event: Omit<StoredEvent, 'position'>): EventParams {
+  return [
+    event.eventId,
+    event.type,
+    event.schemaVersion,
+    event.sourceId,
+    event.tenantId,
+    event.streamVersion,
+    event.occurredAt,
+    JSON.stringify(event.data ?? null),
+    JSON.stringify(event.metadata),
+  ];
+}
+
+/** A row read back as the frozen event it was appended as. */
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return deepFreeze({
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    sourceId: row.source_id,
+    tenantId: row.tenant_id,
+    streamVersion: row.stream_version,
+    occurredAt: row.occurred_at,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    position: row.position,
+  });
+}

@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import type { AppendRequest, EventStore, PendingEvent } from '../../src/store/event-store.js';
+import { createMemoryEventStore } from '../../src/store/memory-store.js';
+import {
+  claim,
+  commandArbitrary,
+  commandRequest,
+  type EventStoreFactory,
+  failure,
+  nextNotification,
+  outcome,
+  pendingEvent,
+  streamAppend,
+} from './conformance-fixtures.js';
+
+export { type EventStoreFactory, pendingEvent, streamAppend } from './conformance-fixtures.js';
+
+/**
+ * Declares the conformance suite of the {@link EventStore} contract: every
+ * store runs these same tests, so they all keep the same guarantees.
+ */
+export function describeEventStoreConformance(name: string, factory: EventStoreFactory): void {
+  describe(`${name} event store conformance`, () => {
+    let opened: EventStore[] = [];
+    const closed = new WeakSet<EventStore>();
+    let store: EventStore;
+
+    async function close(target: EventStore): Promise<void> {
+      closed.add(target);
+      await target.close();
+    }
+
+    beforeEach(async () => {
+      store = await factory.create();
+      opened = [store];
+    });
+
+    afterEach(async () => {
+      for (const target of opened) if (!closed.has(target)) await close(target);
+      await factory.cleanup?.();
+    });
+
+    describe('append', () => {
+      it('appends the events of two streams atomically and returns them with positions', async () => {
+        const events = [
+          pendingEvent({ sourceId: 's1', streamVersion: 1 }),
+          pendingEvent({ sourceId: 's2', streamVersion: 1 }),
+          pendingEvent({ sourceId: 's1', streamVersion: 2 }),
+        ];
+        const stored = await store.append({ events, expectedVersions: { s1: 0, s2: 0 } });
+        expect(stored).toEqual(events.map((event, i) => ({ ...event, position: i + 1 })));
+        expect(await store.readAll()).toEqual(stored);
+      });
+
+      it('writes nothing of a two-stream append when one expected version is wrong', async () => {
+        await store.append(streamAppend('s2', 0));
+        const before = await store.readAll();
+        const request: AppendRequest = {
+          events: [
+            pendingEvent({ sourceId: 's1', streamVersion: 1 }),
+            pendingEvent({ sourceId: 's2', streamVersion: 3 }),
+          ],
+          expectedVersions: { s1: 0, s2: 2 },
+          claims: [claim('name', 's1')],
+        };
+        await failure(store.append(request));
+        expect(await store.readAll()).toEqual(before);
+        expect(await store.readStream('s1')).toEqual([]);
+        await store.append(streamAppend('s3', 0, 1, { claims: [claim('name', 's3')] }));
+      });
+
+      it('refuses an append whose expected version differs with a version conflict', async () => {
+        await store.append(streamAppend('s1', 0, 2));
+        const error = await failure(store.append(streamAppend('s1', 1)));
+        expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+        expect(error.details).toMatchObject({ reason: 'version', streamId: 's1', expected: 1 });
+        expect(error.details?.actual).toBe(2);
+      });
+
+      it('refuses to append to an existing stream expected at version 0', async () => {
+        await store.append(streamAppend('s1', 0));
+        const error = await failure(store.append(streamAppend('s1', 0)));
+        expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+        expect(error.details?.reason).toBe('version');
+        expect(await store.readStream('s1')).toHaveLength(1);
+      });
+
+      it('refuses to create a new stream expected at a version above 0', async () => {
+        const error = await failure(store.append(streamAppend('s1', 3)));
+        expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+        expect(error.details).toMatchObject({ reason: 'version', expected: 3, actual: 0 });
+        expect(await store.head()).toBe(0);
+      });
+
+      it('lets exactly one of several concurrent appends to the same stream win', async () => {
+        const attempts = Array.from({ length: 5 }, () => store.append(streamAppend('s1', 0, 2)));
+        const results = await Promise.allSettled(attempts);
+        const won = results.filter((result) => result.status === 'fulfilled');
+        const lost = results.flatMap((result) => (result.status === 'rejected' ? [result] : []));
+        expect(won).toHaveLength(1);
+        for (const result of lost) {
+          expect(result.reason).toBeInstanceOf(DataSourceError);
+          expect((result.reason as DataSourceError).code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+        }
+        expect(await store.readStream('s1')).toHaveLength(2);
+      });
+
+      it('refuses a request whose stream versions do not follow the expected version with INVALID_INPUT', async () => {
+        const request: AppendRequest = {
+          events: [pendingEvent({ sourceId: 's1', streamVersion: 2 })],
+          expectedVersions: { s1: 0 },
+        };
+        const error = await failure(store.append(request));
+        expect(error.code).toBe(ErrorCode.INVALID_INPUT);
+        expect(await store.head()).toBe(0);
+      });
+
+      it('returns an empty list for an empty append and writes nothing', async () => {
+        expect(await store.append({ events: [], expectedVersions: {} })).toEqual([]);
+        expect(await store.head()).toBe(0);
+      });
+
+      it('gives strictly increasing positions across appends', async () => {
+        for (let i = 0; i < 5; i++) await store.append(streamAppend(`s${i}`, 0, 1 + (i % 3)));
+        const positions = (await store.readAll()).map((event) => event.position);
+        expect(positions).toHaveLength(9);
+        positions.forEach((position, i) => {
+          if (i > 0) expect(position).toBeGreaterThan(positions[i - 1] ?? 0);
+        });
+      });
+
+      it('round-trips event data and metadata as JSON exactly', async () => {
+        const data = {
+          nested: { deeper: { list: [1, 'two', { three: 3 }, [4, [5]]] } },
+          unicode: 'Grüße, 日本語, emoji 🚀, quotes "\'\\ and\nnewlines',
+          large: Number.MAX_SAFE_INTEGER,
+          negative: -Number.MAX_SAFE_INTEGER,
+          fraction: -1234.5678,
+          tiny: 1e-7,
+          huge: 1.5e300,
+          nothing: null,
+          flags: [true, false],
+          empty: { object: {}, array: [], string: '' },
+        };
+        const metadata = { actor: 'ünïcödé', correlation: { ids: [1, 2], none: null } };
+        const event = pendingEvent({ sourceId: 's1', streamVersion: 1, data, metadata });
+        await store.append({ events: [event], expectedVersions: { s1: 0 } });
+        const [read] = await store.readStream('s1');
+        expect(read?.data).toEqual(data);
+        expect(read?.metadata).toEqual(metadata);
+        expect(await store.readAll()).toEqual([{ ...event, position: 1 }]);
+      });
+      it('agrees with the in-memory reference store on any sequence of appends', async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(commandArbitrary, { maxLength: 12 }), async (commands) => {
+            const run = randomUUID();
+            const reference = createMemoryEventStore();
+            for (const command of commands) {
+              const request = commandRequest(command, run);
+              const expected = await outcome(reference.append(request));
+              expect(await outcome(store.append(request))).toEqual(expected);
+            }
+            for (const stream of [0, 1, 2]) {
+              const strip = (events: readonly PendingEvent[]) =>
+                events.map(({ eventId, streamVersion, data }) => ({
+                  eventId,
+                  streamVersion,
+                  data,
+                }));
+              const id = `${run}-s${stream}`;
+              expect(strip(await store.readStream(id))).toEqual(
+                strip(await reference.readStream(id)),
+              );
+            }
+          }),
+          { numRuns: 25 },
+        );
+      });
+    });
+
+    describe('unique claims', () => {
+      it('takes a free claim and refuses it to another owner without writing anything', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('orders', 's1')] }));
+        const before = await store.readAll();
+        const error = await failure(
+          store.append(streamAppend('s2', 0, 1, { claims: [claim('orders', 's2')] })),
+        );
+        expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+        expect(error.details).toMatchObject({ reason: 'claim', key: 'orders', heldBy: 's1' });
+        expect(await store.readAll()).toEqual(before);
+        expect(await store.readStream('s2')).toEqual([]);
+      });
+
+      it('takes none of the claims of a refused append', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('held', 's1')] }));
+        const claims = [claim('free', 's2'), claim('held', 's2')];
+        await failure(store.append(streamAppend('s2', 0, 1, { claims })));
+        await store.append(streamAppend('s3', 0, 1, { claims: [claim('free', 's3')] }));
+      });
+
+      it('treats a claim already held by the same owner as a no-op', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('orders', 's1')] }));
+        await store.append(streamAppend('s1', 1, 1, { claims: [claim('orders', 's1')] }));
+        expect(await store.readStream('s1')).toHaveLength(2);
+      });
+
+      it('lets one append release a key and another owner claim it', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('orders', 's1')] }));
+        await store.append({
+          events: [
+            pendingEvent({ sourceId: 's1', streamVersion: 2, type: 'DataSourceDeleted' }),
+            pendingEvent({ sourceId: 's2', streamVersion: 1 }),
+          ],
+          expectedVersions: { s1: 1, s2: 0 },
+          releases: [claim('orders', 's1')],
+          claims: [claim('orders', 's2')],
+        });
+        const error = await failure(
+          store.append(streamAppend('s3', 0, 1, { claims: [claim('orders', 's3')] })),
+        );
+        expect(error.details).toMatchObject({ reason: 'claim', heldBy: 's2' });
+      });
+
+      it('frees a released key for a later append by another owner', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('orders', 's1')] }));
+        await store.append(streamAppend('s1', 1, 1, { releases: [claim('orders', 's1')] }));
+        await store.append(streamAppend('s2', 0, 1, { claims: [claim('orders', 's2')] }));
+        expect(await store.readStream('s2')).toHaveLength(1);
+      });
+
+      it('ignores the release of a key held by another owner', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('orders', 's1')] }));
+        await store.append(streamAppend('s2', 0, 1, { releases: [claim('orders', 's2')] }));
+        const error = await failure(
+          store.append(streamAppend('s3', 0, 1, { claims: [claim('orders', 's3')] })),
+        );
+        expect(error.details).toMatchObject({ reason: 'claim', heldBy: 's1' });
+      });
+
+      it('keeps claims independent per scope', async () => {
+        await store.append(streamAppend('s1', 0, 1, { claims: [claim('orders', 's1', 't1')] }));
+        await store.append(streamAppend('s2', 0, 1, { claims: [claim('orders', 's2', 't2')] }));
+        expect(await store.head()).toBe(2);
+      });
+    });
+
+    describe('reads', () => {
+      beforeEach(async () => {
+        await store.append(streamAppend('a1', 0, 2, { tenantId: 'tenant-a' }));
+        await store.append(streamAppend('b1', 0, 1, { tenantId: 'tenant-b' }));
+        await store.append(streamAppend('a2', 0, 2, { tenantId: 'tenant-a' }));
+      });
+
+      it('reads the whole log in position order', async () => {
+        const all = await store.readAll();
+        expect(all.map((event) => event.sourceId)).toEqual(['a1', 'a1', 'b1', 'a2', 'a2']);
+        expect(all.map((event) => event.position)).toEqual([1, 2, 3, 4, 5]);
+      });
+
+      it('reads the log after a position', async () => {
+        const after = await store.readAll({ after: 2 });
+        expect(after.map((event) => event.position)).toEqual([3, 4, 5]);
+        expect(await store.readAll({ after: 5 })).toEqual([]);
+      });
+
+      it('reads only the events of one tenant', async () => {
+        const mine = await store.readAll({ tenantId: 'tenant-a', after: 1 });
+        expect(mine.map((event) => event.position)).toEqual([2, 4, 5]);
+        expect(await store.readAll({ tenantId: 'tenant-z' })).toEqual([]);
+      });
+
+      it('reads at most a limit of events', async () => {
+        const page = await store.readAll({ after: 1, limit: 2 });
+        expect(page.map((event) => event.position)).toEqual([2, 3]);
+        const tenantPage = await store.readAll({ tenantId: 'tenant-a', limit: 2, after: 2 });
+        expect(tenantPage.map((event) => event.position)).toEqual([4, 5]);
+      });
+
+      it('reads one stream in stream order', async () => {
+        const stream = await store.readStream('a2');
+        expect(stream.map((event) => [event.streamVersion, event.position])).toEqual([
+          [1, 4],
+          [2, 5],
+        ]);
+      });
+
+      it('reads an unknown stream as empty', async () => {
+        expect(await store.readStream('nope')).toEqual([]);
+      });
+
+      it('reports the last position as head', async () => {
+        expect(await store.head()).toBe(5);
+        await store.append(streamAppend('a1', 2));
+        expect(await store.head()).toBe(6);
+      });
+    });
+
+    describe('notifications', () => {
+      it('notifies a subscriber with a head at or beyond the appended position', async () => {
+        const heard = nextNotification(store);
+        const [event] = await store.append(streamAppend('s1', 0, 2));
+        expect(await heard).toBeGreaterThanOrEqual((event?.position ?? 0) + 1);
+      });
+
+      it('stops notifying a listener once it unsubscribed', async () => {
+        const stale: number[] = [];
+        const stop = store.subscribe((head) => stale.push(head));
+        stop();
+        const heard = nextNotification(store);
+        await store.append(streamAppend('s1', 0));
+        await heard;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(stale).toEqual([]);
+      });
+    });
+
+    describe('durability', () => {
+      it.runIf(factory.reopen !== undefined)(
+        'keeps events, versions and claims after close and reopen',
+        async () => {
+          await store.append(streamAppend('s1', 0, 2, { claims: [claim('orders', 's1')] }));
+          await store.append(streamAppend('s2', 0, 1, { tenantId: 'tenant-b' }));
+          const before = await store.readAll();
+          await close(store);
+          const reopened = await (factory.reopen as NonNullable<typeof factory.reopen>)(store);
+          opened.push(reopened);
+          expect(await reopened.readAll()).toEqual(before);
+          expect(await reopened.head()).toBe(3);
+          const stale = await failure(reopened.append(streamAppend('s1', 1)));
+          expect(stale.details?.reason).toBe('version');
+          const taken = await failure(
+            reopened.append(streamAppend('s3', 0, 1, { claims: [claim('orders', 's3')] })),
+          );
+          expect(taken.details).toMatchObject({ reason: 'claim', heldBy: 's1' });
+          const [next] = await reopened.append(streamAppend('s1', 2));
+          expect(next?.position).toBeGreaterThan(3);
+        },
+      );
+    });
+  });
+}
