@@ -1,0 +1,189 @@
+/**
+ * The registry's state is a fold over its log: a registry opened on the same
+ * store rebuilds the same state, byte for byte.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createMemoryEventStore,
+  DataSourceRegistry,
+  DataSourceType,
+  ErrorCode,
+  type EventStore,
+} from '../../src/index.js';
+import {
+  createTestRegistry,
+  databaseInput,
+  failsWith,
+  isDeeplyFrozen,
+  snapshotOf,
+} from '../support/registry-fixtures.js';
+
+/** A registry that went through every kind of command, over three tenants. */
+async function busyRegistry() {
+  const fixture = createTestRegistry();
+  const { registry, clock } = fixture;
+  const tick = () => clock.advance(1_000);
+  const orders = await registry.register(
+    databaseInput({ tags: ['prod'], metadata: { team: 'payments' }, accessRoles: ['admin'] }),
+  );
+  tick();
+  const docs = await registry.register(
+    databaseInput({ name: 'Docs', sourceType: DataSourceType.DOCUMENT, config: { host: 'mongo' } }),
+  );
+  const files = await registry.register(
+    databaseInput({ tenantId: 'globex', name: 'Files', sourceType: DataSourceType.FILE }),
+  );
+  await registry.register(databaseInput({ tenantId: 'initech', name: 'Stream' }));
+  await registry.register(databaseInput({ tenantId: 'initech', name: 'Vectors' }));
+  tick();
+  await registry.activate(orders.sourceId);
+  await registry.recordConnection(orders.sourceId);
+  await registry.recordConnection(orders.sourceId);
+  tick();
+  await registry.update(orders.sourceId, {
+    name: 'Orders',
+    description: 'primary',
+    metadata: { team: 'core' },
+  });
+  await registry.updateConfig(docs.sourceId, { host: 'mongo-2', password: 'docs-pw' });
+  await registry.recordError(docs.sourceId, 'auth failed');
+  await registry.addTag(docs.sourceId, 'eu');
+  await registry.removeTag(orders.sourceId, 'prod');
+  await registry.grantAccess(files.sourceId, 'auditor');
+  await registry.revokeAccess(orders.sourceId, 'admin');
+  await registry.deprecate(files.sourceId);
+  await registry.recordError(files.sourceId, 'gone');
+  tick();
+  await registry.clearTenant('initech');
+  await registry.register(databaseInput({ tenantId: 'initech', name: 'Stream' }));
+  await registry.delete(docs.sourceId);
+  return fixture;
+}
+
+describe('DataSourceRegistry.open on the same store', () => {
+  it('rebuilds the sources and statistics byte for byte', async () => {
+    const { registry, store } = await busyRegistry();
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    expect(snapshotOf(replayed)).toBe(snapshotOf(registry));
+  });
+
+  it('rebuilds the list and the overall statistics as the same JSON', async () => {
+    const { registry, store } = await busyRegistry();
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    expect(JSON.stringify(replayed.list({ limit: 1e9 }))).toBe(
+      JSON.stringify(registry.list({ limit: 1e9 })),
+    );
+    expect(JSON.stringify(replayed.getStatistics())).toBe(JSON.stringify(registry.getStatistics()));
+  });
+
+  it('reaches the same position', async () => {
+    const { registry, store } = await busyRegistry();
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    expect(replayed.position).toBe(registry.position);
+  });
+
+  it('answers getByName for renamed sources and forgets deleted ones', async () => {
+    const { registry, store } = await busyRegistry();
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    expect(replayed.getByName('acme', 'orders')).toEqual(registry.getByName('acme', 'Orders'));
+    expect(replayed.getByName('acme', 'Docs')).toBeNull();
+  });
+
+  it('keeps the name claims: a taken name is still refused', async () => {
+    const { store } = await busyRegistry();
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    await failsWith(
+      () => replayed.register(databaseInput({ tenantId: 'globex', name: 'files' })),
+      ErrorCode.DUPLICATE_NAME,
+    );
+  });
+
+  it('keeps the ids of deleted sources used up', async () => {
+    const { store } = await busyRegistry();
+    const [deleted] = (await store.readAll()).filter((e) => e.type === 'DataSourceDeleted');
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    expect(replayed.get(deleted?.sourceId ?? '')).toBeNull();
+    await failsWith(
+      () => replayed.register(databaseInput({ name: 'New', sourceId: deleted?.sourceId })),
+      ErrorCode.DUPLICATE_ID,
+    );
+  });
+
+  it('hands out deeply frozen sources', async () => {
+    const { store } = await busyRegistry();
+
+    const replayed = await DataSourceRegistry.open({ store });
+
+    expect(replayed.list().every(isDeeplyFrozen)).toBe(true);
+  });
+
+  it('continues the log after its last position', async () => {
+    const { registry, store } = await busyRegistry();
+    const replayed = await DataSourceRegistry.open({ store });
+
+    await replayed.register(databaseInput({ name: 'After replay' }));
+
+    const last = (await store.readAll()).at(-1);
+    expect(last?.position).toBe(registry.position + 1);
+  });
+
+  it('gives the same result as the constructor on a memory store', async () => {
+    const { store } = await busyRegistry();
+
+    const opened = await DataSourceRegistry.open({ store });
+    const constructed = new DataSourceRegistry({ store });
+
+    expect(snapshotOf(constructed)).toBe(snapshotOf(opened));
+  });
+
+  it('of an empty store gives an empty registry', async () => {
+    const registry = await DataSourceRegistry.open({ store: createMemoryEventStore() });
+
+    expect(registry.list()).toEqual([]);
+    expect(registry.position).toBe(0);
+  });
+});
+
+describe('a durable store', () => {
+  const durableStore = (): EventStore => {
+    const memory = createMemoryEventStore();
+    return {
+      kind: 'durable-test',
+      durable: true,
+      append: (request) => memory.append(request),
+      readAll: (options) => memory.readAll(options),
+      readStream: (id) => memory.readStream(id),
+      head: () => memory.head(),
+      subscribe: (listener) => memory.subscribe(listener),
+      close: () => memory.close(),
+    };
+  };
+
+  it('is refused by the constructor with FORBIDDEN, as it must be replayed first', async () => {
+    await failsWith(() => new DataSourceRegistry({ store: durableStore() }), ErrorCode.FORBIDDEN);
+  });
+
+  it('is replayed by open into the same state', async () => {
+    const store = durableStore();
+    const key = new Uint8Array(32).fill(3);
+    const writer = await DataSourceRegistry.open({ store, encryptionKey: key });
+    const { sourceId } = await writer.register(databaseInput());
+    await writer.activate(sourceId);
+
+    const reader = await DataSourceRegistry.open({ store, encryptionKey: key });
+
+    expect(snapshotOf(reader)).toBe(snapshotOf(writer));
+  });
+});
