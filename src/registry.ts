@@ -89,6 +89,7 @@ export class DataSourceRegistry {
   readonly #catchUp;
   readonly #unsubscribe: () => void;
   #notified = 0;
+  #followScheduled = false;
   #closed = false;
 
   /**
@@ -141,7 +142,7 @@ export class DataSourceRegistry {
     const parsed = parseInput(registerInputSchema, input, 'data source', {
       sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
     });
-    const config = parseConfig(parsed.config);
+    const config = parseConfig(parsed.config ?? {});
     const sourceId = parsed.sourceId ?? this.#newId();
     const source = await this.#execute(sourceId, ctx, {
       type: 'Register',
@@ -159,14 +160,14 @@ export class DataSourceRegistry {
   }
 
   /** Changes name, description, config (replaced whole) or metadata (replaced whole). */
-  update(sourceId: string, changes: UpdateInput, ctx?: CommandContext) {
+  async update(sourceId: string, changes: UpdateInput, ctx?: CommandContext) {
     const parsed = parseInput(updateInputSchema, changes, 'update', { sourceId });
     const config = parsed.config === undefined ? undefined : parseConfig(parsed.config);
     return this.#execute(sourceId, ctx, { ...parsed, type: 'Update', config });
   }
 
   /** Replaces the config; the source goes to configuring. `"***"` keeps a stored secret. */
-  updateConfig(
+  async updateConfig(
     sourceId: string,
     config: DataSourceConfig | DataSourceConfigInput,
     ctx?: CommandContext,
@@ -174,43 +175,43 @@ export class DataSourceRegistry {
     return this.#execute(sourceId, ctx, { type: 'UpdateConfig', config: parseConfig(config) });
   }
 
-  activate(sourceId: string, ctx?: CommandContext) {
+  async activate(sourceId: string, ctx?: CommandContext) {
     return this.#execute(sourceId, ctx, { type: 'Activate' });
   }
 
-  deactivate(sourceId: string, ctx?: CommandContext) {
+  async deactivate(sourceId: string, ctx?: CommandContext) {
     return this.#execute(sourceId, ctx, { type: 'Deactivate' });
   }
 
-  deprecate(sourceId: string, ctx?: CommandContext) {
+  async deprecate(sourceId: string, ctx?: CommandContext) {
     return this.#execute(sourceId, ctx, { type: 'Deprecate' });
   }
 
-  recordConnection(sourceId: string, ctx?: CommandContext) {
+  async recordConnection(sourceId: string, ctx?: CommandContext) {
     return this.#execute(sourceId, ctx, { type: 'RecordConnection' });
   }
 
-  recordError(sourceId: string, message: string, ctx?: CommandContext) {
+  async recordError(sourceId: string, message: string, ctx?: CommandContext) {
     const error = parseInput(errorMessageSchema, message, 'error message', { sourceId });
     return this.#execute(sourceId, ctx, { type: 'RecordError', message: error });
   }
 
-  addTag(sourceId: string, tag: string, ctx?: CommandContext) {
+  async addTag(sourceId: string, tag: string, ctx?: CommandContext) {
     const parsed = parseInput(labelSchema, tag, 'tag', { sourceId });
     return this.#execute(sourceId, ctx, { type: 'AddTag', tag: parsed });
   }
 
-  removeTag(sourceId: string, tag: string, ctx?: CommandContext) {
+  async removeTag(sourceId: string, tag: string, ctx?: CommandContext) {
     const parsed = parseInput(labelSchema, tag, 'tag', { sourceId });
     return this.#execute(sourceId, ctx, { type: 'RemoveTag', tag: parsed });
   }
 
-  grantAccess(sourceId: string, role: string, ctx?: CommandContext) {
+  async grantAccess(sourceId: string, role: string, ctx?: CommandContext) {
     const parsed = parseInput(labelSchema, role, 'role', { sourceId });
     return this.#execute(sourceId, ctx, { type: 'GrantAccess', role: parsed });
   }
 
-  revokeAccess(sourceId: string, role: string, ctx?: CommandContext) {
+  async revokeAccess(sourceId: string, role: string, ctx?: CommandContext) {
     const parsed = parseInput(labelSchema, role, 'role', { sourceId });
     return this.#execute(sourceId, ctx, { type: 'RevokeAccess', role: parsed });
   }
@@ -238,7 +239,9 @@ export class DataSourceRegistry {
       this.#writeWithRetry(() => {
         const plan: AppendPlan = { events: [], expectedVersions: {}, claims: [], releases: [] };
         const occurredAt = this.#clock().toISOString();
-        for (const sourceId of ids) {
+        // Sources registered since the ids were locked are cleared too: the
+        // store's version check keeps that safe without their lock.
+        for (const sourceId of this.#view.tenants.get(tenant)?.ids ?? []) {
           const stream = streamOf(this.#view, sourceId);
           if (stream.source === null) continue;
           const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
@@ -269,6 +272,7 @@ export class DataSourceRegistry {
     await this.#locks.run(['*reset*'], async () => {
       store.clear();
       Object.assign(this.#view, createRegistryView());
+      this.#notified = 0;
     });
   }
 
@@ -457,14 +461,28 @@ export class DataSourceRegistry {
     }
   }
 
-  /** A store says the log grew; catch up soon, once per burst, unless we wrote it ourselves. */
+  /**
+   * A store says the log grew: catch up soon, once per burst. When the
+   * registry wrote those events itself it has applied them by then, and
+   * nothing is read. Checked again after each catch-up, so a notice that
+   * arrived while a read was in flight is not lost.
+   */
   #onAppended(head: number) {
-    if (head <= this.#notified) return;
-    const wasIdle = this.#notified <= this.#view.position;
-    this.#notified = head;
-    if (!wasIdle) return;
+    this.#notified = Math.max(this.#notified, head);
+    if (this.#followScheduled || this.#notified <= this.#view.position || this.#closed) return;
+    this.#followScheduled = true;
     setImmediate(() => {
-      if (this.#notified > this.#view.position && !this.#closed) this.#catchUp().catch(() => {});
+      this.#followScheduled = false;
+      if (this.#notified <= this.#view.position || this.#closed) return;
+      const from = this.#view.position;
+      this.#catchUp().then(
+        () => {
+          // No progress means the events are not visible yet: look again a little later.
+          if (this.#view.position === from) setTimeout(() => this.#onAppended(0), 5);
+          else this.#onAppended(0);
+        },
+        () => {},
+      );
     });
   }
 }

@@ -91,7 +91,7 @@ function withDefaults(input: z.infer<typeof dataSourceConfigInputSchema>): DataS
 
 /** Validates any value as a config input; the registry calls it with what callers passed. */
 export function parseConfig(input: unknown): DataSourceConfig {
-  return withDefaults(parseInput(dataSourceConfigInputSchema, input ?? {}, 'config'));
+  return withDefaults(parseInput(dataSourceConfigInputSchema, input, 'config'));
 }
 
 function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourceConfig {

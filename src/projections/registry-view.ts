@@ -47,7 +47,10 @@ function reindex(view: RegistryView, before: CustomerDataSource | null, after: S
   reindexSource(view.all, before, source);
   reindexSource(tenant, before, source);
   if (before && (!source || nameKey(source.name) !== nameKey(before.name))) {
-    tenant.byName.delete(nameKey(before.name));
+    // Events are applied stream by stream, so another source may already hold
+    // this name again in the same batch: only our own entry is ours to remove.
+    const key = nameKey(before.name);
+    if (tenant.byName.get(key) === before.sourceId) tenant.byName.delete(key);
   }
   if (source) tenant.byName.set(nameKey(source.name), source.sourceId);
 }
@@ -116,17 +119,26 @@ export interface SourceFilter {
   tag?: string;
 }
 
-function byNameThenId(view: RegistryView) {
-  return (a: string, b: string) => {
-    const nameA = getSource(view, a)?.name ?? '';
-    const nameB = getSource(view, b)?.name ?? '';
-    if (nameA !== nameB) return nameA < nameB ? -1 : 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-  };
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Ids in list order: by name as users read it (trimmed, NFC, any case), then
+ * by exact name, then by id, so the order is total and the same everywhere.
+ */
+function inListOrder(view: RegistryView, ids: Iterable<string>): string[] {
+  const rows: [key: string, name: string, id: string][] = [];
+  for (const id of ids) {
+    const name = getSource(view, id)?.name ?? '';
+    rows.push([nameKey(name), name, id]);
+  }
+  rows.sort(
+    (a, b) => compareText(a[0], b[0]) || compareText(a[1], b[1]) || compareText(a[2], b[2]),
+  );
+  return rows.map((row) => row[2]);
 }
 
 function sortedIds(view: RegistryView, index: SourceIndex): string[] {
-  index.sorted ??= [...index.ids].sort(byNameThenId(view));
+  index.sorted ??= inListOrder(view, index.ids);
   return index.sorted;
 }
 
@@ -139,7 +151,7 @@ function candidates(view: RegistryView, filter: SourceFilter): readonly string[]
   if (!index) return [];
   if (filter.tag === undefined) return sortedIds(view, index);
   const tagged = index.byTag.get(filter.tag);
-  return tagged ? [...tagged].sort(byNameThenId(view)) : [];
+  return tagged ? inListOrder(view, tagged) : [];
 }
 
 function matches(source: CustomerDataSource, filter: SourceFilter): boolean {
@@ -149,7 +161,7 @@ function matches(source: CustomerDataSource, filter: SourceFilter): boolean {
   );
 }
 
-/** Live sources matching the filter, sorted by name then id, one page of them. */
+/** Live sources matching the filter, in list order, one page of them. */
 export function listSources(
   view: RegistryView,
   filter: SourceFilter,

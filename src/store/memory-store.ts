@@ -102,8 +102,8 @@ export function createMemoryEventStore(): MemoryEventStore {
       streams = new Map();
       claims = new Map();
     },
-    async close() {
-      listeners.clear();
-    },
+    // Nothing to release, and other registries may share this store: each
+    // one's unsubscribe removes its own listener.
+    async close() {},
   };
 }

@@ -18,7 +18,11 @@ import { envelope, fold, TENANT_ID } from '../support/given-when-then.js';
 const label = fc.constantFrom('alpha', 'beta', 'gamma');
 const secret = (withMask: boolean) =>
   fc.constantFrom<string | null>(null, 'one', 'two', ...(withMask ? [SECRET_MASK] : []));
-const json = fc.jsonValue({ maxDepth: 2 }).map((value) => value as z.JSONType);
+// "__proto__" keys are refused as input (see json.ts), so they are not valid commands here.
+const json = fc
+  .jsonValue({ maxDepth: 2 })
+  .filter((value) => !JSON.stringify(value).includes('"__proto__"'))
+  .map((value) => value as z.JSONType);
 const jsonObject = fc.dictionary(fc.constantFrom('k1', 'k2', 'k3'), json, { maxKeys: 3 });
 
 const configArb = (withMask: boolean) =>
