@@ -46,6 +46,7 @@ function reindex(view: RegistryView, before: CustomerDataSource | null, after: S
   const tenant = tenantIndex(view, tenantId);
   reindexSource(view.all, before, source);
   reindexSource(tenant, before, source);
+  if (before && source && before.name === source.name) return;
   if (before && (!source || nameKey(source.name) !== nameKey(before.name))) {
     // Events are applied stream by stream, so another source may already hold
     // this name again in the same batch: only our own entry is ours to remove.

@@ -46,9 +46,11 @@ export function createMemoryEventStore(): MemoryEventStore {
     for (const id of released) claims.delete(id);
     for (const claim of request.claims ?? [])
       claims.set(claimId(claim.scope, claim.key), claim.owner);
-    const stored = request.events.map((event, i) =>
-      deepFreeze({ ...event, position: log.length + i + 1 }),
-    );
+    const stored = request.events.map((event, i) => {
+      deepFreeze(event.data);
+      deepFreeze(event.metadata);
+      return Object.freeze({ ...event, position: log.length + i + 1 });
+    });
     for (const event of stored) {
       log.push(event);
       let stream = streams.get(event.sourceId);
