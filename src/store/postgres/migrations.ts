@@ -1,0 +1,112 @@
+import type { Pool, PoolClient } from 'pg';
+import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { appendFunctionSql } from './append-function.js';
+import type { SchemaNames } from './names.js';
+
+interface Migration {
+  readonly version: number;
+  readonly sql: (names: SchemaNames) => string;
+}
+
+// Event data is json, not jsonb: json keeps the text as written, so key order,
+// number spelling and "\u0000" in strings come back exactly as they went in.
+// occurred_at is text for the same reason: the ISO string round-trips byte for byte.
+const createTables: Migration = {
+  version: 1,
+  sql: ({ quoted: s }) => `
+CREATE TABLE ${s}.events (
+  position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id text NOT NULL,
+  type text NOT NULL,
+  schema_version integer NOT NULL,
+  source_id text NOT NULL,
+  tenant_id text NOT NULL,
+  stream_version integer NOT NULL,
+  occurred_at text NOT NULL,
+  data json NOT NULL,
+  metadata json NOT NULL,
+  CONSTRAINT events_event_id_unique UNIQUE (event_id),
+  CONSTRAINT events_stream_version_unique UNIQUE (source_id, stream_version)
+);
+CREATE INDEX events_tenant_position ON ${s}.events (tenant_id, position);
+CREATE TABLE ${s}.streams (
+  stream_id text PRIMARY KEY,
+  version integer NOT NULL
+);
+CREATE TABLE ${s}.claims (
+  scope text NOT NULL,
+  key text NOT NULL,
+  owner text NOT NULL,
+  PRIMARY KEY (scope, key)
+);`,
+};
+
+const createAppendFunction: Migration = { version: 2, sql: appendFunctionSql };
+
+const MIGRATIONS: readonly Migration[] = [createTables, createAppendFunction];
+
+/** The schema version this code writes; a database at a later one was written by a newer release. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Creates the schema's tables, or brings them up to {@link SCHEMA_VERSION}.
+ * Instances starting together take turns under an advisory lock, so each
+ * migration runs once; the applied versions are recorded in
+ * `event_store_schema_version`, a name unlikely to meet an application's own
+ * table when the store shares a schema such as `public`.
+ */
+export async function migrate(pool: Pool, names: SchemaNames): Promise<void> {
+  const client = await pool.connect();
+  // A checked-out client has no listener of the pool's; an error between statements must not crash.
+  const ignore = () => {};
+  client.on('error', ignore);
+  let failure: unknown;
+  try {
+    await runMigrations(client, names);
+  } catch (error) {
+    failure = error;
+    await client.query('ROLLBACK').catch(ignore);
+    throw error;
+  } finally {
+    client.removeListener('error', ignore);
+    client.release(failure instanceof Error ? failure : undefined);
+  }
+}
+
+async function runMigrations(client: PoolClient, names: SchemaNames): Promise<void> {
+  const s = names.quoted;
+  await client.query('BEGIN');
+  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [...names.migrationLock]);
+  // Looked up before any CREATE, so a role without CREATE rights can use a schema made for it.
+  const { rows: found } = await client.query<{ schema: boolean; table: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
+            to_regclass($2) IS NOT NULL AS table`,
+    [names.schema, `${s}.event_store_schema_version`],
+  );
+  if (!found[0]?.schema) await client.query(`CREATE SCHEMA ${s}`);
+  if (!found[0]?.table) {
+    await client.query(
+      `CREATE TABLE ${s}.event_store_schema_version (
+         version integer PRIMARY KEY,
+         applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  }
+  const { rows } = await client.query<{ version: number }>(
+    `SELECT coalesce(max(version), 0) AS version FROM ${s}.event_store_schema_version`,
+  );
+  const current = rows[0]?.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new DataSourceError(
+      `Schema ${names.schema} is at version ${current}; this release knows versions up to ${SCHEMA_VERSION}`,
+      { code: ErrorCode.STORE_ERROR },
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    await client.query(migration.sql(names));
+    await client.query(`INSERT INTO ${s}.event_store_schema_version (version) VALUES ($1)`, [
+      migration.version,
+    ]);
+  }
+  await client.query('COMMIT');
+}

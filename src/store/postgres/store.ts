@@ -1,0 +1,131 @@
+import type { Pool } from 'pg';
+import pg from 'pg';
+import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { storeError } from '../append-checks.js';
+import type { EventStore } from '../event-store.js';
+import { appendEvents } from './append.js';
+import { migrate } from './migrations.js';
+import { schemaNames } from './names.js';
+import { createNotificationFeed } from './notifications.js';
+import { readAllEvents, readHead, readStreamEvents } from './read.js';
+
+interface CommonOptions {
+  /** The schema that holds the store's tables, created when missing (default `"public"`). */
+  readonly schema?: string;
+  /**
+   * How often, in milliseconds, subscribers' polling fallback looks for a head
+   * that moved without a notification (default 1000).
+   */
+  readonly pollIntervalMs?: number;
+  /**
+   * Told of failures the store recovers from by itself: a dropped LISTEN
+   * connection, a failed poll, an idle pooled connection that died, a listener that threw.
+   */
+  readonly onError?: (error: DataSourceError) => void;
+}
+
+/**
+ * Where the store connects: a connection string (the store makes and ends its
+ * own pool) or a pool of the caller's (used, never ended).
+ */
+export type PostgresEventStoreOptions = CommonOptions &
+  (
+    | { readonly connectionString: string; readonly pool?: undefined }
+    | { readonly pool: Pool; readonly connectionString?: undefined }
+  );
+
+/** An event store in PostgreSQL, shared by every service instance that opens the same schema. */
+export interface PostgresEventStore extends EventStore {
+  readonly kind: 'postgres';
+  readonly durable: true;
+  /** The schema holding this store's tables. */
+  readonly schema: string;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+/**
+ * Opens an event store on PostgreSQL. Nothing is sent to the server until the
+ * first call, which creates or migrates the schema. Subscribing opens one more
+ * connection, outside the pool, for LISTEN.
+ */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStore {
+  const names = schemaNames(options.schema ?? 'public');
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
+    throw new DataSourceError(`pollIntervalMs must be a positive number, got ${pollIntervalMs}`, {
+      code: ErrorCode.INVALID_INPUT,
+    });
+  }
+  const ownsPool = options.pool === undefined;
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
+  const report = (error: unknown) => {
+    options.onError?.(storeError('PostgreSQL event store', error));
+  };
+  // An idle pooled connection that dies emits 'error' on the pool; unheard, it would end the process.
+  const onPoolError = (error: Error) => report(error);
+  pool.on('error', onPoolError);
+
+  let ready: Promise<void> | undefined;
+  let closed = false;
+
+  const closedError = (what: string) =>
+    new DataSourceError(`${what} failed: the PostgreSQL event store is closed`, {
+      code: ErrorCode.STORE_ERROR,
+    });
+
+  async function run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (closed) throw closedError(what);
+    // A failed migration is retried by the next call rather than remembered forever.
+    ready ??= migrate(pool, names).catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    try {
+      await ready;
+      return await work();
+    } catch (error) {
+      throw storeError(what, error);
+    }
+  }
+
+  const head = () => run('Reading the head', () => readHead(pool, names));
+  const feed = createNotificationFeed({
+    channel: names.channel,
+    createClient: () =>
+      new pg.Client(ownsPool ? { connectionString: options.connectionString } : pool.options),
+    head,
+    pollIntervalMs,
+    onError: report,
+  });
+
+  return {
+    kind: 'postgres',
+    durable: true,
+    schema: names.schema,
+    async append(request) {
+      const stored = await run('Append', () => appendEvents(pool, names, request));
+      const last = stored.at(-1);
+      if (last) queueMicrotask(() => feed.publish(last.position));
+      return stored;
+    },
+    readAll(readOptions) {
+      return run('Reading the log', () => readAllEvents(pool, names, readOptions));
+    },
+    readStream(streamId) {
+      return run(`Reading stream ${streamId}`, () => readStreamEvents(pool, names, streamId));
+    },
+    head,
+    subscribe(listener) {
+      if (closed) throw closedError('Subscribing');
+      return feed.subscribe(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await feed.close();
+      if (ownsPool) await pool.end();
+      else pool.removeListener('error', onPoolError);
+    },
+  };
+}

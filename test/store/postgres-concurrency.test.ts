@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import type { EventStore, StoredEvent } from '../../src/store/event-store.js';
+import { createPostgresEventStore } from '../../src/store/postgres/index.js';
+import { describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { streamAppend } from './conformance.js';
+
+const WRITERS = 8;
+const COMMANDS_PER_WRITER = 60;
+const SHARED_STREAMS = 3;
+
+/**
+ * One writer's commands: mostly a new stream of 1 to 3 events with a claim,
+ * and every fourth an event on a stream all writers share, retried on conflict.
+ * Returns the events it got acknowledged.
+ */
+async function write(store: EventStore, writer: number): Promise<StoredEvent[]> {
+  const acknowledged: StoredEvent[] = [];
+  for (let i = 0; i < COMMANDS_PER_WRITER; i++) {
+    if (i % 4 === 3) {
+      acknowledged.push(...(await appendToShared(store, `shared-${i % SHARED_STREAMS}`)));
+      continue;
+    }
+    const streamId = `w${writer}-s${i}`;
+    const claims = [{ scope: 'tenant-a', key: `name-${streamId}`, owner: streamId }];
+    acknowledged.push(...(await store.append(streamAppend(streamId, 0, 1 + (i % 3), { claims }))));
+  }
+  return acknowledged;
+}
+
+async function appendToShared(store: EventStore, streamId: string): Promise<StoredEvent[]> {
+  for (;;) {
+    const version = (await store.readStream(streamId)).length;
+    try {
+      return await store.append(streamAppend(streamId, version));
+    } catch (error) {
+      if (!(error instanceof DataSourceError && error.code === ErrorCode.CONCURRENCY_CONFLICT)) {
+        throw error;
+      }
+    }
+  }
+}
+
+/**
+ * Reads the whole log again and again until `done`, and records every event it
+ * finds below a position an earlier read had already reached: a late commit.
+ */
+async function watchForLateCommits(store: EventStore, done: () => boolean) {
+  const seen = new Set<number>();
+  let highest = 0;
+  const late: StoredEvent[] = [];
+  let reads = 0;
+  while (!done()) {
+    const log = await store.readAll();
+    reads += 1;
+    for (const event of log) {
+      if (event.position <= highest && !seen.has(event.position)) late.push(event);
+      seen.add(event.position);
+    }
+    highest = Math.max(highest, log.at(-1)?.position ?? 0);
+  }
+  return { late, reads };
+}
+
+describeWithPostgres('PostgreSQL event store with 8 concurrent writers', (url) => {
+  const schemas = testSchemas(url);
+  const stores: EventStore[] = [];
+  let acknowledged: StoredEvent[] = [];
+  let log: StoredEvent[] = [];
+  let watch: { late: StoredEvent[]; reads: number };
+
+  beforeAll(async () => {
+    const schema = schemas.next();
+    const open = () => {
+      const store = createPostgresEventStore({ connectionString: url, schema });
+      stores.push(store);
+      return store;
+    };
+    const writers = Array.from({ length: WRITERS }, open);
+    const reader = open();
+    // Every instance migrates on first use; let that happen before the race starts.
+    await Promise.all(stores.map((store) => store.head()));
+    let done = false;
+    const watching = watchForLateCommits(reader, () => done);
+    try {
+      const results = await Promise.all(writers.map((store, i) => write(store, i)));
+      acknowledged = results.flat();
+    } finally {
+      done = true;
+    }
+    watch = await watching;
+    log = await reader.readAll();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    await schemas.dropAll();
+  });
+
+  it('keeps every acknowledged event exactly once, and nothing else', () => {
+    const byId = (events: StoredEvent[]) =>
+      [...events].sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
+    expect(new Set(log.map((event) => event.eventId)).size).toBe(log.length);
+    expect(byId(log)).toEqual(byId(acknowledged));
+  });
+
+  it('gives strictly increasing positions in the log', () => {
+    const positions = log.map((event) => event.position);
+    expect(positions.every((position, i) => i === 0 || position > (positions[i - 1] ?? 0))).toBe(
+      true,
+    );
+  });
+
+  it('keeps the streams every writer shared gapless, one event per acknowledged append', () => {
+    for (let i = 0; i < SHARED_STREAMS; i++) {
+      const versions = log
+        .filter((event) => event.sourceId === `shared-${i}`)
+        .map((event) => event.streamVersion);
+      expect(versions).toEqual(versions.map((_, v) => v + 1));
+    }
+  });
+
+  it('never shows a reader an event below a position it had already seen', () => {
+    expect(watch.reads).toBeGreaterThan(1);
+    expect(watch.late).toEqual([]);
+  });
+});

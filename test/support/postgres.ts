@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe } from 'vitest';
+import { quoteIdentifier, schemaNames } from '../../src/store/postgres/names.js';
+
+/** The database PostgreSQL tests run against; without it they are skipped. */
+export const postgresUrl: string | undefined =
+  process.env.DATASOURCE_REGISTRY_PG_URL?.trim() || undefined;
+
+let warned = false;
+
+/**
+ * A describe block that runs with a database and is skipped, saying so once
+ * per file, without one. The body gets the connection string.
+ */
+export function describeWithPostgres(name: string, body: (url: string) => void): void {
+  if (postgresUrl === undefined && !warned) {
+    warned = true;
+    console.warn('PostgreSQL tests skipped: DATASOURCE_REGISTRY_PG_URL is not set');
+  }
+  describe.skipIf(postgresUrl === undefined)(name, () => body(postgresUrl ?? ''));
+}
+
+/** Runs one statement on a connection of its own: for setting up and inspecting tests. */
+export async function adminQuery<R extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client(url);
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, parameters)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The connection string with an application name, so a test can find its own connections. */
+export function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', name);
+  return parsed.toString();
+}
+
+/** A name no other test or run uses, valid as a schema or application name. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Uniquely named schemas for the tests of one file, so files can run in
+ * parallel against one database; `dropAll` removes every one handed out.
+ */
+export function testSchemas(url: string) {
+  const made: string[] = [];
+  return {
+    next(prefix = 'dsreg_test'): string {
+      const name = uniqueName(prefix);
+      made.push(name);
+      return name;
+    },
+    async dropAll(): Promise<void> {
+      for (const schema of made.splice(0)) {
+        await adminQuery(url, `DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      }
+    },
+  };
+}
+
+/** Polls until `check` holds, failing after `timeoutMs`: for effects that happen elsewhere. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined && result !== false) return result;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The backend that LISTENs for a schema's appends, once it does: its pid. */
+export function listeningBackend(url: string, schema: string, timeoutMs?: number): Promise<number> {
+  const listen = `LISTEN ${quoteIdentifier(schemaNames(schema).channel)}`;
+  return eventually(
+    async () => {
+      const rows = await adminQuery<{ pid: number }>(
+        url,
+        `SELECT pid FROM pg_stat_activity WHERE query = $1 AND state = 'idle'`,
+        [listen],
+      );
+      return rows[0]?.pid;
+    },
+    `a connection listening for schema ${schema}`,
+    timeoutMs,
+  );
+}
