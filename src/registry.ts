@@ -12,7 +12,6 @@ import {
 } from './domain/commands.js';
 import { type DataSourceConfig, type DataSourceConfigInput, parseConfig } from './domain/config.js';
 import type { CustomerDataSource } from './domain/data-source.js';
-import { decide } from './domain/decide.js';
 import { dataSourceStatusSchema, dataSourceTypeSchema } from './domain/enums.js';
 import { DataSourceError, ErrorCode, parseInput } from './domain/errors.js';
 import type { DataSourceEvent } from './domain/events.js';
@@ -26,17 +25,16 @@ import {
   listSources,
   type SourceFilter,
   statisticsOf,
-  streamOf,
 } from './projections/registry-view.js';
 import type { DataSourceStats } from './projections/statistics.js';
 import { createCatchUp } from './registry/catch-up.js';
-import { envelope, type ParsedContext, parseContext } from './registry/command-events.js';
+import { parseContext } from './registry/command-events.js';
+import { type CommandWriter, createCommandWriter } from './registry/command-writer.js';
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
+import { type Follower, followStore } from './registry/follow.js';
 import { createUlidFactory } from './registry/ids.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
-import { duplicateName, nameChange } from './registry/name-claims.js';
 import { toDomainEvent } from './registry/read-events.js';
-import { type AppendPlan, isConflict, writeError } from './registry/write-plan.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
@@ -83,13 +81,9 @@ export class DataSourceRegistry {
   readonly #view = createRegistryView();
   readonly #bus = createEventBus();
   readonly #locks = createKeyedLock();
-  readonly #clock: () => Date;
-  readonly #newId: () => string;
-  readonly #retries: number;
   readonly #catchUp;
-  readonly #unsubscribe: () => void;
-  #notified = 0;
-  #followScheduled = false;
+  readonly #writer: CommandWriter;
+  readonly #follower: Follower;
   #closed = false;
 
   /**
@@ -106,16 +100,23 @@ export class DataSourceRegistry {
     }
     const key = store.durable ? resolveEncryptionKey(options.encryptionKey, process.env) : null;
     this.#store = protectSecrets(store, key);
-    this.#clock = options.clock ?? (() => new Date());
-    this.#newId = options.newId ?? createUlidFactory();
-    this.#retries = options.conflictRetries ?? 10;
     this.#catchUp = createCatchUp(
       this.#store,
       () => this.#view.position,
       (events) => this.#apply(events),
     );
+    this.#writer = createCommandWriter({
+      store: this.#store,
+      view: this.#view,
+      locks: this.#locks,
+      catchUp: this.#catchUp,
+      apply: (events) => this.#apply(events),
+      clock: options.clock ?? (() => new Date()),
+      newId: options.newId ?? createUlidFactory(),
+      retries: options.conflictRetries ?? 10,
+    });
     if (isMemoryStore(store)) this.#apply(store.readAllSync().map(toDomainEvent));
-    this.#unsubscribe = store.subscribe((head) => this.#onAppended(head));
+    this.#follower = followStore(store, () => this.#view.position, this.#catchUp);
   }
 
   /** A registry on any store, after replaying its log into the projections. */
@@ -124,7 +125,7 @@ export class DataSourceRegistry {
     try {
       await registry.#catchUp();
     } catch (error) {
-      registry.#unsubscribe();
+      registry.#follower.stop();
       throw error;
     }
     return registry;
@@ -143,7 +144,7 @@ export class DataSourceRegistry {
       sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
     });
     const config = parseConfig(parsed.config ?? {});
-    const sourceId = parsed.sourceId ?? this.#newId();
+    const sourceId = parsed.sourceId ?? this.#writer.newId();
     const source = await this.#execute(sourceId, ctx, {
       type: 'Register',
       tenantId: parsed.tenantId,
@@ -233,31 +234,7 @@ export class DataSourceRegistry {
       });
     }
     this.#assertOpen();
-    const ids = [...(this.#view.tenants.get(tenant)?.ids ?? [])];
-    if (ids.length === 0) return 0;
-    return this.#locks.run(ids, () =>
-      this.#writeWithRetry(() => {
-        const plan: AppendPlan = { events: [], expectedVersions: {}, claims: [], releases: [] };
-        const occurredAt = this.#clock().toISOString();
-        // Sources registered since the ids were locked are cleared too: the
-        // store's version check keeps that safe without their lock.
-        for (const sourceId of this.#view.tenants.get(tenant)?.ids ?? []) {
-          const stream = streamOf(this.#view, sourceId);
-          if (stream.source === null) continue;
-          const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
-          const names = nameChange(sourceId, tenant, stream.source, drafts);
-          plan.events.push(
-            ...envelope(drafts, {
-              ...this.#envelopeOf(sourceId, tenant, stream.version, context),
-              occurredAt,
-            }),
-          );
-          plan.expectedVersions[sourceId] = stream.version;
-          plan.releases.push(...names.releases);
-        }
-        return { plan, result: () => plan.events.length };
-      }),
-    );
+    return this.#writer.clearTenant(tenant, context);
   }
 
   /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
@@ -272,7 +249,7 @@ export class DataSourceRegistry {
     await this.#locks.run(['*reset*'], async () => {
       store.clear();
       Object.assign(this.#view, createRegistryView());
-      this.#notified = 0;
+      this.#follower.reset();
     });
   }
 
@@ -331,7 +308,7 @@ export class DataSourceRegistry {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#unsubscribe();
+    this.#follower.stop();
     await this.#store.close();
   }
 
@@ -343,113 +320,11 @@ export class DataSourceRegistry {
     }
   }
 
-  #envelopeOf(sourceId: string, tenantId: string, version: number, context: ParsedContext) {
-    return {
-      sourceId,
-      tenantId,
-      version,
-      occurredAt: this.#clock().toISOString(),
-      metadata: context.metadata,
-      newId: this.#newId,
-    };
-  }
-
-  /** One command on one stream: decide on the current state, append, apply, publish. */
-  async #execute(
-    sourceId: string,
-    ctx: CommandContext | undefined,
-    command: DataSourceCommand,
-  ): Promise<CustomerDataSource | null> {
+  #execute(sourceId: string, ctx: CommandContext | undefined, command: DataSourceCommand) {
     parseInput(sourceIdSchema, sourceId, 'source id');
     const context = parseContext(ctx);
     this.#assertOpen();
-    return this.#locks.run([sourceId], () =>
-      this.#writeWithRetry<CustomerDataSource | null>(async () => {
-        let stream = streamOf(this.#view, sourceId);
-        if (stream.version === 0 && command.type !== 'Register') {
-          // Another instance may have registered it since this one last read the log.
-          await this.#catchUp();
-          stream = streamOf(this.#view, sourceId);
-        }
-        if (context.expectedVersion !== undefined && stream.version !== context.expectedVersion) {
-          await this.#catchUp();
-          stream = streamOf(this.#view, sourceId);
-          if (stream.version !== context.expectedVersion) {
-            throw new DataSourceError(
-              `Data source ${sourceId} is at version ${stream.version}, not ${context.expectedVersion}`,
-              {
-                code: ErrorCode.CONCURRENCY_CONFLICT,
-                sourceId,
-                details: { expected: context.expectedVersion, actual: stream.version },
-              },
-            );
-          }
-        }
-        if (command.type !== 'Register' && stream.source === null) return { done: null };
-        const drafts = decide(command, stream);
-        const before = stream.source;
-        if (drafts.length === 0) return { done: before };
-        const tenantId = before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
-        const names = nameChange(sourceId, tenantId, before, drafts);
-        if (names.taken !== null) {
-          const holder = getSourceByName(this.#view, tenantId, names.taken);
-          if (holder && holder.sourceId !== sourceId) {
-            throw duplicateName(tenantId, names.taken, holder.sourceId);
-          }
-        }
-        const plan: AppendPlan = {
-          events: envelope(drafts, this.#envelopeOf(sourceId, tenantId, stream.version, context)),
-          expectedVersions: { [sourceId]: stream.version },
-          claims: names.claims,
-          releases: names.releases,
-        };
-        return {
-          plan,
-          result: () => (command.type === 'Delete' ? before : getSource(this.#view, sourceId)),
-        };
-      }),
-    );
-  }
-
-  /**
-   * Appends what `attempt` plans. A conflict means another writer got there
-   * first: catch up on what it wrote and let `attempt` decide again.
-   */
-  async #writeWithRetry<T>(
-    attempt: () =>
-      | Promise<{ done: T } | { plan: AppendPlan; result: () => T }>
-      | { done: T }
-      | { plan: AppendPlan; result: () => T },
-  ): Promise<T> {
-    for (let tries = 0; ; tries++) {
-      const step = await attempt();
-      if ('done' in step) return step.done;
-      if (step.plan.events.length === 0) return step.result();
-      try {
-        const stored = await this.#store.append(step.plan);
-        // Data and metadata were frozen when the events were made; only the envelope is new.
-        const committed = step.plan.events.map((event, i) =>
-          Object.freeze({ ...event, position: stored[i]?.position ?? 0 }),
-        );
-        await this.#commit(committed);
-      } catch (error) {
-        if (isConflict(error) && tries < this.#retries) {
-          await this.#catchUp();
-          continue;
-        }
-        throw writeError(error);
-      }
-      return step.result();
-    }
-  }
-
-  /** Applies our own committed events, after any earlier ones this registry has not seen yet. */
-  async #commit(events: readonly DataSourceEvent[]) {
-    const first = events[0];
-    const last = events[events.length - 1];
-    if (!first || !last) return;
-    if (first.position === this.#view.position + 1) this.#apply(events);
-    else await this.#catchUp(last.position);
+    return this.#writer.execute(sourceId, context, command);
   }
 
   #apply(events: readonly DataSourceEvent[]) {
@@ -459,30 +334,5 @@ export class DataSourceRegistry {
     for (const event of fresh) {
       if (this.#bus.wants(event.type)) this.#bus.publish(deepFreeze(redactEvent(event)));
     }
-  }
-
-  /**
-   * A store says the log grew: catch up soon, once per burst. When the
-   * registry wrote those events itself it has applied them by then, and
-   * nothing is read. Checked again after each catch-up, so a notice that
-   * arrived while a read was in flight is not lost.
-   */
-  #onAppended(head: number) {
-    this.#notified = Math.max(this.#notified, head);
-    if (this.#followScheduled || this.#notified <= this.#view.position || this.#closed) return;
-    this.#followScheduled = true;
-    setImmediate(() => {
-      this.#followScheduled = false;
-      if (this.#notified <= this.#view.position || this.#closed) return;
-      const from = this.#view.position;
-      this.#catchUp().then(
-        () => {
-          // No progress means the events are not visible yet: look again a little later.
-          if (this.#view.position === from) setTimeout(() => this.#onAppended(0), 5);
-          else this.#onAppended(0);
-        },
-        () => {},
-      );
-    });
   }
 }
