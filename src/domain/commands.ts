@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type DataSourceConfig, dataSourceConfigInputSchema } from './config.js';
 import { dataSourceTypeSchema } from './enums.js';
-import { jsonObjectSchema } from './json.js';
+import { type JsonObject, jsonObjectInputSchema } from './json.js';
 
 /** A label that is compared and kept after trimming: names, tenants, tags, roles. */
 export const labelSchema = z.string().trim().min(1, 'must not be empty');
@@ -23,7 +23,7 @@ export const registerInputSchema = z.strictObject({
   config: dataSourceConfigInputSchema.optional(),
   description: z.string().nullable().optional(),
   tags: z.array(labelSchema).transform(unique).optional(),
-  metadata: jsonObjectSchema.optional(),
+  metadata: jsonObjectInputSchema.optional(),
   accessRoles: z.array(labelSchema).transform(unique).optional(),
   ownerId: z.string().nullable().optional(),
   sourceId: sourceIdSchema.optional(),
@@ -35,7 +35,7 @@ export const updateInputSchema = z.strictObject({
   name: labelSchema.optional(),
   description: z.string().nullable().optional(),
   config: dataSourceConfigInputSchema.optional(),
-  metadata: jsonObjectSchema.optional(),
+  metadata: jsonObjectInputSchema.optional(),
 });
 export type UpdateInput = z.input<typeof updateInputSchema>;
 
@@ -46,7 +46,7 @@ export const commandContextSchema = z.strictObject({
   causationId: z.string().optional(),
   /** The version the caller last saw; a different current version is a CONCURRENCY_CONFLICT. */
   expectedVersion: z.number().int().min(0).optional(),
-  metadata: jsonObjectSchema.optional(),
+  metadata: jsonObjectInputSchema.optional(),
 });
 export type CommandContext = z.input<typeof commandContextSchema>;
 
@@ -64,7 +64,7 @@ export type DataSourceCommand =
       config: DataSourceConfig;
       description: string | null;
       tags: string[];
-      metadata: z.infer<typeof jsonObjectSchema>;
+      metadata: JsonObject;
       accessRoles: string[];
       ownerId: string | null;
     }
@@ -73,7 +73,7 @@ export type DataSourceCommand =
       name?: string;
       description?: string | null;
       config?: DataSourceConfig;
-      metadata?: z.infer<typeof jsonObjectSchema>;
+      metadata?: JsonObject;
     }
   | { type: 'UpdateConfig'; config: DataSourceConfig }
   | { type: 'Activate' }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import { deepFreeze } from './freeze.js';
-import { jsonObjectSchema } from './json.js';
+import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
 import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
 
 const optionalText = z.string().nullable().optional();
@@ -16,14 +16,14 @@ export const dataSourceConfigInputSchema = z.strictObject({
   database: optionalText,
   authType: optionalText,
   apiKey: optionalText,
-  oauthConfig: jsonObjectSchema.nullable().optional(),
+  oauthConfig: jsonObjectInputSchema.nullable().optional(),
   poolSize: z.number().int().min(1).optional(),
   poolTimeout: z.number().int().min(0).optional(),
   maxRetries: z.number().int().min(0).optional(),
   sslEnabled: z.boolean().optional(),
   sslVerify: z.boolean().optional(),
   sslCertPath: optionalText,
-  options: jsonObjectSchema.optional(),
+  options: jsonObjectInputSchema.optional(),
 });
 export type DataSourceConfigInput = z.input<typeof dataSourceConfigInputSchema>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dataSourceConfigSchema } from './config.js';
 import { dataSourceTypeSchema } from './enums.js';
-import { jsonObjectSchema } from './json.js';
+import { jsonObjectSchema, jsonValueSchema } from './json.js';
 
 /** Each event's name; the catalog is DESIGN section 4 and docs/events.md. */
 export const EventType = {
@@ -65,7 +65,7 @@ export const eventMetadataSchema = z
     correlationId: z.string().optional(),
     causationId: z.string().optional(),
   })
-  .catchall(z.json());
+  .catchall(jsonValueSchema);
 export type EventMetadata = z.infer<typeof eventMetadataSchema>;
 
 const envelopeShape = {

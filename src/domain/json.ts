@@ -1,31 +1,89 @@
 import { z } from 'zod';
 
-/**
- * Values that survive a trip through the log unchanged. Everything kept in an
- * event must be one, or a replay would not give back the same state.
- */
-export const jsonObjectSchema = z.preprocess(
-  (value, ctx) => {
-    // zod copies records by assignment, which would turn a "__proto__" key into
-    // the copy's prototype and drop it without a word: refuse it instead.
-    if (hasProtoKey(value)) {
-      ctx.issues.push({
-        code: 'custom',
-        message: '"__proto__" is not allowed as a key',
-        input: value,
-      });
-    }
-    return value;
-  },
-  z.record(z.string(), z.json()),
-);
-export type JsonObject = z.infer<typeof jsonObjectSchema>;
+/** A value JSON can carry exactly: what every event and snapshot is made of. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
 
-function hasProtoKey(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Object.hasOwn(value, '__proto__')) return true;
-  return Object.values(value).some(hasProtoKey);
+const isPlainObject = (value: object) => {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+interface JsonProblem {
+  path: (string | number)[];
+  message: string;
 }
+
+/**
+ * Why a value would not survive a trip through the log unchanged, or null.
+ * A "__proto__" key is refused: copying it by assignment would set a
+ * prototype and drop the key without a word.
+ */
+function jsonProblem(value: unknown, path: (string | number)[] = []): JsonProblem | null {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return null;
+    case 'number':
+      return Number.isFinite(value) ? null : { path, message: `${value} is not a JSON number` };
+    case 'object': {
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const problem = jsonProblem(value[i], [...path, i]);
+          if (problem) return problem;
+        }
+        return null;
+      }
+      if (!isPlainObject(value)) {
+        return { path, message: `a ${value.constructor?.name ?? 'non-plain object'} is not JSON` };
+      }
+      if (Object.hasOwn(value, '__proto__')) {
+        return { path, message: '"__proto__" is not allowed as a key' };
+      }
+      for (const key of Object.keys(value)) {
+        const problem = jsonProblem((value as Record<string, unknown>)[key], [...path, key]);
+        if (problem) return problem;
+      }
+      return null;
+    }
+    default:
+      return { path, message: `${typeof value} is not JSON` };
+  }
+}
+
+/**
+ * A JSON value, checked in one plain walk rather than a recursive zod schema:
+ * events are checked on every read of the log, and this is most of an event.
+ * It is not copied: use it where the value is already ours (read from a store).
+ */
+export const jsonValueSchema = z.custom<JsonValue>().superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
+
+/** A JSON object, checked as {@link jsonValueSchema}; not copied. */
+export const jsonObjectSchema = z.custom<JsonObject>().superRefine((value, ctx) => {
+  const problem =
+    typeof value !== 'object' || value === null || Array.isArray(value)
+      ? { path: [], message: 'must be an object' }
+      : jsonProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
+
+/**
+ * A JSON object from a caller: checked, then copied, so freezing it into an
+ * event never freezes the caller's own object.
+ */
+export const jsonObjectInputSchema = jsonObjectSchema.transform(
+  (value): JsonObject => structuredClone(value),
+);
 
 /** Structural equality of JSON values, key order ignored. */
 export function jsonEqual(a: unknown, b: unknown): boolean {

@@ -3,7 +3,9 @@ import type { DataSourceEvent } from '../domain/events.js';
 import type { EventStore } from '../store/event-store.js';
 import { toDomainEvent } from './read-events.js';
 
-const PAGE = 10_000;
+// Large pages: a page of a long log touches nearly as many streams as it has
+// events, and each stream touched costs a copy and a reindex once per page.
+const PAGE = 100_000;
 /** How long a committed event may stay invisible (an older transaction still open) before we give up. */
 const VISIBILITY_TIMEOUT_MS = 30_000;
 
