@@ -1,0 +1,16 @@
+import type { Workload } from '../workload.js';
+import { commandsWorkload } from './commands.js';
+import { memoryWorkload } from './memory.js';
+import { queriesWorkload } from './queries.js';
+import { replayWorkload } from './replay.js';
+
+/**
+ * Every workload `npm run bench` knows, in the order a full run takes them.
+ * A new workload is one module in this folder plus one entry here.
+ */
+export const WORKLOADS: readonly Workload[] = [
+  replayWorkload,
+  commandsWorkload,
+  queriesWorkload,
+  memoryWorkload,
+];
