@@ -10,7 +10,12 @@ import {
   type UpdateInput,
   updateInputSchema,
 } from './domain/commands.js';
-import { type DataSourceConfig, type DataSourceConfigInput, parseConfig } from './domain/config.js';
+import {
+  completeConfig,
+  type DataSourceConfig,
+  type DataSourceConfigInput,
+  parseConfig,
+} from './domain/config.js';
 import type { CustomerDataSource } from './domain/data-source.js';
 import { dataSourceStatusSchema, dataSourceTypeSchema } from './domain/enums.js';
 import { DataSourceError, ErrorCode, parseInput } from './domain/errors.js';
@@ -143,7 +148,7 @@ export class DataSourceRegistry {
     const parsed = parseInput(registerInputSchema, input, 'data source', {
       sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
     });
-    const config = parseConfig(parsed.config ?? {});
+    const config = completeConfig(parsed.config ?? {});
     const sourceId = parsed.sourceId ?? this.#writer.newId();
     const source = await this.#execute(sourceId, ctx, {
       type: 'Register',
@@ -163,7 +168,7 @@ export class DataSourceRegistry {
   /** Changes name, description, config (replaced whole) or metadata (replaced whole). */
   async update(sourceId: string, changes: UpdateInput, ctx?: CommandContext) {
     const parsed = parseInput(updateInputSchema, changes, 'update', { sourceId });
-    const config = parsed.config === undefined ? undefined : parseConfig(parsed.config);
+    const config = parsed.config === undefined ? undefined : completeConfig(parsed.config);
     return this.#execute(sourceId, ctx, { ...parsed, type: 'Update', config });
   }
 

@@ -3,51 +3,62 @@ import { type DataSourceConfig, dataSourceConfigInputSchema } from './config.js'
 import { dataSourceTypeSchema } from './enums.js';
 import { type JsonObject, jsonObjectInputSchema } from './json.js';
 
+// Every command parses its arguments with these, so they are compiled to
+// generated parsers (z.compile): two to five times faster, same errors.
+
 /** A label that is compared and kept after trimming: names, tenants, tags, roles. */
-export const labelSchema = z.string().trim().min(1, 'must not be empty');
+export const labelSchema = z.compile(z.string().trim().min(1, 'must not be empty'));
 
 /** Ids are kept exactly as given, so they must not need trimming. */
-export const sourceIdSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .refine((id) => id.trim() === id, 'must not start or end with whitespace');
+export const sourceIdSchema = z.compile(
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .refine((id) => id.trim() === id, 'must not start or end with whitespace'),
+);
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
 /** What `registry.register()` accepts. */
-export const registerInputSchema = z.strictObject({
-  tenantId: labelSchema,
-  name: labelSchema,
-  sourceType: dataSourceTypeSchema,
-  config: dataSourceConfigInputSchema.optional(),
-  description: z.string().nullable().optional(),
-  tags: z.array(labelSchema).transform(unique).optional(),
-  metadata: jsonObjectInputSchema.optional(),
-  accessRoles: z.array(labelSchema).transform(unique).optional(),
-  ownerId: z.string().nullable().optional(),
-  sourceId: sourceIdSchema.optional(),
-});
+export const registerInputSchema = z.compile(
+  z.strictObject({
+    tenantId: labelSchema,
+    name: labelSchema,
+    sourceType: dataSourceTypeSchema,
+    config: dataSourceConfigInputSchema.optional(),
+    description: z.string().nullable().optional(),
+    tags: z.array(labelSchema).transform(unique).optional(),
+    metadata: jsonObjectInputSchema.optional(),
+    accessRoles: z.array(labelSchema).transform(unique).optional(),
+    ownerId: z.string().nullable().optional(),
+    sourceId: sourceIdSchema.optional(),
+  }),
+);
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 /** What `registry.update()` accepts; a config given replaces the whole config. */
-export const updateInputSchema = z.strictObject({
-  name: labelSchema.optional(),
-  description: z.string().nullable().optional(),
-  config: dataSourceConfigInputSchema.optional(),
-  metadata: jsonObjectInputSchema.optional(),
-});
+export const updateInputSchema = z.compile(
+  z.strictObject({
+    name: labelSchema.optional(),
+    description: z.string().nullable().optional(),
+    config: dataSourceConfigInputSchema.optional(),
+    metadata: jsonObjectInputSchema.optional(),
+  }),
+);
 export type UpdateInput = z.input<typeof updateInputSchema>;
 
 /** Who is acting and why; it lands in the events' metadata. */
-export const commandContextSchema = z.strictObject({
-  actor: z.string().optional(),
-  correlationId: z.string().optional(),
-  causationId: z.string().optional(),
-  /** The version the caller last saw; a different current version is a CONCURRENCY_CONFLICT. */
-  expectedVersion: z.number().int().min(0).optional(),
-  metadata: jsonObjectInputSchema.optional(),
-});
+export const commandContextSchema = z.compile(
+  z.strictObject({
+    actor: z.string().optional(),
+    correlationId: z.string().optional(),
+    causationId: z.string().optional(),
+    /** The version the caller last saw; a different current version is a CONCURRENCY_CONFLICT. */
+    expectedVersion: z.number().int().min(0).optional(),
+    metadata: jsonObjectInputSchema.optional(),
+  }),
+);
 export type CommandContext = z.input<typeof commandContextSchema>;
 
 export const errorMessageSchema = z

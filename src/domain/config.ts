@@ -68,7 +68,10 @@ const SNAKE_TO_CAMEL: Readonly<Record<string, keyof DataSourceConfig>> = {
   options: 'options',
 };
 
-function withDefaults(input: z.infer<typeof dataSourceConfigInputSchema>): DataSourceConfig {
+/** A complete config from an input that has been parsed already: the defaults filled in, frozen. */
+export function completeConfig(
+  input: z.infer<typeof dataSourceConfigInputSchema>,
+): DataSourceConfig {
   return deepFreeze({
     connectionString: input.connectionString ?? null,
     host: input.host ?? null,
@@ -89,9 +92,11 @@ function withDefaults(input: z.infer<typeof dataSourceConfigInputSchema>): DataS
   });
 }
 
+const compiledConfigInputSchema = z.compile(dataSourceConfigInputSchema);
+
 /** Validates any value as a config input; the registry calls it with what callers passed. */
 export function parseConfig(input: unknown): DataSourceConfig {
-  return withDefaults(parseInput(dataSourceConfigInputSchema, input, 'config'));
+  return completeConfig(parseInput(compiledConfigInputSchema, input, 'config'));
 }
 
 function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourceConfig {
