@@ -1,24 +1,11 @@
 import type { CustomTypesConfig, Pool } from 'pg';
 import pg from 'pg';
-import { deepFreeze } from '../../domain/freeze.js';
+import { EVENT_COLUMNS, eventFromRow, type EventRow as SqlEventRow } from '../event-row.js';
 import type { ReadAllOptions, StoredEvent } from '../event-store.js';
 import type { SchemaNames } from './names.js';
 
-interface EventRow {
-  position: string;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  source_id: string;
-  tenant_id: string;
-  stream_version: number;
-  occurred_at: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-}
-
-const COLUMNS = `position, event_id, type, schema_version, source_id, tenant_id,
-  stream_version, occurred_at, data, metadata`;
+/** An `events` row as pg returns it: json parsed, bigint as text. */
+type EventRow = SqlEventRow<unknown, string>;
 
 // The caller's pool may parse json its own way (say, as text); the events must come back as values.
 const types: CustomTypesConfig = {
@@ -26,22 +13,7 @@ const types: CustomTypesConfig = {
     id === pg.types.builtins.JSON ? JSON.parse : pg.types.getTypeParser(id, format),
 };
 
-// Positions are bigint, which the driver hands over as text; they stay far below 2^53.
-// Frozen like the memory store's events, so no adapter hands out something a caller can change.
-function toStoredEvent(row: EventRow): StoredEvent {
-  return deepFreeze({
-    eventId: row.event_id,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    sourceId: row.source_id,
-    tenantId: row.tenant_id,
-    streamVersion: row.stream_version,
-    occurredAt: row.occurred_at,
-    data: row.data,
-    metadata: row.metadata,
-    position: Number(row.position),
-  });
-}
+const toStoredEvent = (row: EventRow): StoredEvent => eventFromRow(row, (value) => value);
 
 /** Events after a position, in position order, optionally one tenant's and at most `limit`. */
 export async function readAllEvents(
@@ -51,7 +23,7 @@ export async function readAllEvents(
 ): Promise<StoredEvent[]> {
   if (limit !== undefined && limit <= 0) return [];
   const parameters: unknown[] = [after];
-  let sql = `SELECT ${COLUMNS} FROM ${names.quoted}.events WHERE position > $1`;
+  let sql = `SELECT ${EVENT_COLUMNS} FROM ${names.quoted}.events WHERE position > $1`;
   if (tenantId !== undefined) {
     parameters.push(tenantId);
     sql += ` AND tenant_id = $${parameters.length}`;
@@ -72,7 +44,7 @@ export async function readStreamEvents(
   streamId: string,
 ): Promise<StoredEvent[]> {
   const { rows } = await pool.query<EventRow>({
-    text: `SELECT ${COLUMNS} FROM ${names.quoted}.events WHERE source_id = $1 ORDER BY stream_version`,
+    text: `SELECT ${EVENT_COLUMNS} FROM ${names.quoted}.events WHERE source_id = $1 ORDER BY stream_version`,
     values: [streamId],
     types,
   });

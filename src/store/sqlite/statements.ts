@@ -1,20 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { deepFreeze } from '../../domain/freeze.js';
+import { EVENT_COLUMNS, eventFromRow, type EventRow as SqlEventRow } from '../event-row.js';
 import type { StoredEvent } from '../event-store.js';
 
-/** An `events` row as SQLite returns it. */
-interface EventRow {
-  position: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  source_id: string;
-  tenant_id: string;
-  stream_version: number;
-  occurred_at: string;
-  data: string;
-  metadata: string;
-}
+/** An `events` row as SQLite returns it: JSON as text. */
+type EventRow = SqlEventRow<string, number>;
 
 type EventParams = [
   eventId: string,
@@ -27,9 +16,6 @@ type EventParams = [
   data: string,
   metadata: string,
 ];
-
-const COLUMNS =
-  'position, event_id, type, schema_version, source_id, tenant_id, stream_version, occurred_at, data, metadata';
 
 /** The prepared statements of one open store. */
 export interface Statements {
@@ -73,14 +59,14 @@ export function prepareStatements(db: Database): Statements {
     ),
     // LIMIT -1 is SQLite for "no limit", so one statement serves both.
     readAll: db.prepare<[number, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     ),
     readTenant: db.prepare<[number, string, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE position > ? AND tenant_id = ?
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND tenant_id = ?
        ORDER BY position LIMIT ?`,
     ),
     readStream: db.prepare<[string], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE source_id = ? ORDER BY stream_version`,
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE source_id = ? ORDER BY stream_version`,
     ),
     head: db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
   };
@@ -102,17 +88,5 @@ export function eventParams(event: Omit<StoredEvent, 'position'>): EventParams {
 }
 
 /** A row read back as the frozen event it was appended as. */
-export function toStoredEvent(row: EventRow): StoredEvent {
-  return deepFreeze({
-    eventId: row.event_id,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    sourceId: row.source_id,
-    tenantId: row.tenant_id,
-    streamVersion: row.stream_version,
-    occurredAt: row.occurred_at,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    position: row.position,
-  });
-}
+export const toStoredEvent = (row: EventRow): StoredEvent =>
+  eventFromRow(row, (text) => JSON.parse(text) as unknown);
