@@ -56,7 +56,7 @@ export interface DataSourceRegistryOptions {
   clock?: () => Date;
   /** Makes event ids and new source ids: monotonic ULIDs by default. */
   newId?: () => string;
-  /** How many times a command that lost a race catches up and tries again (default 10). */
+  /** How many times a command that lost a race catches up and tries again (default 20). */
   conflictRetries?: number;
 }
 
@@ -118,7 +118,7 @@ export class DataSourceRegistry {
       apply: (events) => this.#apply(events),
       clock: options.clock ?? (() => new Date()),
       newId: options.newId ?? createUlidFactory(),
-      retries: options.conflictRetries ?? 10,
+      retries: options.conflictRetries ?? 20,
     });
     if (isMemoryStore(store)) this.#apply(store.readAllSync().map(toDomainEvent));
     this.#follower = followStore(store, () => this.#view.position, this.#catchUp);

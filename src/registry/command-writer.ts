@@ -31,6 +31,8 @@ export interface CommandWriterDeps {
   retries: number;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 type Step<T> = { done: T } | { plan: AppendPlan; result: () => T };
 
 /**
@@ -83,6 +85,9 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         );
       } catch (error) {
         if (isConflict(error) && tries < deps.retries) {
+          // Writers racing on one stream would collide again in lockstep: a
+          // random, growing pause lets one through, then the others follow.
+          await sleep(Math.random() * Math.min(100, 2 ** tries));
           await catchUp();
           continue;
         }
