@@ -27,6 +27,7 @@ export {
 export { SECRET_MASK } from './domain/secrets.js';
 export { DataSourceStats } from './projections/statistics.js';
 export type { ListenerError, RegistryListeners } from './registry/event-bus.js';
+export type { DataSourceRegistryOptions, ListFilter } from './registry/options.js';
 export {
   createDatasource,
   getDatasource,
@@ -34,11 +35,7 @@ export {
   listDatasources,
   resetDatasourceRegistry,
 } from './registry/singleton.js';
-export {
-  DataSourceRegistry,
-  type DataSourceRegistryOptions,
-  type ListFilter,
-} from './registry.js';
+export { DataSourceRegistry } from './registry.js';
 export type {
   AppendListener,
   AppendRequest,

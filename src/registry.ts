@@ -17,7 +17,6 @@ import {
   parseConfig,
 } from './domain/config.js';
 import type { CustomerDataSource } from './domain/data-source.js';
-import { dataSourceStatusSchema, dataSourceTypeSchema } from './domain/enums.js';
 import { DataSourceError, ErrorCode, parseInput } from './domain/errors.js';
 import type { DataSourceEvent } from './domain/events.js';
 import { deepFreeze } from './domain/freeze.js';
@@ -39,37 +38,17 @@ import { createEventBus, type ListenerName, type RegistryListeners } from './reg
 import { type Follower, followStore } from './registry/follow.js';
 import { createUlidFactory } from './registry/ids.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
+import {
+  type DataSourceRegistryOptions,
+  type ListFilter,
+  listFilterSchema,
+} from './registry/options.js';
 import { toDomainEvent } from './registry/read-events.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
 import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
-
-/** How a registry is built. Every option has a default. */
-export interface DataSourceRegistryOptions {
-  /** Where the log lives: a new in-memory store by default. */
-  store?: EventStore;
-  /** 32 bytes, or their base64, to encrypt secrets in a durable store; else DATASOURCE_REGISTRY_KEY. */
-  encryptionKey?: Uint8Array | string;
-  /** The clock events take their time from. */
-  clock?: () => Date;
-  /** Makes event ids and new source ids: monotonic ULIDs by default. */
-  newId?: () => string;
-  /** How many times a command that lost a race catches up and tries again (default 20). */
-  conflictRetries?: number;
-}
-
-/** The filter of `list` and `count`. */
-export const listFilterSchema = z.strictObject({
-  tenantId: labelSchema.optional(),
-  sourceType: dataSourceTypeSchema.optional(),
-  status: dataSourceStatusSchema.optional(),
-  tag: labelSchema.optional(),
-  limit: z.number().int().min(0).optional(),
-  offset: z.number().int().min(0).optional(),
-});
-export type ListFilter = z.input<typeof listFilterSchema>;
 
 const OPENED = Symbol('opened');
 

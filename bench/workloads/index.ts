@@ -1,8 +1,11 @@
 import type { Workload } from '../workload.js';
 import { commandsWorkload } from './commands.js';
 import { memoryWorkload } from './memory.js';
+import { postgresCommandsWorkload } from './postgres-commands.js';
 import { queriesWorkload } from './queries.js';
 import { replayWorkload } from './replay.js';
+import { sqliteCommandsWorkload } from './sqlite-commands.js';
+import { sqliteReplayWorkload } from './sqlite-replay.js';
 
 /**
  * Every workload `npm run bench` knows, in the order a full run takes them.
@@ -13,4 +16,7 @@ export const WORKLOADS: readonly Workload[] = [
   commandsWorkload,
   queriesWorkload,
   memoryWorkload,
+  sqliteCommandsWorkload,
+  postgresCommandsWorkload,
+  sqliteReplayWorkload,
 ];
