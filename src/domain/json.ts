@@ -58,32 +58,42 @@ function jsonProblem(value: unknown, path: (string | number)[] = []): JsonProble
   }
 }
 
+const describe = (problem: JsonProblem | null) =>
+  problem ? `${['$', ...problem.path].join('.')}: ${problem.message}` : 'valid';
+
+function objectProblem(value: unknown): JsonProblem | null {
+  return typeof value !== 'object' || value === null || Array.isArray(value)
+    ? { path: [], message: 'must be an object' }
+    : jsonProblem(value);
+}
+
 /**
- * A JSON value, checked in one plain walk rather than a recursive zod schema:
- * events are checked on every read of the log, and this is most of an event.
- * It is not copied: use it where the value is already ours (read from a store).
+ * A JSON value, checked in one plain walk rather than a recursive zod schema,
+ * which keeps the event schema compilable: every event read from a store is
+ * checked, and this is most of an event. Not copied: for values that are
+ * already ours (read from a store).
  */
-export const jsonValueSchema = z.custom<JsonValue>().superRefine((value, ctx) => {
-  const problem = jsonProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+export const jsonValueSchema = z.custom<JsonValue>((value) => jsonProblem(value) === null, {
+  error: (issue) => `must be JSON (${describe(jsonProblem(issue.input))})`,
 });
 
 /** A JSON object, checked as {@link jsonValueSchema}; not copied. */
-export const jsonObjectSchema = z.custom<JsonObject>().superRefine((value, ctx) => {
-  const problem =
-    typeof value !== 'object' || value === null || Array.isArray(value)
-      ? { path: [], message: 'must be an object' }
-      : jsonProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+export const jsonObjectSchema = z.custom<JsonObject>((value) => objectProblem(value) === null, {
+  error: (issue) => `must be a JSON object (${describe(objectProblem(issue.input))})`,
 });
 
 /**
  * A JSON object from a caller: checked, then copied, so freezing it into an
  * event never freezes the caller's own object.
  */
-export const jsonObjectInputSchema = jsonObjectSchema.transform(
-  (value): JsonObject => structuredClone(value),
-);
+export const jsonObjectInputSchema = z
+  .custom<JsonObject>()
+  .superRefine((value, ctx) => {
+    // Callers get the path of the bad value; the cost of that is paid on input only.
+    const problem = objectProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  })
+  .transform((value): JsonObject => structuredClone(value));
 
 /** Structural equality of JSON values, key order ignored. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
