@@ -158,7 +158,13 @@ export function isDeeplyFrozen(value: unknown): boolean {
   return Object.values(value).every(isDeeplyFrozen);
 }
 
-/** Lets queued microtasks and one round of immediates run: what "after a tick" means here. */
+/**
+ * Lets a registry follow what another wrote: queued microtasks, a few rounds
+ * of immediates and a short pause, as a registry reads at most every few
+ * milliseconds when notices come in bursts.
+ */
 export async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 20));
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
 }
