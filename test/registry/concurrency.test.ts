@@ -187,7 +187,7 @@ describe('two registries on one memory store', () => {
     expect(second.get(sourceId)?.connectionCount).toBe(20);
   });
 
-  it("each catches up on the other's writes on its own, after a tick", async () => {
+  it("each catches up on the other's writes on its own, shortly after", async () => {
     const { registry: first, store } = createTestRegistry();
     const second = new DataSourceRegistry({ store });
 
