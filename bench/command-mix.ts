@@ -1,6 +1,6 @@
 import { type DataSourceConfig, parseConfig } from '../src/domain/config.js';
 import type { DataSourceType } from '../src/domain/enums.js';
-import type { DataSourceConfigInput } from '../src/index.js';
+import type { DataSourceConfigInput, DataSourceRegistry } from '../src/index.js';
 
 /** One command of the mix, with its arguments as a caller would pass them. */
 export type CommandOp =
@@ -94,4 +94,40 @@ export class CommandMix {
         return { kind, sourceId };
     }
   }
+}
+
+/** One command of the mix, through the registry's public API. */
+export function runCommand(registry: DataSourceRegistry, op: CommandOp): Promise<unknown> {
+  switch (op.kind) {
+    case 'register':
+      return registry.register({
+        tenantId: op.tenantId,
+        name: op.name,
+        sourceType: op.sourceType,
+        config: op.config,
+      });
+    case 'activate':
+      return registry.activate(op.sourceId);
+    case 'recordConnection':
+      return registry.recordConnection(op.sourceId);
+    case 'addTag':
+      return registry.addTag(op.sourceId, op.tag);
+    case 'recordError':
+      return registry.recordError(op.sourceId, op.message);
+    case 'updateConfig':
+      return registry.updateConfig(op.sourceId, op.config);
+  }
+}
+
+/** Runs the ops with at most `inFlight` of them awaiting at once. */
+export async function runBounded(
+  registry: DataSourceRegistry,
+  ops: readonly CommandOp[],
+  inFlight: number,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < ops.length) await runCommand(registry, ops[next++] as CommandOp);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, ops.length) }, worker));
 }

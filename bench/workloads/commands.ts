@@ -5,7 +5,7 @@ import { evolve } from '../../src/domain/evolve.js';
 import { EMPTY_STREAM, type SourceStream } from '../../src/domain/stream.js';
 import type { DataSourceRegistry } from '../../src/index.js';
 import { applyEvents, createRegistryView } from '../../src/projections/registry-view.js';
-import { CommandMix, type CommandOp } from '../command-mix.js';
+import { CommandMix, type CommandOp, runBounded, runCommand } from '../command-mix.js';
 import { generateLog } from '../events.js';
 import { median, timeOnce } from '../measure.js';
 import type { Row } from '../report.js';
@@ -15,38 +15,8 @@ import type { BenchContext, Workload } from '../workload.js';
 /** How many commands a caller keeps in flight in the concurrent runs. */
 const IN_FLIGHT = 64;
 
-function runOp(registry: DataSourceRegistry, op: CommandOp): Promise<unknown> {
-  switch (op.kind) {
-    case 'register':
-      return registry.register({
-        tenantId: op.tenantId,
-        name: op.name,
-        sourceType: op.sourceType,
-        config: op.config,
-      });
-    case 'activate':
-      return registry.activate(op.sourceId);
-    case 'recordConnection':
-      return registry.recordConnection(op.sourceId);
-    case 'addTag':
-      return registry.addTag(op.sourceId, op.tag);
-    case 'recordError':
-      return registry.recordError(op.sourceId, op.message);
-    case 'updateConfig':
-      return registry.updateConfig(op.sourceId, op.config);
-  }
-}
-
 async function sequentially(registry: DataSourceRegistry, ops: readonly CommandOp[]) {
-  for (const op of ops) await runOp(registry, op);
-}
-
-async function concurrently(registry: DataSourceRegistry, ops: readonly CommandOp[]) {
-  let next = 0;
-  const worker = async () => {
-    while (next < ops.length) await runOp(registry, ops[next++] as CommandOp);
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  for (const op of ops) await runCommand(registry, op);
 }
 
 /** The command a validated op stands for, as `decide` takes it. */
@@ -201,7 +171,7 @@ async function atSize(context: BenchContext, sources: number, perRun: number, ru
   // of thousands of commands, as V8 optimizes its many small async functions.
   context.progress(`commands: warming up`);
   await sequentially(registry, mix.next(perRun));
-  await concurrently(registry, mix.next(perRun));
+  await runBounded(registry, mix.next(perRun), IN_FLIGHT);
   position = domainOnly(streams, baselineMix.next(perRun), position);
   plainMap(plain, plainMix.next(perRun));
 
@@ -218,7 +188,7 @@ async function atSize(context: BenchContext, sources: number, perRun: number, ru
     const seq = mix.next(perRun);
     samples.sequential.push(rate(await timeOnce(() => sequentially(registry, seq))));
     const con = mix.next(perRun);
-    samples.concurrent.push(rate(await timeOnce(() => concurrently(registry, con))));
+    samples.concurrent.push(rate(await timeOnce(() => runBounded(registry, con, IN_FLIGHT))));
     const base = baselineMix.next(perRun);
     samples.baseline.push(
       rate(await timeOnce(() => (position = domainOnly(streams, base, position)))),

@@ -5,11 +5,11 @@ import { nameClaim } from '../../src/registry/name-claims.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createPostgresEventStore } from '../../src/store/postgres/store.js';
-import { CommandMix } from '../command-mix.js';
+import { CommandMix, runBounded } from '../command-mix.js';
 import { median, timeOnce } from '../measure.js';
 import type { Row } from '../report.js';
 import type { BenchContext, Workload } from '../workload.js';
-import { runBounded, seedSources } from './sqlite-commands.js';
+import { seedSources } from './sqlite-commands.js';
 
 const WRITERS = 8;
 const ENV = 'DATASOURCE_REGISTRY_PG_URL';

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { DataSourceRegistry } from '../../src/index.js';
 import { nameClaim } from '../../src/registry/name-claims.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
-import { CommandMix, type CommandOp } from '../command-mix.js';
+import { CommandMix, runBounded } from '../command-mix.js';
 import { median, timeOnce } from '../measure.js';
 import type { Row } from '../report.js';
 import type { BenchContext, Workload } from '../workload.js';
@@ -15,42 +15,6 @@ import type { BenchContext, Workload } from '../workload.js';
 export const IN_FLIGHT = 64;
 
 type Sync = 'normal' | 'full';
-
-/** One command of the mix, through the registry's public API. */
-export function runCommand(registry: DataSourceRegistry, op: CommandOp): Promise<unknown> {
-  switch (op.kind) {
-    case 'register':
-      return registry.register({
-        tenantId: op.tenantId,
-        name: op.name,
-        sourceType: op.sourceType,
-        config: op.config,
-      });
-    case 'activate':
-      return registry.activate(op.sourceId);
-    case 'recordConnection':
-      return registry.recordConnection(op.sourceId);
-    case 'addTag':
-      return registry.addTag(op.sourceId, op.tag);
-    case 'recordError':
-      return registry.recordError(op.sourceId, op.message);
-    case 'updateConfig':
-      return registry.updateConfig(op.sourceId, op.config);
-  }
-}
-
-/** Runs the ops with at most `inFlight` of them awaiting at once. */
-export async function runBounded(
-  registry: DataSourceRegistry,
-  ops: readonly CommandOp[],
-  inFlight: number,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < ops.length) await runCommand(registry, ops[next++] as CommandOp);
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, ops.length) }, worker));
-}
 
 /** `count` sources registered through the registry, in `tenants` tenants; their ids. */
 export async function seedSources(
