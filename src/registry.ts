@@ -5,7 +5,6 @@ import {
   errorMessageSchema,
   labelSchema,
   type RegisterInput,
-  registerInputSchema,
   sourceIdSchema,
   type UpdateInput,
   updateInputSchema,
@@ -43,6 +42,7 @@ import {
   type ListFilter,
   listFilterSchema,
 } from './registry/options.js';
+import { parseLabelCommand, parseRegister } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
@@ -120,28 +120,10 @@ export class DataSourceRegistry {
     return this.#view.position;
   }
 
-  // ── commands ────────────────────────────────────────────────────────────
-
   /** Registers a new source, status pending. Its name must be free in its tenant. */
   async register(input: RegisterInput, ctx?: CommandContext): Promise<CustomerDataSource> {
-    const parsed = parseInput(registerInputSchema, input, 'data source', {
-      sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
-    });
-    const config = completeConfig(parsed.config ?? {});
-    const sourceId = parsed.sourceId ?? this.#writer.newId();
-    const source = await this.#execute(sourceId, ctx, {
-      type: 'Register',
-      tenantId: parsed.tenantId,
-      name: parsed.name,
-      sourceType: parsed.sourceType,
-      config,
-      description: parsed.description ?? null,
-      tags: parsed.tags ?? [],
-      metadata: parsed.metadata ?? {},
-      accessRoles: parsed.accessRoles ?? [],
-      ownerId: parsed.ownerId ?? null,
-    });
-    return source as CustomerDataSource;
+    const { sourceId, command } = parseRegister(input, this.#writer.newId);
+    return (await this.#execute(sourceId, ctx, command)) as CustomerDataSource;
   }
 
   /** Changes name, description, config (replaced whole) or metadata (replaced whole). */
@@ -182,23 +164,19 @@ export class DataSourceRegistry {
   }
 
   async addTag(sourceId: string, tag: string, ctx?: CommandContext) {
-    const parsed = parseInput(labelSchema, tag, 'tag', { sourceId });
-    return this.#execute(sourceId, ctx, { type: 'AddTag', tag: parsed });
+    return this.#execute(sourceId, ctx, parseLabelCommand('AddTag', tag, sourceId));
   }
 
   async removeTag(sourceId: string, tag: string, ctx?: CommandContext) {
-    const parsed = parseInput(labelSchema, tag, 'tag', { sourceId });
-    return this.#execute(sourceId, ctx, { type: 'RemoveTag', tag: parsed });
+    return this.#execute(sourceId, ctx, parseLabelCommand('RemoveTag', tag, sourceId));
   }
 
   async grantAccess(sourceId: string, role: string, ctx?: CommandContext) {
-    const parsed = parseInput(labelSchema, role, 'role', { sourceId });
-    return this.#execute(sourceId, ctx, { type: 'GrantAccess', role: parsed });
+    return this.#execute(sourceId, ctx, parseLabelCommand('GrantAccess', role, sourceId));
   }
 
   async revokeAccess(sourceId: string, role: string, ctx?: CommandContext) {
-    const parsed = parseInput(labelSchema, role, 'role', { sourceId });
-    return this.#execute(sourceId, ctx, { type: 'RevokeAccess', role: parsed });
+    return this.#execute(sourceId, ctx, parseLabelCommand('RevokeAccess', role, sourceId));
   }
 
   /** Deletes a source: gone from every query, its stream kept, its name free again. */
@@ -237,8 +215,6 @@ export class DataSourceRegistry {
     });
   }
 
-  // ── queries ─────────────────────────────────────────────────────────────
-
   /** The live source with this id, or null. */
   get(sourceId: string): CustomerDataSource | null {
     return getSource(this.#view, parseInput(z.string(), sourceId, 'source id'));
@@ -268,8 +244,6 @@ export class DataSourceRegistry {
     return statisticsOf(this.#view, tenant);
   }
 
-  // ── the log ─────────────────────────────────────────────────────────────
-
   /** Listens to committed events of one type, or all with '*', in log order. */
   on<K extends ListenerName>(name: K, listener: RegistryListeners[K]): this {
     this.#bus.on(name, listener);
@@ -295,8 +269,6 @@ export class DataSourceRegistry {
     this.#follower.stop();
     await this.#store.close();
   }
-
-  // ── internals ───────────────────────────────────────────────────────────
 
   #assertOpen() {
     if (this.#closed) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSourceRegistry } from '../../src/index.js';
 import { nameClaim } from '../../src/registry/name-claims.js';
+import type { EventRow as SqlEventRow } from '../../src/store/event-row.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createPostgresEventStore } from '../../src/store/postgres/store.js';
@@ -51,17 +52,7 @@ interface Writer {
 type RawParams = (string | number | null)[];
 
 /** An `events` row as the registry wrote it, with data and metadata as the JSON text stored. */
-interface EventRow {
-  event_id: string;
-  type: string;
-  schema_version: number;
-  source_id: string;
-  tenant_id: string;
-  stream_version: number;
-  occurred_at: string;
-  data: string;
-  metadata: string;
-}
+type EventRow = Omit<SqlEventRow<string, number>, 'position'>;
 
 /**
  * The baseline's one statement per command, its own transaction: the stream

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DataSourceRegistry } from '../../src/index.js';
 import { nameClaim } from '../../src/registry/name-claims.js';
+import type { EventRow as SqlEventRow } from '../../src/store/event-row.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { CommandMix, runBounded } from '../command-mix.js';
 import { median, timeOnce } from '../measure.js';
@@ -41,17 +42,7 @@ export async function seedSources(
 }
 
 /** An `events` row as the store wrote it, read back to be written again by the baseline. */
-interface EventRow {
-  event_id: string;
-  type: string;
-  schema_version: number;
-  source_id: string;
-  tenant_id: string;
-  stream_version: number;
-  occurred_at: string;
-  data: string;
-  metadata: string;
-}
+type EventRow = Omit<SqlEventRow<string, number>, 'position'>;
 
 type EventParams = [string, string, number, string, string, number, string, string, string];
 

@@ -1,0 +1,45 @@
+import {
+  type DataSourceCommand,
+  labelSchema,
+  type RegisterInput,
+  registerInputSchema,
+} from '../domain/commands.js';
+import { completeConfig } from '../domain/config.js';
+import { parseInput } from '../domain/errors.js';
+
+/** A caller's register input as the command `decide` takes, and the id it registers under. */
+export function parseRegister(
+  input: RegisterInput,
+  newId: () => string,
+): { sourceId: string; command: Extract<DataSourceCommand, { type: 'Register' }> } {
+  const parsed = parseInput(registerInputSchema, input, 'data source', {
+    sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
+  });
+  return {
+    sourceId: parsed.sourceId ?? newId(),
+    command: {
+      type: 'Register',
+      tenantId: parsed.tenantId,
+      name: parsed.name,
+      sourceType: parsed.sourceType,
+      config: completeConfig(parsed.config ?? {}),
+      description: parsed.description ?? null,
+      tags: parsed.tags ?? [],
+      metadata: parsed.metadata ?? {},
+      accessRoles: parsed.accessRoles ?? [],
+      ownerId: parsed.ownerId ?? null,
+    },
+  };
+}
+
+/** A tag or role command, its label checked and trimmed. */
+export function parseLabelCommand(
+  type: 'AddTag' | 'RemoveTag' | 'GrantAccess' | 'RevokeAccess',
+  value: string,
+  sourceId: string,
+): DataSourceCommand {
+  if (type === 'AddTag' || type === 'RemoveTag') {
+    return { type, tag: parseInput(labelSchema, value, 'tag', { sourceId }) };
+  }
+  return { type, role: parseInput(labelSchema, value, 'role', { sourceId }) };
+}
