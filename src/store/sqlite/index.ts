@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { DataSourceError, ErrorCode, parseInput } from '../../domain/errors.js';
 import { deepFreeze } from '../../domain/freeze.js';
 import {
   checkAppendRequest,
@@ -10,30 +10,23 @@ import {
   versionConflict,
 } from '../append-checks.js';
 import type { AppendRequest, EventStore, StoredEvent } from '../event-store.js';
-import { listen, notify } from './hub.js';
+import { notify } from './hub.js';
+import { createNotificationFeed } from './notifications.js';
+import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
 import { migrate } from './schema.js';
 import { eventParams, prepareStatements, type Statements, toStoredEvent } from './statements.js';
-
-/** Options of {@link createSqliteEventStore}. */
-export interface SqliteEventStoreOptions {
-  /** The database file; created with its tables when it does not exist. `":memory:"` for a private, non-durable one. */
-  readonly filename: string;
-  /**
-   * `"normal"` (default): an acknowledged append survives the process being
-   * killed; a power loss or OS crash may lose the last few, never corrupt the
-   * file. `"full"`: every append is fsynced, so it survives a power loss too,
-   * at the price of one disk flush per append.
-   */
-  readonly synchronous?: 'normal' | 'full';
-  /** How long to wait for another process writing the same file before failing (default 5000 ms). */
-  readonly busyTimeoutMs?: number;
-}
 
 /** The SQLite event store: one file, one writer at a time, any number of readers. */
 export interface SqliteEventStore extends EventStore {
   readonly kind: 'sqlite';
   readonly filename: string;
+  /** The connection's `synchronous` setting, read back from SQLite after opening. */
+  readonly synchronous: 'normal' | 'full';
 }
+
+export type { SqliteEventStoreOptions } from './options.js';
+
+const DEFAULT_POLL_INTERVAL_MS = 50;
 
 const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
 
@@ -41,7 +34,10 @@ const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
 function openDatabase(options: SqliteEventStoreOptions): Database.Database {
   const db = new Database(options.filename);
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // An in-memory store keeps plaintext secrets (nothing durable to protect
+    // them from); its temporary tables and sort spills must not reach a disk either.
+    if (db.memory) db.pragma('temp_store = MEMORY');
     // In WAL mode a commit is complete once its frames are written to the WAL
     // file, which lives in the OS page cache when the process dies: kill -9
     // loses nothing acknowledged. synchronous=NORMAL only skips the fsync per
@@ -55,6 +51,14 @@ function openDatabase(options: SqliteEventStoreOptions): Database.Database {
     db.close();
     throw error;
   }
+}
+
+/** The connection's synchronous level as SQLite reports it (1 NORMAL, 2 FULL, 3 EXTRA). */
+function synchronousOf(db: Database.Database): 'normal' | 'full' {
+  const level = db.pragma('synchronous', { simple: true });
+  if (level === 1) return 'normal';
+  if (level === 2) return 'full';
+  throw new Error(`SQLite reports synchronous level ${String(level)}, not NORMAL or FULL`);
 }
 
 /** Whom to notify: every store object of this process on the same file, whatever path it was opened by. */
@@ -97,25 +101,38 @@ function appendInTransaction(sql: Statements, request: AppendRequest): StoredEve
  * An event store in a SQLite file, the embedded durable default. It opens the
  * file synchronously and creates or migrates its tables on the way.
  *
- * @throws DataSourceError STORE_ERROR when the file cannot be opened or has a
- * newer schema than this library knows.
+ * Subscribers hear appends of every store object of this process on the same
+ * file at once, and commits of other processes within `pollIntervalMs`.
+ *
+ * @throws DataSourceError INVALID_INPUT when an option is not valid (an empty
+ * filename among them: use `":memory:"` for an in-memory store); STORE_ERROR
+ * when the file cannot be opened or has a newer schema than this library knows.
  */
-export function createSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
+export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEventStore {
+  const options = parseInput(sqliteEventStoreOptionsSchema, input, 'SQLite event store options');
   let db: Database.Database;
   let sql: Statements;
   let key: string;
+  let synchronous: 'normal' | 'full';
   try {
     db = openDatabase(options);
     sql = prepareStatements(db);
     key = hubKey(db);
+    synchronous = synchronousOf(db);
   } catch (error) {
     throw storeError(`Opening the SQLite event store ${options.filename}`, error);
   }
   const appendTransaction = db.transaction((request: AppendRequest) =>
     appendInTransaction(sql, request),
   );
-  const unsubscribers = new Set<() => void>();
   let open = true;
+  const feed = createNotificationFeed({
+    hubKey: key,
+    dataVersion: () => sql.dataVersion.get() ?? 0,
+    head: () => sql.head.get() ?? 0,
+    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    onError: (error) => options.onError?.(storeError('Following the SQLite event store', error)),
+  });
 
   function ensureOpen(what: string): void {
     if (!open) {
@@ -139,6 +156,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     kind: 'sqlite',
     durable: !db.memory,
     filename: options.filename,
+    synchronous,
     async append(request) {
       return run('SQLite append', () => {
         checkAppendRequest(request);
@@ -169,18 +187,12 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     },
     subscribe(listener) {
       ensureOpen('SQLite subscribe');
-      const stop = listen(key, listener);
-      unsubscribers.add(stop);
-      return () => {
-        unsubscribers.delete(stop);
-        stop();
-      };
+      return feed.subscribe(listener);
     },
     async close() {
       if (!open) return;
       open = false;
-      for (const stop of unsubscribers) stop();
-      unsubscribers.clear();
+      feed.close();
       try {
         db.close();
       } catch (error) {

@@ -29,6 +29,7 @@ export interface Statements {
   readonly readTenant: Statement<[number, string, number], EventRow>;
   readonly readStream: Statement<[string], EventRow>;
   readonly head: Statement<[], number>;
+  readonly dataVersion: Statement<[], number>;
 }
 
 /**
@@ -69,6 +70,7 @@ export function prepareStatements(db: Database): Statements {
       `SELECT ${EVENT_COLUMNS} FROM events WHERE source_id = ? ORDER BY stream_version`,
     ),
     head: db.prepare<[], number>('SELECT COALESCE(MAX(position), 0) FROM events').pluck(),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
   };
 }
 
