@@ -22,6 +22,11 @@ export interface NotificationFeed {
   close(): Promise<void>;
 }
 
+/** `Client.unref` exists in pg 8 but not in its type declarations. */
+function unref(client: Client): void {
+  (client as Client & { unref?: () => void }).unref?.();
+}
+
 const FIRST_RETRY_MS = 100;
 const LAST_RETRY_MS = 5_000;
 
@@ -89,6 +94,9 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
   function listen(current: number): void {
     if (current !== run) return;
     const client = options.createClient();
+    // The LISTEN connection only waits: it must not keep the process alive.
+    // Unref'd again once connected, in case TLS replaced the socket.
+    unref(client);
     let dropped = false;
     const drop = (error?: unknown, ended = false) => {
       if (dropped) return;
@@ -117,6 +125,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
           return;
         }
         connection = client;
+        unref(client);
         failures = 0;
         // Whatever was committed while nobody listened.
         void poll();

@@ -58,7 +58,11 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     });
   }
   const ownsPool = options.pool === undefined;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
+  // An idle pool of ours must not keep a script that forgot close() alive;
+  // a connection running a query still does, so no command is cut short.
+  const pool =
+    options.pool ??
+    new pg.Pool({ connectionString: options.connectionString, allowExitOnIdle: true });
   const report = (error: unknown) => {
     options.onError?.(storeError('PostgreSQL event store', error));
   };
