@@ -52,7 +52,7 @@ interface Writer {
 type RawParams = (string | number | null)[];
 
 /** An `events` row as the registry wrote it, with data and metadata as the JSON text stored. */
-type EventRow = Omit<SqlEventRow<string, number>, 'position'>;
+type EventRow = Omit<SqlEventRow<number>, 'position'>;
 
 /**
  * The baseline's one statement per command, its own transaction: the stream

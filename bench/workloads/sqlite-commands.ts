@@ -42,7 +42,7 @@ export async function seedSources(
 }
 
 /** An `events` row as the store wrote it, read back to be written again by the baseline. */
-type EventRow = Omit<SqlEventRow<string, number>, 'position'>;
+type EventRow = Omit<SqlEventRow<number>, 'position'>;
 
 type EventParams = [string, string, number, string, string, number, string, string, string];
 

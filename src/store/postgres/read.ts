@@ -4,16 +4,18 @@ import { EVENT_COLUMNS, eventFromRow, type EventRow as SqlEventRow } from '../ev
 import type { ReadAllOptions, StoredEvent } from '../event-store.js';
 import type { SchemaNames } from './names.js';
 
-/** An `events` row as pg returns it: json parsed, bigint as text. */
-type EventRow = SqlEventRow<unknown, string>;
+/** An `events` row as pg returns it: bigint as text, json as text (below). */
+type EventRow = SqlEventRow<string>;
 
-// The caller's pool may parse json its own way (say, as text); the events must come back as values.
+// The json columns come back as their text, whatever the caller's pool
+// parses json to, and are parsed where a row that does not parse can be
+// reported as a damaged event at its position rather than a driver failure.
 const types: CustomTypesConfig = {
   getTypeParser: (id, format) =>
-    id === pg.types.builtins.JSON ? JSON.parse : pg.types.getTypeParser(id, format),
+    id === pg.types.builtins.JSON ? (text: string) => text : pg.types.getTypeParser(id, format),
 };
 
-const toStoredEvent = (row: EventRow): StoredEvent => eventFromRow(row, (value) => value);
+const toStoredEvent = (row: EventRow): StoredEvent => eventFromRow(row);
 
 /** Events after a position, in position order, optionally one tenant's and at most `limit`. */
 export async function readAllEvents(

@@ -2,8 +2,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { EVENT_COLUMNS, eventFromRow, type EventRow as SqlEventRow } from '../event-row.js';
 import type { StoredEvent } from '../event-store.js';
 
-/** An `events` row as SQLite returns it: JSON as text. */
-type EventRow = SqlEventRow<string, number>;
+/** An `events` row as SQLite returns it. */
+type EventRow = SqlEventRow<number>;
 
 type EventParams = [
   eventId: string,
@@ -90,5 +90,4 @@ export function eventParams(event: Omit<StoredEvent, 'position'>): EventParams {
 }
 
 /** A row read back as the frozen event it was appended as. */
-export const toStoredEvent = (row: EventRow): StoredEvent =>
-  eventFromRow(row, (text) => JSON.parse(text) as unknown);
+export const toStoredEvent = (row: EventRow): StoredEvent => eventFromRow(row);
