@@ -64,19 +64,44 @@ function cannotOpen(event: PendingEvent, path: SecretPath, error: DataSourceErro
   );
 }
 
+/** Where an event sits, for messages: its position once stored, else its id. */
+function eventDetails(event: PendingEvent, path: SecretPath): Record<string, unknown> {
+  const position = 'position' in event ? event.position : undefined;
+  return {
+    ...(typeof position === 'number' ? { position } : {}),
+    eventId: event.eventId,
+    path: formatSecretPath(path),
+  };
+}
+
 /**
  * The event with each sealed secret decrypted: the inverse of
- * {@link sealEventSecrets}. Values that are not sealed pass through, and
- * events without sealed secrets are returned as they are.
+ * {@link sealEventSecrets}. Events without secrets are returned as they are.
+ *
+ * Every secret a durable store holds was sealed on its way in, so a secret
+ * found in plaintext was written around this library (or the log was
+ * tampered with): it is refused, never handed on as if it had been protected.
+ * A null secret stays null; it discloses nothing.
  *
  * @param cipher - null when no key is set; then any sealed secret is an error.
  * @throws DataSourceError SECRET_UNAVAILABLE when a secret is sealed and there
  *   is no cipher, or the cipher cannot open it (other key, altered, moved);
- *   CORRUPT_LOG when what it opens to is not JSON.
+ *   CORRUPT_LOG when a secret is not sealed, or what it opens to is not JSON.
  */
 export function openEventSecrets<E extends PendingEvent>(event: E, cipher: SecretCipher | null): E {
   return mapEventSecrets(event, (value, path) => {
-    if (!isSealedValue(value)) return value;
+    if (value === null) return value;
+    if (!isSealedValue(value)) {
+      const details = eventDetails(event, path);
+      const where =
+        details.position === undefined
+          ? `Event ${event.eventId}`
+          : `Event at position ${details.position}`;
+      throw new DataSourceError(
+        `${where}: ${formatSecretPath(path)} of data source ${event.sourceId} is stored in plaintext, not encrypted`,
+        { code: ErrorCode.CORRUPT_LOG, sourceId: event.sourceId, details },
+      );
+    }
     if (cipher === null) {
       throw missingEncryptionKey(
         `Cannot read ${formatSecretPath(path)} of data source ${event.sourceId}: it is encrypted`,
@@ -102,7 +127,7 @@ export function openEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
         {
           code: ErrorCode.CORRUPT_LOG,
           sourceId: event.sourceId,
-          details: { eventId: event.eventId, path: formatSecretPath(path) },
+          details: eventDetails(event, path),
         },
       );
     }

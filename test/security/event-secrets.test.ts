@@ -205,8 +205,8 @@ describe('openEventSecrets', () => {
     expect(Object.isFrozen(oauth.nested)).toBe(true);
   });
 
-  it('returns an event without sealed values as the same object, even without a cipher', () => {
-    const plain = registered(FULL_CONFIG);
+  it('returns an event without secrets as the same object, even without a cipher', () => {
+    const plain = registered({ host: 'db.internal', password: null });
     expect(openEventSecrets(plain, cipher)).toBe(plain);
     expect(openEventSecrets(plain, null)).toBe(plain);
     const deleted: PendingEvent = {
@@ -271,12 +271,40 @@ describe('openEventSecrets', () => {
     );
   });
 
-  it('passes through a secret that is not sealed', () => {
+  it('refuses a secret stored in plaintext as CORRUPT_LOG, naming its position but not its value', () => {
     const sealed = sealEventSecrets(registered({ password: SECRETS.password }), cipher);
-    const mixed = withConfig(sealed, (config) => ({ ...config, apiKey: 'plain' }));
-    const config = configOf(openEventSecrets(mixed, cipher));
-    expect(config.password).toBe(SECRETS.password);
-    expect(config.apiKey).toBe('plain');
+    const mixed = {
+      ...withConfig(sealed, (config) => ({ ...config, apiKey: 'plain' })),
+      position: 7,
+    };
+    const error = thrown(() => openEventSecrets(mixed, cipher));
+    expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
+    expect(error.details).toMatchObject({ position: 7, eventId: 'e-s1-1', path: 'config.apiKey' });
+    expect(error.message).toContain('position 7');
+    expect(JSON.stringify(error.toDict())).not.toContain('plain"');
+  });
+
+  it('refuses an oauthConfig value stored in plaintext, whatever its key', () => {
+    const sealed = sealEventSecrets(registered({ oauthConfig: { clientId: 'app' } }), cipher);
+    const plain = withConfig(sealed, (config) => ({
+      ...config,
+      oauthConfig: { ...(config.oauthConfig as object), scope: 'read' },
+    }));
+    const error = thrown(() => openEventSecrets(plain, cipher));
+    expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
+    expect(error.details).toMatchObject({ path: 'config.oauthConfig.scope' });
+  });
+
+  it('keeps a null secret null', () => {
+    const sealed = sealEventSecrets(registered({ oauthConfig: { clientId: 'app' } }), cipher);
+    const withNull = withConfig(sealed, (config) => ({
+      ...config,
+      apiKey: null,
+      oauthConfig: { ...(config.oauthConfig as object), refreshToken: null },
+    }));
+    const config = configOf(openEventSecrets(withNull, cipher));
+    expect(config.apiKey).toBeNull();
+    expect(config.oauthConfig).toEqual({ clientId: 'app', refreshToken: null });
   });
 });
 
