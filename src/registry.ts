@@ -244,12 +244,24 @@ export class DataSourceRegistry {
     return statisticsOf(this.#view, tenant);
   }
 
-  /** Listens to committed events of one type, or all with '*', in log order. */
+  /**
+   * Listens to committed events of one type, or all with '*'. Listeners run
+   * after the events are committed and applied (queries already show them),
+   * in log order, synchronously: a command resolves after its listeners were
+   * called. Events come with secrets shown as "***". A listener that throws or
+   * rejects fails neither the command nor the other listeners: its error goes
+   * to the 'listenerError' listeners, or, when there are none or one of them
+   * fails too, to `process.emitWarning` (code 'DATASOURCE_REGISTRY_LISTENER').
+   *
+   * @throws DataSourceError INVALID_INPUT for an unknown name (the message
+   *   lists the valid ones) or a listener that is not a function.
+   */
   on<K extends ListenerName>(name: K, listener: RegistryListeners[K]): this {
     this.#bus.on(name, listener);
     return this;
   }
 
+  /** Removes a listener, or every listener of the name when none is given. */
   off<K extends ListenerName>(name: K, listener?: RegistryListeners[K]): this {
     this.#bus.off(name, listener);
     return this;
