@@ -130,7 +130,7 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
     hubKey: key,
     dataVersion: () => sql.dataVersion.get() ?? 0,
     head: () => sql.head.get() ?? 0,
-    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    pollIntervalMs: db.memory ? null : (options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS),
     onError: (error) => options.onError?.(storeError('Following the SQLite event store', error)),
   });
 

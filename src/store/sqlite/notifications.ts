@@ -8,7 +8,8 @@ export interface NotificationFeedOptions {
   readonly dataVersion: () => number;
   /** The head as the log says now. */
   readonly head: () => number;
-  readonly pollIntervalMs: number;
+  /** How often to look for other connections' commits; null when none can exist (an in-memory database). */
+  readonly pollIntervalMs: number | null;
   /** Told of every failure the feed recovers from on its own. */
   readonly onError: (error: unknown) => void;
 }
@@ -79,6 +80,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
   }
 
   function schedule(): void {
+    if (options.pollIntervalMs === null) return;
     timer = setTimeout(poll, options.pollIntervalMs);
     timer.unref();
   }
