@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DataSourceError } from '../../src/domain/errors.js';
 import { DataSourceRegistry } from '../../src/index.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../src/store/sqlite/index.js';
@@ -111,5 +111,52 @@ describe('SQLite store following other processes', () => {
 
     await eventually(async () => heads.includes(2), 'the subscriber to hear head 2');
     expect(errors[0]?.code).toBe('STORE_ERROR');
+  });
+
+  it('reports a subscriber that throws to onError and still tells the others', async () => {
+    const filename = join(tempDir(), 'events.db');
+    const errors: DataSourceError[] = [];
+    const store = open(filename, (error) => errors.push(error));
+    const failure = new Error('subscriber bug');
+    store.subscribe(() => {
+      throw failure;
+    });
+    const heads: number[] = [];
+    store.subscribe((head) => heads.push(head));
+
+    insertThroughAnotherConnection(filename, 'elsewhere');
+
+    await eventually(async () => heads.includes(1), 'the second subscriber to hear head 1');
+    expect(errors.map((error) => error.cause)).toEqual([failure]);
+  });
+
+  it('goes on following when its onError handler throws', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const filename = join(tempDir(), 'events.db');
+      const store = open(filename, () => {
+        throw new Error('handler bug');
+      });
+      const heads: number[] = [];
+      store.subscribe((head) => heads.push(head));
+      const other = new Database(filename);
+      try {
+        other.exec('ALTER TABLE events RENAME TO events_away');
+        await eventually(
+          async () =>
+            warnings.mock.calls.some(([message]) => String(message).includes('handler bug')),
+          'a warning that the onError handler failed',
+        );
+        other.exec('ALTER TABLE events_away RENAME TO events');
+      } finally {
+        other.close();
+      }
+
+      insertThroughAnotherConnection(filename, 'after-the-failure');
+
+      await eventually(async () => heads.includes(1), 'the subscriber to hear head 1');
+    } finally {
+      warnings.mockRestore();
+    }
   });
 });

@@ -38,6 +38,18 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
   // Undefined until read: the next successful poll then reads the head.
   let seenVersion: number | undefined;
 
+  // A throwing error handler must not stop the polling or escape a timer.
+  function report(error: unknown): void {
+    try {
+      options.onError(error);
+    } catch (failure) {
+      process.emitWarning(
+        `The SQLite event store's onError handler failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+        { code: 'DATASOURCE_REGISTRY_STORE' },
+      );
+    }
+  }
+
   // Both sides may report the same commit; each head is told once.
   function publish(head: number): void {
     if (head <= told) return;
@@ -48,7 +60,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
       try {
         subscription.listener(head);
       } catch (error) {
-        options.onError(error);
+        report(error);
       }
     }
   }
@@ -58,7 +70,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
       seenVersion = options.dataVersion();
     } catch (error) {
       seenVersion = undefined;
-      options.onError(error);
+      report(error);
     }
   }
 
@@ -74,7 +86,7 @@ export function createNotificationFeed(options: NotificationFeedOptions): Notifi
         publish(head);
       }
     } catch (error) {
-      options.onError(error);
+      report(error);
     }
     schedule();
   }
