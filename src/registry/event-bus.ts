@@ -7,10 +7,23 @@ export interface ListenerError {
   event: DataSourceEvent;
 }
 
+/**
+ * What a `followError` listener receives when reading the log in the
+ * background failed: the registry's view stays where it was and the read is
+ * tried again after `retryInMs`.
+ */
+export interface FollowError {
+  error: unknown;
+  /** 1 for the first failure in a row, then 2, 3 … until a read succeeds. */
+  attempt: number;
+  retryInMs: number;
+}
+
 /** The listener signatures, by the name they subscribe to. */
 export type RegistryListeners = { [T in EventType]: (event: EventOfType<T>) => unknown } & {
   '*': (event: DataSourceEvent) => unknown;
   listenerError: (failure: ListenerError) => unknown;
+  followError: (failure: FollowError) => unknown;
 };
 export type ListenerName = keyof RegistryListeners;
 
@@ -25,6 +38,11 @@ export interface EventBus {
   /** True when someone would receive an event of this type. */
   wants(type: EventType): boolean;
   publish(event: DataSourceEvent): void;
+  /**
+   * Tells the `followError` listeners; with none, the first failure of a run
+   * becomes a process warning, so a registry that stopped following is never silent.
+   */
+  reportFollowError(failure: FollowError): void;
 }
 
 type AnyListener = (...args: unknown[]) => void;
@@ -66,6 +84,24 @@ export function createEventBus(): EventBus {
     publish(event) {
       deliver(event.type, event);
       deliver('*', event);
+    },
+    reportFollowError(failure) {
+      const listeners = emitter.listeners('followError');
+      if (listeners.length === 0 && failure.attempt === 1) {
+        const reason =
+          failure.error instanceof Error ? failure.error.message : String(failure.error);
+        process.emitWarning(`The registry could not read the log, retrying: ${reason}`, {
+          code: 'DATASOURCE_REGISTRY_FOLLOW_ERROR',
+        });
+      }
+      for (const listener of listeners) {
+        try {
+          const result = (listener as RegistryListeners['followError'])(failure);
+          if (result instanceof Promise) result.catch(() => {});
+        } catch {
+          // A failing error reporter has nobody left to report to.
+        }
+      }
     },
   };
 }
