@@ -49,6 +49,17 @@ describeOnDurableStores('registry.close during traffic', (newLog) => {
     expect(error).toMatchObject({ code: ErrorCode.STORE_ERROR, message: /closed/ });
   });
 
+  it('closes the store it was given when open() refuses its options', async () => {
+    const store = openStore(newLog());
+
+    await failsWith(
+      () => DataSourceRegistry.open({ store, encryptionKey: SHARED_KEY, conflictTimeoutMs: -1 }),
+      ErrorCode.INVALID_INPUT,
+    );
+
+    await expect(store.head()).rejects.toMatchObject({ code: ErrorCode.STORE_ERROR });
+  });
+
   it('lets a script that never calls close() exit by itself', async () => {
     const child = startChild('forgets-close', newLog());
     let code: number | null | undefined;
