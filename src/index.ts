@@ -26,7 +26,7 @@ export {
 } from './domain/events.js';
 export { SECRET_MASK } from './domain/secrets.js';
 export { DataSourceStats } from './projections/statistics.js';
-export type { ListenerError, RegistryListeners } from './registry/event-bus.js';
+export type { FollowError, ListenerError, RegistryListeners } from './registry/event-bus.js';
 export type { DataSourceRegistryOptions, ListFilter } from './registry/options.js';
 export {
   createDatasource,

@@ -30,7 +30,7 @@ import {
   statisticsOf,
 } from './projections/registry-view.js';
 import type { DataSourceStats } from './projections/statistics.js';
-import { createCatchUp } from './registry/catch-up.js';
+import { catchUpToHead, createCatchUp } from './registry/catch-up.js';
 import { parseContext } from './registry/command-events.js';
 import { type CommandWriter, createCommandWriter } from './registry/command-writer.js';
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
@@ -38,6 +38,7 @@ import { type Follower, followStore } from './registry/follow.js';
 import { createUlidFactory } from './registry/ids.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
 import {
+  conflictOptionsSchema,
   type DataSourceRegistryOptions,
   type ListFilter,
   listFilterSchema,
@@ -68,7 +69,10 @@ export class DataSourceRegistry {
   readonly #catchUp;
   readonly #writer: CommandWriter;
   readonly #follower: Follower;
+  /** Commands, refreshes and history reads accepted and not settled yet: close() waits for them. */
+  readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   /**
    * An in-memory registry, ready at once. A durable store needs
@@ -82,6 +86,7 @@ export class DataSourceRegistry {
         { code: ErrorCode.FORBIDDEN },
       );
     }
+    const conflicts = parseInput(conflictOptionsSchema, options, 'registry options');
     const key = store.durable ? resolveEncryptionKey(options.encryptionKey, process.env) : null;
     this.#store = protectSecrets(store, key);
     this.#catchUp = createCatchUp(
@@ -95,21 +100,37 @@ export class DataSourceRegistry {
       locks: this.#locks,
       catchUp: this.#catchUp,
       apply: (events) => this.#apply(events),
+      fellBehind: (head, error) => this.#follower.fellBehind(head, error),
       clock: options.clock ?? (() => new Date()),
       newId: options.newId ?? createUlidFactory(),
-      retries: options.conflictRetries ?? 20,
+      conflictTimeoutMs: conflicts.conflictTimeoutMs,
+      retries: conflicts.conflictRetries ?? Number.POSITIVE_INFINITY,
     });
     if (isMemoryStore(store)) this.#apply(store.readAllSync().map(toDomainEvent));
-    this.#follower = followStore(store, () => this.#view.position, this.#catchUp);
+    this.#follower = followStore({
+      store,
+      position: () => this.#view.position,
+      catchUp: this.#catchUp,
+      onError: (failure) => this.#bus.reportFollowError(failure),
+    });
   }
 
-  /** A registry on any store, after replaying its log into the projections. */
+  /**
+   * A registry on any store, after replaying its log into the projections.
+   * When opening fails, the store it was given is closed.
+   */
   static async open(options: DataSourceRegistryOptions = {}): Promise<DataSourceRegistry> {
-    const registry = new DataSourceRegistry(options, OPENED);
+    let registry: DataSourceRegistry;
+    try {
+      registry = new DataSourceRegistry(options, OPENED);
+    } catch (error) {
+      await options.store?.close().catch(() => {});
+      throw error;
+    }
     try {
       await registry.#catchUp();
     } catch (error) {
-      registry.#follower.stop();
+      await registry.close().catch(() => {});
       throw error;
     }
     return registry;
@@ -196,7 +217,7 @@ export class DataSourceRegistry {
       });
     }
     this.#assertOpen();
-    return this.#writer.clearTenant(tenant, context);
+    return this.#track(this.#writer.clearTenant(tenant, context));
   }
 
   /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
@@ -217,29 +238,34 @@ export class DataSourceRegistry {
 
   /** The live source with this id, or null. */
   get(sourceId: string): CustomerDataSource | null {
+    this.#assertOpen();
     return getSource(this.#view, parseInput(z.string(), sourceId, 'source id'));
   }
 
   /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
   getByName(tenantId: string, name: string): CustomerDataSource | null {
+    this.#assertOpen();
     const tenant = parseInput(z.string(), tenantId, 'tenant id');
     return getSourceByName(this.#view, tenant.trim(), parseInput(z.string(), name, 'name'));
   }
 
   /** Live sources, sorted by name then id; 100 at most unless `limit` says otherwise. */
   list(filter: ListFilter = {}): readonly CustomerDataSource[] {
+    this.#assertOpen();
     const { limit = 100, offset = 0, ...rest } = parseInput(listFilterSchema, filter, 'filter');
     return listSources(this.#view, rest as SourceFilter, offset, limit);
   }
 
   /** How many live sources match the filter (paging ignored). */
   count(filter: ListFilter = {}): number {
+    this.#assertOpen();
     const { limit: _l, offset: _o, ...rest } = parseInput(listFilterSchema, filter, 'filter');
     return countSources(this.#view, rest as SourceFilter);
   }
 
   /** Statistics of one tenant, or of all tenants. */
   getStatistics(tenantId?: string): DataSourceStats {
+    this.#assertOpen();
     const tenant = parseInput(labelSchema.optional(), tenantId, 'tenant id');
     return statisticsOf(this.#view, tenant);
   }
@@ -252,11 +278,15 @@ export class DataSourceRegistry {
    * rejects fails neither the command nor the other listeners: its error goes
    * to the 'listenerError' listeners, or, when there are none or one of them
    * fails too, to `process.emitWarning` (code 'DATASOURCE_REGISTRY_LISTENER').
+   * 'followError' hears reads of the log that failed in the background (each
+   * is retried with a growing pause).
    *
    * @throws DataSourceError INVALID_INPUT for an unknown name (the message
-   *   lists the valid ones) or a listener that is not a function.
+   *   lists the valid ones) or a listener that is not a function; FORBIDDEN
+   *   after `close()`.
    */
   on<K extends ListenerName>(name: K, listener: RegistryListeners[K]): this {
+    this.#assertOpen();
     this.#bus.on(name, listener);
     return this;
   }
@@ -270,16 +300,48 @@ export class DataSourceRegistry {
   /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
   async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
     const id = parseInput(z.string(), sourceId, 'source id');
-    const stored = await this.#store.readStream(id);
+    this.#assertOpen();
+    const stored = await this.#track(this.#store.readStream(id));
     return Object.freeze(stored.map((event) => deepFreeze(redactEvent(toDomainEvent(event)))));
   }
 
-  /** Stops listening to the store and closes it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Resolves once the view has applied every event the store held when it was
+   * called, whoever appended them: after it, queries answer from at least that
+   * point of the log. Rejects with the read's error (STORE_ERROR …) when the
+   * log cannot be read.
+   */
+  async refresh(): Promise<void> {
+    this.#assertOpen();
+    await this.#track(catchUpToHead(this.#store, this.#catchUp));
+  }
+
+  /**
+   * Stops accepting commands, lets every command already accepted finish
+   * (resolve or reject as it would have), then stops following the log and
+   * closes the store. Afterwards commands, queries and `on()` fail with
+   * FORBIDDEN. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
     this.#closed = true;
+    this.#closing ??= this.#drainAndClose();
+    return this.#closing;
+  }
+
+  async #drainAndClose(): Promise<void> {
+    // Nothing new is accepted once #closed is set, so one pass sees them all.
+    await Promise.allSettled([...this.#inFlight]);
     this.#follower.stop();
+    // A read still running would otherwise meet a closed store (or a pool that never answers).
+    await this.#catchUp.idle();
     await this.#store.close();
+  }
+
+  #track<T>(operation: Promise<T>): Promise<T> {
+    this.#inFlight.add(operation);
+    const settled = () => this.#inFlight.delete(operation);
+    operation.then(settled, settled);
+    return operation;
   }
 
   #assertOpen() {
@@ -292,7 +354,7 @@ export class DataSourceRegistry {
     parseInput(sourceIdSchema, sourceId, 'source id');
     const context = parseContext(ctx);
     this.#assertOpen();
-    return this.#writer.execute(sourceId, context, command);
+    return this.#track(this.#writer.execute(sourceId, context, command));
   }
 
   #apply(events: readonly DataSourceEvent[]) {

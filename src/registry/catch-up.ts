@@ -16,7 +16,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * reader at a time. Callers that come while a read is queued share it; a
  * caller that needs its own events applied names their last position.
  */
-export type CatchUp = (until?: number) => Promise<void>;
+export interface CatchUp {
+  (until?: number): Promise<void>;
+  /** Resolves once no read is running or queued, whatever its outcome. */
+  idle(): Promise<void>;
+}
+
+/** Catches up to the head the store reports now: what `refresh()` promises. */
+export async function catchUpToHead(store: EventStore, catchUp: CatchUp): Promise<void> {
+  await catchUp(await store.head());
+}
 
 export function createCatchUp(
   store: EventStore,
@@ -44,7 +53,7 @@ export function createCatchUp(
     }
   }
 
-  return (until = 0) => {
+  const catchUp = (until = 0) => {
     if (until > 0 && position() >= until) return Promise.resolve();
     target = Math.max(target, until);
     if (!queued) {
@@ -57,4 +66,13 @@ export function createCatchUp(
     }
     return queued;
   };
+  return Object.assign(catchUp, {
+    async idle() {
+      // A read queued while waiting replaces `reading`: wait until none is left.
+      for (let last: Promise<void> | undefined; last !== reading; ) {
+        last = reading;
+        await last;
+      }
+    },
+  });
 }

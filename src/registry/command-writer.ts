@@ -3,18 +3,15 @@ import type { CustomerDataSource } from '../domain/data-source.js';
 import { decide } from '../domain/decide.js';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { DataSourceEvent } from '../domain/events.js';
+import { evolve } from '../domain/evolve.js';
 import type { SourceStream } from '../domain/stream.js';
-import {
-  getSource,
-  getSourceByName,
-  type RegistryView,
-  streamOf,
-} from '../projections/registry-view.js';
+import { getSourceByName, type RegistryView, streamOf } from '../projections/registry-view.js';
 import type { EventStore } from '../store/event-store.js';
-import type { CatchUp } from './catch-up.js';
+import { type CatchUp, catchUpToHead } from './catch-up.js';
 import { envelope, type ParsedContext } from './command-events.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
+import { toDomainEvent } from './read-events.js';
 import { type AppendPlan, isConflict, writeError } from './write-plan.js';
 
 /** What the writer needs from the registry it writes for. */
@@ -25,21 +22,35 @@ export interface CommandWriterDeps {
   catchUp: CatchUp;
   /** Applies committed events to the projections and publishes them. */
   apply: (events: readonly DataSourceEvent[]) => void;
+  /** The view could not read up to `head` after a commit: the follower takes it from here. */
+  fellBehind: (head: number, error: unknown) => void;
   clock: () => Date;
   newId: () => string;
-  /** How many times a command that lost a race catches up and tries again. */
+  /** How long a command that lost a race keeps trying, in milliseconds. */
+  conflictTimeoutMs: number;
+  /** At most this many retries, within the time budget. */
   retries: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Step<T> = { done: T } | { plan: AppendPlan; result: () => T };
+type Step<T> =
+  | { done: T }
+  | { plan: AppendPlan; result: (committed: readonly DataSourceEvent[]) => T };
+
+/** Folds events onto a stream state, skipping those it already holds. */
+function fold(stream: SourceStream, events: readonly DataSourceEvent[]): SourceStream {
+  return events.reduce(
+    (state, event) => (event.streamVersion > state.version ? evolve(state, event) : state),
+    stream,
+  );
+}
 
 /**
  * The write side of the registry: decide on the current state, append with
  * expected versions and name claims, apply what was committed. A conflict
- * means another writer got there first: catch up on what it wrote and decide
- * again.
+ * means another writer got there first: read what it wrote and decide again,
+ * until the time budget runs out.
  */
 export function createCommandWriter(deps: CommandWriterDeps) {
   const { view, catchUp } = deps;
@@ -61,40 +72,66 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     };
   }
 
-  /** Our own committed events go straight in, after any earlier ones not seen yet. */
+  /**
+   * Our own committed events go straight in, after any earlier ones not seen
+   * yet. Once the store has committed, the command has happened: a failed
+   * read here must not make it look failed (a caller would retry it and
+   * apply it twice), so the follower catches up instead.
+   */
   async function commit(events: readonly DataSourceEvent[]) {
     const first = events[0];
     const last = events[events.length - 1];
     if (!first || !last) return;
-    if (first.position === view.position + 1) deps.apply(events);
-    else await catchUp(last.position);
+    if (first.position === view.position + 1) {
+      deps.apply(events);
+      return;
+    }
+    try {
+      await catchUp(last.position);
+    } catch (error) {
+      deps.fellBehind(last.position, error);
+    }
   }
 
-  async function writeWithRetry<T>(attempt: () => Promise<Step<T>> | Step<T>): Promise<T> {
+  async function writeWithRetry<T>(
+    attempt: () => Promise<Step<T>> | Step<T>,
+    recover: (conflict: DataSourceError) => Promise<void>,
+  ): Promise<T> {
+    const deadline = Date.now() + deps.conflictTimeoutMs;
     for (let tries = 0; ; tries++) {
       const step = await attempt();
       if ('done' in step) return step.done;
-      if (step.plan.events.length === 0) return step.result();
+      if (step.plan.events.length === 0) return step.result([]);
+      let positions: number[];
       try {
-        const stored = await deps.store.append(step.plan);
-        // Data and metadata were frozen when the events were made; only the envelope is new.
-        await commit(
-          step.plan.events.map((event, i) =>
-            Object.freeze({ ...event, position: stored[i]?.position ?? 0 }),
-          ),
-        );
+        positions = (await deps.store.append(step.plan)).map((event) => event.position);
       } catch (error) {
-        if (isConflict(error) && tries < deps.retries) {
+        if (isConflict(error) && tries < deps.retries && Date.now() < deadline) {
           // Writers racing on one stream would collide again in lockstep: a
           // random, growing pause lets one through, then the others follow.
-          await sleep(Math.random() * Math.min(100, 2 ** tries));
-          await catchUp();
+          // A tenant that gained a source is no such race: waiting would only
+          // let registrations pile up between our read and our next append.
+          if (error.details?.reason !== 'tenant') {
+            await sleep(Math.random() * Math.min(100, 2 ** tries));
+          }
+          await recover(error);
           continue;
         }
         throw writeError(error);
       }
-      return step.result();
+      // Data and metadata were frozen when the events were made; only the envelope is new.
+      const committed = step.plan.events.map((event, i) =>
+        Object.freeze({ ...event, position: positions[i] ?? 0 }),
+      );
+      await commit(committed);
+      return step.result(committed);
     }
+  }
+
+  /** The stream after what the store holds beyond `known`: one stream read, not the log. */
+  async function readStream(sourceId: string, known: SourceStream): Promise<SourceStream> {
+    const stored = await deps.store.readStream(sourceId);
+    return fold(known, stored.filter((e) => e.streamVersion > known.version).map(toDomainEvent));
   }
 
   /** The stream as the command should see it, caught up where this registry may be behind. */
@@ -102,14 +139,15 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     sourceId: string,
     command: DataSourceCommand,
     ctx: ParsedContext,
+    latest: () => SourceStream,
   ): Promise<SourceStream> {
-    let stream = streamOf(view, sourceId);
+    let stream = latest();
     // Another instance may have registered it, or moved it on, since this one last read the log.
     const unknown = stream.version === 0 && command.type !== 'Register';
     const stale = ctx.expectedVersion !== undefined && stream.version !== ctx.expectedVersion;
     if (unknown || stale) {
       await catchUp();
-      stream = streamOf(view, sourceId);
+      stream = latest();
     }
     if (ctx.expectedVersion !== undefined && stream.version !== ctx.expectedVersion) {
       throw new DataSourceError(
@@ -130,56 +168,94 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     ctx: ParsedContext,
     command: DataSourceCommand,
   ): Promise<CustomerDataSource | null> {
-    return deps.locks.run([sourceId], () =>
-      writeWithRetry<CustomerDataSource | null>(async () => {
-        const stream = await currentStream(sourceId, command, ctx);
-        if (command.type !== 'Register' && stream.source === null) return { done: null };
-        const drafts = decide(command, stream);
-        const before = stream.source;
-        if (drafts.length === 0) return { done: before };
-        const tenantId = before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
-        const names = nameChange(sourceId, tenantId, before, drafts);
-        if (names.taken !== null) {
-          const holder = getSourceByName(view, tenantId, names.taken);
-          if (holder && holder.sourceId !== sourceId) {
-            throw duplicateName(tenantId, names.taken, holder.sourceId);
+    return deps.locks.run([sourceId], () => {
+      // What a lost race taught us about this stream, when the view has not caught up yet.
+      let read: SourceStream = streamOf(view, sourceId);
+      const latest = () => {
+        const viewed = streamOf(view, sourceId);
+        return viewed.version >= read.version ? viewed : read;
+      };
+      return writeWithRetry<CustomerDataSource | null>(
+        async () => {
+          const stream = await currentStream(sourceId, command, ctx, latest);
+          if (command.type !== 'Register' && stream.source === null) return { done: null };
+          const drafts = decide(command, stream);
+          const before = stream.source;
+          if (drafts.length === 0) return { done: before };
+          const tenantId =
+            before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
+          const names = nameChange(sourceId, tenantId, before, drafts);
+          if (names.taken !== null) {
+            const holder = getSourceByName(view, tenantId, names.taken);
+            if (holder && holder.sourceId !== sourceId) {
+              throw duplicateName(tenantId, names.taken, holder.sourceId);
+            }
           }
-        }
-        const plan: AppendPlan = {
-          events: envelope(drafts, envelopeOf(stream, sourceId, tenantId, ctx)),
-          expectedVersions: { [sourceId]: stream.version },
-          claims: names.claims,
-          releases: names.releases,
-        };
-        return {
-          plan,
-          result: () => (command.type === 'Delete' ? before : getSource(view, sourceId)),
-        };
-      }),
-    );
+          const plan: AppendPlan = {
+            events: envelope(drafts, envelopeOf(stream, sourceId, tenantId, ctx)),
+            expectedVersions: { [sourceId]: stream.version },
+            claims: names.claims,
+            releases: names.releases,
+          };
+          return {
+            plan,
+            // The committed events on the state they were decided on: the
+            // result does not hang on the view having read them back.
+            result: (committed) => {
+              if (command.type === 'Delete') return before;
+              const after = fold(stream, committed);
+              const viewed = streamOf(view, sourceId);
+              return viewed.version === after.version ? viewed.source : after.source;
+            },
+          };
+        },
+        async (conflict) => {
+          // Another writer moved this stream on: its events are all we need.
+          // A name held elsewhere or a new stream needs the view itself.
+          if (conflict.details?.reason === 'version') read = await readStream(sourceId, latest());
+          else await catchUp();
+        },
+      );
+    });
   }
 
-  /** Deletes every live source of a tenant in one append; resolves to how many. */
-  function clearTenant(tenantId: string, ctx: ParsedContext): Promise<number> {
+  /**
+   * Deletes every live source of a tenant in one append; resolves to how
+   * many. It reads to the head of the log first, so sources other instances
+   * registered count too, and the append carries a tenant guard: a source
+   * registered after that read makes it conflict, read again and retry.
+   */
+  async function clearTenant(tenantId: string, ctx: ParsedContext): Promise<number> {
+    await catchUpToHead(deps.store, catchUp);
     const ids = [...(view.tenants.get(tenantId)?.ids ?? [])];
-    if (ids.length === 0) return Promise.resolve(0);
+    if (ids.length === 0) return 0;
     return deps.locks.run(ids, () =>
-      writeWithRetry(() => {
-        const plan: AppendPlan = { events: [], expectedVersions: {}, claims: [], releases: [] };
-        const occurredAt = deps.clock().toISOString();
-        // Sources registered since the ids were locked are cleared too: the
-        // store's version check keeps that safe without their lock.
-        for (const sourceId of view.tenants.get(tenantId)?.ids ?? []) {
-          const stream = streamOf(view, sourceId);
-          if (stream.source === null) continue;
-          const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
-          const at = envelopeOf(stream, sourceId, tenantId, ctx, occurredAt);
-          plan.events.push(...envelope(drafts, at));
-          plan.expectedVersions[sourceId] = stream.version;
-          plan.releases.push(...nameChange(sourceId, tenantId, stream.source, drafts).releases);
-        }
-        return { plan, result: () => plan.events.length };
-      }),
+      writeWithRetry(
+        () => {
+          const plan: AppendPlan = {
+            events: [],
+            expectedVersions: {},
+            claims: [],
+            releases: [],
+            tenantUnchanged: { tenantId, position: view.position },
+          };
+          const occurredAt = deps.clock().toISOString();
+          // Sources registered since the ids were locked are cleared too: the
+          // store's version check keeps that safe without their lock.
+          for (const sourceId of view.tenants.get(tenantId)?.ids ?? []) {
+            const stream = streamOf(view, sourceId);
+            if (stream.source === null) continue;
+            const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
+            const at = envelopeOf(stream, sourceId, tenantId, ctx, occurredAt);
+            plan.events.push(...envelope(drafts, at));
+            plan.expectedVersions[sourceId] = stream.version;
+            plan.releases.push(...nameChange(sourceId, tenantId, stream.source, drafts).releases);
+          }
+          return { plan, result: () => plan.events.length };
+        },
+        // Whatever the read takes in, the guard names the position it reached.
+        () => catchUp(),
+      ),
     );
   }
 

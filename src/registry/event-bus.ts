@@ -18,12 +18,25 @@ export interface ListenerError {
  * The names a listener can subscribe to that are not event types: the bus's
  * own reports. A new one is added here and to {@link RegistryListeners}.
  */
-export const BUS_LISTENER_NAMES = ['listenerError'] as const;
+export const BUS_LISTENER_NAMES = ['listenerError', 'followError'] as const;
+
+/**
+ * What a `followError` listener receives when reading the log in the
+ * background failed: the registry's view stays where it was and the read is
+ * tried again after `retryInMs`.
+ */
+export interface FollowError {
+  error: unknown;
+  /** 1 for the first failure in a row, then 2, 3 … until a read succeeds. */
+  attempt: number;
+  retryInMs: number;
+}
 
 /** The listener signatures, by the name they subscribe to. */
 export type RegistryListeners = { [T in EventType]: (event: EventOfType<T>) => unknown } & {
   '*': (event: DataSourceEvent) => unknown;
   listenerError: (failure: ListenerError) => unknown;
+  followError: (failure: FollowError) => unknown;
 };
 export type ListenerName = keyof RegistryListeners;
 
@@ -77,6 +90,11 @@ export interface EventBus {
   /** True when someone would receive an event of this type. */
   wants(type: EventType): boolean;
   publish(event: DataSourceEvent): void;
+  /**
+   * Tells the `followError` listeners; with none, the first failure of a run
+   * becomes a process warning, so a registry that stopped following is never silent.
+   */
+  reportFollowError(failure: FollowError): void;
 }
 
 type AnyListener = (...args: unknown[]) => unknown;
@@ -157,6 +175,23 @@ export function createEventBus(): EventBus {
     publish(event) {
       deliver(event.type, event);
       deliver('*', event);
+    },
+    reportFollowError(failure) {
+      const listeners = emitter.listeners('followError');
+      const warnFollow = (what: string, error: unknown) =>
+        process.emitWarning(`${what}: ${messageOf(error)}`, {
+          type: 'DataSourceRegistryWarning',
+          code: 'DATASOURCE_REGISTRY_FOLLOW_ERROR',
+        });
+      if (listeners.length === 0 && failure.attempt === 1) {
+        warnFollow('The registry could not read the log, retrying', failure.error);
+      }
+      for (const listener of listeners) {
+        callSafely(
+          () => (listener as RegistryListeners['followError'])(failure),
+          (error) => warnFollow('A followError listener failed', error),
+        );
+      }
     },
   };
 }

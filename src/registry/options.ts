@@ -13,9 +13,32 @@ export interface DataSourceRegistryOptions {
   clock?: () => Date;
   /** Makes event ids and new source ids: monotonic ULIDs by default. */
   newId?: () => string;
-  /** How many times a command that lost a race catches up and tries again (default 20). */
+  /**
+   * How long, in milliseconds, a command without `expectedVersion` that lost a
+   * race to another writer keeps reading what it missed and trying again
+   * before it fails with CONCURRENCY_CONFLICT (default 10,000). A command with
+   * `expectedVersion` fails at its first conflict: the caller asked for that version.
+   *
+   * @example
+   * await DataSourceRegistry.open({ store, conflictTimeoutMs: 30_000 });
+   */
+  conflictTimeoutMs?: number;
+  /**
+   * At most this many retries of a command that lost a race, whatever time is
+   * left of `conflictTimeoutMs` (default: no limit but the time budget).
+   */
   conflictRetries?: number;
 }
+
+/** How long and how often a command that lost a race tries again; checked when a registry is made. */
+export const conflictOptionsSchema = z.object({
+  conflictTimeoutMs: z
+    .number()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(10_000),
+  conflictRetries: z.number().int().min(0).or(z.literal(Number.POSITIVE_INFINITY)).optional(),
+});
 
 /** The filter of `list` and `count`. */
 export const listFilterSchema = z.strictObject({

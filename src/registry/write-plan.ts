@@ -1,6 +1,6 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { DataSourceEvent } from '../domain/events.js';
-import type { UniqueClaim } from '../store/event-store.js';
+import type { TenantGuard, UniqueClaim } from '../store/event-store.js';
 
 /** What one command writes in one atomic append. */
 export interface AppendPlan {
@@ -8,6 +8,7 @@ export interface AppendPlan {
   expectedVersions: Record<string, number>;
   claims: UniqueClaim[];
   releases: UniqueClaim[];
+  tenantUnchanged?: TenantGuard;
 }
 
 export function isConflict(error: unknown): error is DataSourceError {

@@ -1,5 +1,5 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
-import type { AppendRequest, UniqueClaim } from './event-store.js';
+import type { AppendRequest, TenantGuard, UniqueClaim } from './event-store.js';
 
 /** The conflict an append fails with when a stream moved on since the caller read it. */
 export function versionConflict(streamId: string, expected: number, actual: number) {
@@ -20,6 +20,17 @@ export function claimConflict(claim: UniqueClaim, heldBy: string) {
     sourceId: claim.owner,
     details: { reason: 'claim', scope: claim.scope, key: claim.key, heldBy },
   });
+}
+
+/** The conflict an append fails with when its tenant gained a stream after the guard's position. */
+export function tenantConflict(guard: TenantGuard, createdAt: number) {
+  return new DataSourceError(
+    `Tenant ${guard.tenantId} gained a stream at position ${createdAt}, after position ${guard.position}`,
+    {
+      code: ErrorCode.CONCURRENCY_CONFLICT,
+      details: { reason: 'tenant', tenantId: guard.tenantId, after: guard.position, createdAt },
+    },
+  );
 }
 
 /**

@@ -34,6 +34,17 @@ export interface UniqueClaim {
   readonly owner: string;
 }
 
+/**
+ * A tenant-wide command's proof that it saw every stream of the tenant: the
+ * append is refused when a stream of `tenantId` was created (its first event
+ * appended) at a position after `position`, the position the caller had read
+ * the log to.
+ */
+export interface TenantGuard {
+  readonly tenantId: string;
+  readonly position: number;
+}
+
 /** One command's write: its events, the versions it expects, the claims it takes and gives up. */
 export interface AppendRequest {
   /** Appended together or not at all, in this order. */
@@ -47,6 +58,13 @@ export interface AppendRequest {
   readonly claims?: readonly UniqueClaim[];
   /** Keys to give up, when still held by the same owner. Applied before the claims. */
   readonly releases?: readonly UniqueClaim[];
+  /**
+   * Refuses the append (CONCURRENCY_CONFLICT, details.reason `"tenant"`) when
+   * the tenant gained a stream after the guard's position. Checked under the
+   * same lock as every append, so no stream creation can slip in between the
+   * check and the commit. Ignored by an append without events.
+   */
+  readonly tenantUnchanged?: TenantGuard;
 }
 
 export interface ReadAllOptions {
@@ -66,8 +84,9 @@ export type AppendListener = (head: number) => void;
  *
  * Guarantees every adapter keeps, checked by one conformance suite:
  * - `append` is atomic; it fails with CONCURRENCY_CONFLICT (details.reason
- *   `"version"` or `"claim"`) when an expected version differs or a key is
- *   held by another owner, and then nothing of it is written.
+ *   `"version"`, `"claim"` or `"tenant"`) when an expected version differs, a
+ *   key is held by another owner or a tenant guard no longer holds, and then
+ *   nothing of it is written.
  * - positions strictly increase, and a reader that has seen position p never
  *   later finds a committed event below p.
  * - a driver failure is a DataSourceError STORE_ERROR whose `cause` is the

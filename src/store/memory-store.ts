@@ -1,5 +1,10 @@
 import { deepFreeze } from '../domain/freeze.js';
-import { checkAppendRequest, claimConflict, versionConflict } from './append-checks.js';
+import {
+  checkAppendRequest,
+  claimConflict,
+  tenantConflict,
+  versionConflict,
+} from './append-checks.js';
 import type {
   AppendListener,
   AppendRequest,
@@ -31,6 +36,13 @@ export function createMemoryEventStore(): MemoryEventStore {
     for (const [streamId, expected] of Object.entries(request.expectedVersions)) {
       const actual = streams.get(streamId)?.length ?? 0;
       if (actual !== expected) throw versionConflict(streamId, expected, actual);
+    }
+    const guard = request.tenantUnchanged;
+    if (guard && request.events.length > 0) {
+      const created = log
+        .slice(Math.max(0, guard.position))
+        .find((event) => event.tenantId === guard.tenantId && event.streamVersion === 1);
+      if (created) throw tenantConflict(guard, created.position);
     }
     // Check every claim before changing any, so a refused append leaves the claims as they were.
     const released = new Set<string>();

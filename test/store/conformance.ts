@@ -247,6 +247,61 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
       });
     });
 
+    describe('tenant guard', () => {
+      const guarded = (sourceId: string, from: number, tenantId: string, position: number) =>
+        streamAppend(sourceId, from, 1, { tenantId, tenantUnchanged: { tenantId, position } });
+
+      it('appends when the tenant gained no stream after the guard position', async () => {
+        await store.append(streamAppend('s1', 0, 1, { tenantId: 't1' }));
+        await store.append(streamAppend('s1', 1, 1, { tenantId: 't1' }));
+
+        await store.append(guarded('s1', 2, 't1', 1));
+
+        expect(await store.readStream('s1')).toHaveLength(3);
+      });
+
+      it('refuses an append whose tenant gained a stream after the guard position, writing nothing', async () => {
+        await store.append(streamAppend('s1', 0, 1, { tenantId: 't1' }));
+        await store.append(streamAppend('s2', 0, 1, { tenantId: 't1' }));
+        const before = await store.readAll();
+
+        const error = await failure(store.append(guarded('s1', 1, 't1', 1)));
+
+        expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+        expect(error.details).toMatchObject({ reason: 'tenant', tenantId: 't1', createdAt: 2 });
+        expect(await store.readAll()).toEqual(before);
+      });
+
+      it('ignores streams of other tenants created after the guard position', async () => {
+        await store.append(streamAppend('s1', 0, 1, { tenantId: 't1' }));
+        await store.append(streamAppend('s2', 0, 1, { tenantId: 't2' }));
+
+        await store.append(guarded('s1', 1, 't1', 1));
+
+        expect(await store.readStream('s1')).toHaveLength(2);
+      });
+
+      it('lets exactly one of a stream creation and a guarded append racing on a tenant see the other', async () => {
+        await store.append(streamAppend('s1', 0, 1, { tenantId: 't1' }));
+        const results = await Promise.allSettled([
+          store.append(streamAppend('s2', 0, 1, { tenantId: 't1' })),
+          store.append(guarded('s1', 1, 't1', 1)),
+        ]);
+
+        const [created, guardedAppend] = results;
+        expect(created.status).toBe('fulfilled');
+        const log = await store.readAll();
+        const creation = log.find((event) => event.sourceId === 's2')?.position ?? 0;
+        const guardedEvent = log.find(
+          (event) => event.sourceId === 's1' && event.streamVersion === 2,
+        );
+        // Committed guarded append: the creation came after it. Refused: the creation came first.
+        if (guardedAppend.status === 'fulfilled')
+          expect(guardedEvent?.position).toBeLessThan(creation);
+        else expect(guardedEvent).toBeUndefined();
+      });
+    });
+
     describe('reads', () => {
       beforeEach(async () => {
         await store.append(streamAppend('a1', 0, 2, { tenantId: 'tenant-a' }));

@@ -4,6 +4,12 @@ import type { SchemaNames } from './names.js';
 export const VERSION_CONFLICT_STATE = 'DR001';
 /** SQLSTATE the append function raises when a key is held by another owner. */
 export const CLAIM_CONFLICT_STATE = 'DR002';
+/** SQLSTATE the append function raises when a tenant gained a stream after the guard's position. */
+export const TENANT_CONFLICT_STATE = 'DR003';
+
+/** The argument types of the append function before it took a tenant guard, to drop it by. */
+export const APPEND_FUNCTION_V1_ARGUMENTS =
+  'text[], integer[], integer[], text[], text[], text[], text[], text[], text[], integer[], text[], text[], integer[], text[], text[], text[]';
 
 /**
  * The whole append as one server-side function, so a command costs one round
@@ -22,12 +28,13 @@ CREATE OR REPLACE FUNCTION ${s}.append_events(
   p_key_actions text[], p_key_scopes text[], p_key_names text[], p_key_owners text[],
   p_event_ids text[], p_types text[], p_schema_versions integer[], p_source_ids text[],
   p_tenant_ids text[], p_stream_versions integer[], p_occurred_at text[],
-  p_data text[], p_metadata text[]
+  p_data text[], p_metadata text[], p_guard_tenant text, p_guard_position bigint
 ) RETURNS bigint[] LANGUAGE plpgsql AS $fn$
 DECLARE
   affected integer;
   actual integer;
   holder text;
+  created bigint;
   positions bigint[];
 BEGIN
   FOR i IN 1 .. coalesce(cardinality(p_stream_ids), 0) LOOP
@@ -75,6 +82,20 @@ BEGIN
   END IF;
 
   PERFORM pg_advisory_xact_lock(${appendLock[0]}, ${appendLock[1]});
+  -- Every append creates its streams under this lock, and each statement of a
+  -- volatile function sees what committed before it: a stream created before
+  -- the check is seen here, one created after waits for this commit.
+  IF p_guard_tenant IS NOT NULL THEN
+    SELECT position INTO created FROM ${s}.events
+      WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
+      ORDER BY position LIMIT 1;
+    IF created IS NOT NULL THEN
+      RAISE EXCEPTION 'tenant % gained a stream after position %', p_guard_tenant, p_guard_position
+        USING ERRCODE = '${TENANT_CONFLICT_STATE}',
+              DETAIL = json_build_object('tenantId', p_guard_tenant,
+                'position', p_guard_position, 'createdAt', created)::text;
+    END IF;
+  END IF;
   WITH inserted AS (
     INSERT INTO ${s}.events (event_id, type, schema_version, source_id, tenant_id,
                              stream_version, occurred_at, data, metadata)

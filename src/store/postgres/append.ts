@@ -8,10 +8,15 @@ import {
   checkAppendRequest,
   claimConflict,
   storeError,
+  tenantConflict,
   versionConflict,
 } from '../append-checks.js';
 import type { AppendRequest, StoredEvent, UniqueClaim } from '../event-store.js';
-import { CLAIM_CONFLICT_STATE, VERSION_CONFLICT_STATE } from './append-function.js';
+import {
+  CLAIM_CONFLICT_STATE,
+  TENANT_CONFLICT_STATE,
+  VERSION_CONFLICT_STATE,
+} from './append-function.js';
 import { findConflict } from './conflicts.js';
 import type { SchemaNames } from './names.js';
 import { pgErrorFields } from './pg-error.js';
@@ -27,7 +32,8 @@ export async function appendEvents(
   try {
     const { rows } = await pool.query<{ positions: string[] }>(
       `SELECT ${names.quoted}.append_events(
-         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS positions`,
+         $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+         $17::text, $18::bigint) AS positions`,
       appendParameters(request),
     );
     positions = (rows[0]?.positions ?? []).map(Number);
@@ -75,6 +81,8 @@ function appendParameters(request: AppendRequest): unknown[] {
     events.map((e) => e.occurredAt),
     events.map((e) => JSON.stringify(e.data) ?? 'null'),
     events.map((e) => JSON.stringify(e.metadata)),
+    request.tenantUnchanged?.tenantId ?? null,
+    request.tenantUnchanged?.position ?? null,
   ];
 }
 
@@ -85,7 +93,11 @@ async function explainFailure(
   error: unknown,
 ): Promise<Error> {
   const { code, detail, constraint } = pgErrorFields(error);
-  if (code === VERSION_CONFLICT_STATE || code === CLAIM_CONFLICT_STATE) {
+  if (
+    code === VERSION_CONFLICT_STATE ||
+    code === CLAIM_CONFLICT_STATE ||
+    code === TENANT_CONFLICT_STATE
+  ) {
     const conflict = parseConflict(code, detail);
     if (conflict) return conflict;
   }
@@ -110,6 +122,10 @@ function parseConflict(code: string, detail: string | undefined): Error | undefi
   const text = (name: string) => String(fields[name] ?? '');
   if (code === VERSION_CONFLICT_STATE) {
     return versionConflict(text('streamId'), Number(fields.expected), Number(fields.actual));
+  }
+  if (code === TENANT_CONFLICT_STATE) {
+    const guard = { tenantId: text('tenantId'), position: Number(fields.position) };
+    return tenantConflict(guard, Number(fields.createdAt));
   }
   const claim = { scope: text('scope'), key: text('key'), owner: text('owner') };
   return claimConflict(claim, text('heldBy'));

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
-import { appendFunctionSql } from './append-function.js';
+import { APPEND_FUNCTION_V1_ARGUMENTS, appendFunctionSql } from './append-function.js';
 import type { SchemaNames } from './names.js';
 
 interface Migration {
@@ -43,7 +43,15 @@ CREATE TABLE ${s}.claims (
 
 const createAppendFunction: Migration = { version: 2, sql: appendFunctionSql };
 
-const MIGRATIONS: readonly Migration[] = [createTables, createAppendFunction];
+// The function took a tenant guard: two more arguments make a new overload, so the old one goes.
+const addTenantGuard: Migration = {
+  version: 3,
+  sql: (names) =>
+    `DROP FUNCTION IF EXISTS ${names.quoted}.append_events(${APPEND_FUNCTION_V1_ARGUMENTS});
+${appendFunctionSql(names)}`,
+};
+
+const MIGRATIONS: readonly Migration[] = [createTables, createAppendFunction, addTenantGuard];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import {
   checkAppendRequest,
   claimConflict,
   storeError,
+  tenantConflict,
   versionConflict,
 } from '../append-checks.js';
 import type { AppendRequest, EventStore, StoredEvent } from '../event-store.js';
@@ -70,6 +71,12 @@ function appendInTransaction(sql: Statements, request: AppendRequest): StoredEve
   for (const [streamId, expected] of Object.entries(request.expectedVersions)) {
     const actual = sql.streamVersion.get(streamId) ?? 0;
     if (actual !== expected) throw versionConflict(streamId, expected, actual);
+  }
+  // The transaction is IMMEDIATE: no other writer can create a stream between this check and the commit.
+  const guard = request.tenantUnchanged;
+  if (guard) {
+    const created = sql.streamCreatedAfter.get(guard.tenantId, guard.position);
+    if (created !== undefined) throw tenantConflict(guard, created);
   }
   // Every claim is checked before any is changed, as in the memory store; the
   // transaction would roll back anyway, but this keeps the two readable side by side.

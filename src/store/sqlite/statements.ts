@@ -24,6 +24,7 @@ export interface Statements {
   readonly claimOwner: Statement<[string, string], string>;
   readonly deleteClaim: Statement<[string, string]>;
   readonly setClaim: Statement<[string, string, string]>;
+  readonly streamCreatedAfter: Statement<[string, number], number>;
   readonly insertEvent: Statement<EventParams>;
   readonly readAll: Statement<[number, number], EventRow>;
   readonly readTenant: Statement<[number, string, number], EventRow>;
@@ -53,6 +54,13 @@ export function prepareStatements(db: Database): Statements {
       `INSERT INTO claims (scope, key, owner) VALUES (?, ?, ?)
        ON CONFLICT (scope, key) DO UPDATE SET owner = excluded.owner`,
     ),
+    // The tenant index (tenant_id, position) finds the few events after the position.
+    streamCreatedAfter: db
+      .prepare<[string, number], number>(
+        `SELECT position FROM events WHERE tenant_id = ? AND position > ? AND stream_version = 1
+         ORDER BY position LIMIT 1`,
+      )
+      .pluck(),
     insertEvent: db.prepare<EventParams>(
       `INSERT INTO events (event_id, type, schema_version, source_id, tenant_id,
          stream_version, occurred_at, data, metadata)
