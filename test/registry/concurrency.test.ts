@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createMemoryEventStore,
   DataSourceError,
@@ -6,12 +6,21 @@ import {
   ErrorCode,
   type EventStore,
 } from '../../src/index.js';
+import { type Gate, gate } from '../support/barrier.js';
+import { eventually } from '../support/postgres.js';
 import {
   createTestRegistry,
   databaseInput,
   recordEvents,
   settle,
 } from '../support/registry-fixtures.js';
+
+/** A gate that never holds anyone. */
+function openGate(): Gate {
+  const open = gate();
+  open.open();
+  return open;
+}
 
 /** The codes of the rejections among settled results, and how many fulfilled. */
 function outcomes(results: PromiseSettledResult<unknown>[]) {
@@ -263,19 +272,20 @@ describe('two registries on one memory store', () => {
   });
 });
 
-describe('two registries on a store whose reads take time', () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  /** A memory store that answers reads 20 ms after it made them, as a networked store does. */
-  function slowReadingStore(): EventStore {
-    const memory = createMemoryEventStore();
+describe('two registries on one store, one of them held in the middle of a read', () => {
+  /**
+   * The memory store as one registry sees it: its reads of the whole log stop
+   * at a gate the test opens, so the test decides what happens while that
+   * registry has read the log and not yet applied what it read.
+   */
+  function heldReads(memory: EventStore, held: Gate): EventStore {
     return {
-      kind: 'memory',
-      durable: false,
+      kind: memory.kind,
+      durable: memory.durable,
       append: (request) => memory.append(request),
       readAll: async (options) => {
         const events = await memory.readAll(options);
-        await sleep(20);
+        await held.pass();
         return events;
       },
       readStream: (id) => memory.readStream(id),
@@ -286,31 +296,34 @@ describe('two registries on a store whose reads take time', () => {
   }
 
   it('each catches up on its own when the writes are far apart', async () => {
-    const store = slowReadingStore();
-    const first = new DataSourceRegistry({ store });
-    const second = new DataSourceRegistry({ store });
+    const memory = createMemoryEventStore();
+    const first = new DataSourceRegistry({ store: memory });
+    const second = new DataSourceRegistry({ store: heldReads(memory, openGate()) });
     const { sourceId } = await first.register(databaseInput());
-    await vi.waitFor(() => expect(second.position).toBe(1));
+    await eventually(async () => second.position === 1, 'the second registry to apply position 1');
 
     await first.activate(sourceId);
 
-    await vi.waitFor(() => expect(second.get(sourceId)?.status).toBe('active'));
+    await eventually(
+      async () => second.get(sourceId)?.status === 'active',
+      'the second registry to see the source active',
+    );
   });
 
-  // The registry schedules a catch-up only when it was idle, judging idleness by
-  // the last head it heard of against its applied position. A write announced
-  // while a catch-up has read the log but not yet applied what it read is
-  // dropped: nothing reads again, and the registry stays behind until the next
-  // write.
   it('each catches up on a write announced while it was reading the log', async () => {
-    const store = slowReadingStore();
-    const first = new DataSourceRegistry({ store });
-    const second = new DataSourceRegistry({ store });
+    const memory = createMemoryEventStore();
+    const held = gate();
+    const first = new DataSourceRegistry({ store: memory });
+    const second = new DataSourceRegistry({ store: heldReads(memory, held) });
     const { sourceId } = await first.register(databaseInput());
-    await sleep(5); // the second registry has read position 1 and not yet applied it
+    await eventually(async () => held.waiting === 1, 'the second registry to read position 1');
+    const announced = new Promise<void>((resolve) => memory.subscribe(() => resolve()));
 
     await first.activate(sourceId);
+    // Subscribed after the second registry, so heard after it: the notice has reached it mid-read.
+    await announced;
+    held.open();
 
-    await vi.waitFor(() => expect(second.position).toBe(2), { timeout: 1_000 });
+    await eventually(async () => second.position === 2, 'the second registry to apply position 2');
   });
 });
