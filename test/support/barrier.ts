@@ -62,3 +62,42 @@ export function gate(): Gate {
     },
   };
 }
+
+/**
+ * A gate that lets one waiter through per `releaseOne()`, until
+ * `openForGood()`: for stepping a racer through attempt after attempt.
+ */
+export interface Turnstile {
+  pass(): Promise<void>;
+  releaseOne(): void;
+  openForGood(): void;
+  readonly waiting: number;
+  /** How many have come to it, held or not. */
+  readonly passes: number;
+}
+
+export function turnstile(): Turnstile {
+  const waiting: (() => void)[] = [];
+  let free = false;
+  let passes = 0;
+  return {
+    pass() {
+      passes += 1;
+      if (free) return Promise.resolve();
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    releaseOne() {
+      waiting.shift()?.();
+    },
+    openForGood() {
+      free = true;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+    get waiting() {
+      return waiting.length;
+    },
+    get passes() {
+      return passes;
+    },
+  };
+}
