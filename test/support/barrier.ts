@@ -1,3 +1,5 @@
+import type { EventStore } from '../../src/store/event-store.js';
+
 /**
  * Racers that start together: each awaits `arrive()`, and none goes on until
  * all `parties` have arrived. Unlike a sleep, the interleaving it sets up does
@@ -99,5 +101,29 @@ export function turnstile(): Turnstile {
     get passes() {
       return passes;
     },
+  };
+}
+
+/**
+ * The store with its first append held until `meet` resolves, so racers that
+ * each wrap their store this way have all decided before any of them writes:
+ * the store, not luck, settles who wins. Later appends go straight through.
+ */
+export function firstAppendWaitsFor<S extends EventStore>(store: S, meet: () => Promise<void>): S {
+  let met: Promise<void> | undefined;
+  return {
+    ...store,
+    kind: store.kind,
+    durable: store.durable,
+    async append(request) {
+      met ??= meet();
+      await met;
+      return store.append(request);
+    },
+    readAll: (options) => store.readAll(options),
+    readStream: (id) => store.readStream(id),
+    head: () => store.head(),
+    subscribe: (listener) => store.subscribe(listener),
+    close: () => store.close(),
   };
 }
