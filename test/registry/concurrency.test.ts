@@ -6,14 +6,9 @@ import {
   ErrorCode,
   type EventStore,
 } from '../../src/index.js';
-import { type Gate, gate } from '../support/barrier.js';
+import { type Gate, gate, type Turnstile, turnstile } from '../support/barrier.js';
 import { eventually } from '../support/postgres.js';
-import {
-  createTestRegistry,
-  databaseInput,
-  recordEvents,
-  settle,
-} from '../support/registry-fixtures.js';
+import { createTestRegistry, databaseInput, recordEvents } from '../support/registry-fixtures.js';
 
 /** A gate that never holds anyone. */
 function openGate(): Gate {
@@ -145,6 +140,23 @@ describe('concurrent commands on one registry', () => {
   });
 });
 
+/** The memory store as one registry sees it: each read of the whole log waits its turn first. */
+function readsWaitFor(memory: EventStore, turns: Turnstile): EventStore {
+  return {
+    kind: memory.kind,
+    durable: memory.durable,
+    append: (request) => memory.append(request),
+    readAll: async (options) => {
+      await turns.pass();
+      return memory.readAll(options);
+    },
+    readStream: (id) => memory.readStream(id),
+    head: () => memory.head(),
+    subscribe: (listener) => memory.subscribe(listener),
+    close: () => memory.close(),
+  };
+}
+
 describe('two registries on one memory store', () => {
   it('a registry made after another wrote starts with its sources', async () => {
     const { registry: first, store } = createTestRegistry();
@@ -190,7 +202,10 @@ describe('two registries on one memory store', () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).recordConnection(sourceId)),
     );
-    await settle();
+    await eventually(
+      async () => first.position === 21 && second.position === 21,
+      'both registries to apply all 21 events',
+    );
 
     expect(first.get(sourceId)?.connectionCount).toBe(20);
     expect(second.get(sourceId)?.connectionCount).toBe(20);
@@ -201,10 +216,9 @@ describe('two registries on one memory store', () => {
     const second = new DataSourceRegistry({ store });
 
     const source = await first.register(databaseInput());
-    await settle();
+    await eventually(async () => second.position === 1, 'the second registry to apply position 1');
 
     expect(second.get(source.sourceId)).toEqual(source);
-    expect(second.position).toBe(1);
   });
 
   it("a listener of one hears the other's events once it has caught up", async () => {
@@ -214,7 +228,7 @@ describe('two registries on one memory store', () => {
 
     const { sourceId } = await first.register(databaseInput());
     await first.activate(sourceId);
-    await settle();
+    await eventually(async () => second.position === 2, 'the second registry to apply position 2');
 
     expect(heard.map((event) => event.type)).toEqual([
       'DataSourceRegistered',
@@ -228,16 +242,22 @@ describe('two registries on one memory store', () => {
   // name entry without checking whose it is.
   it('a registry that catches up on a rename chain at once still finds each source by name', async () => {
     const { registry: first, store } = createTestRegistry();
-    const second = new DataSourceRegistry({ store });
+    const reads = turnstile();
+    const second = new DataSourceRegistry({ store: readsWaitFor(store, reads) });
     const older = await first.register(databaseInput({ name: 'x' }));
-    await settle();
+    await eventually(async () => reads.waiting === 1, 'the second registry to start a read');
+    reads.releaseOne();
+    await eventually(async () => second.position === 1, 'the second registry to apply position 1');
     const newer = await first.register(databaseInput({ name: 'y' }));
     await first.update(older.sourceId, { name: 'z' });
     await first.update(newer.sourceId, { name: 'x' });
 
-    await settle();
-
-    expect(second.position).toBe(first.position);
+    // Its next read starts only now, so it takes in all three events at once.
+    reads.openForGood();
+    await eventually(
+      async () => second.position === first.position,
+      'the second registry to catch up',
+    );
     expect(second.getByName('acme', 'x')?.sourceId).toBe(newer.sourceId);
   });
 
@@ -251,7 +271,10 @@ describe('two registries on one memory store', () => {
       first.register(databaseInput({ name: 'ORDERS DB' })),
       second.register(databaseInput({ name: ' Orders DB' })),
     ]);
-    await settle();
+    await eventually(
+      async () => first.position === second.position,
+      'both registries to reach the same position',
+    );
 
     expect(outcomes(results).fulfilled).toBe(1);
     expect(outcomes(results).codes).toEqual(Array(3).fill(ErrorCode.DUPLICATE_NAME));
