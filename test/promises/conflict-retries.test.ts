@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryEventStore,
-  DataSourceRegistry,
-  ErrorCode,
-  type EventStore,
-} from '../../src/index.js';
-import { type Turnstile, turnstile } from '../support/barrier.js';
+import { createMemoryEventStore, DataSourceRegistry, ErrorCode } from '../../src/index.js';
+import { holdStore, turnstile } from '../support/barrier.js';
 import { eventually } from '../support/postgres.js';
 import { databaseInput, failsWith } from '../support/registry-fixtures.js';
-
-/** The memory store as one registry sees it: each of its appends waits its turn at the turnstile. */
-function heldAppends(memory: EventStore, turns: Turnstile): EventStore {
-  return {
-    kind: memory.kind,
-    durable: memory.durable,
-    append: async (request) => {
-      await turns.pass();
-      return memory.append(request);
-    },
-    readAll: (options) => memory.readAll(options),
-    readStream: (id) => memory.readStream(id),
-    head: () => memory.head(),
-    subscribe: (listener) => memory.subscribe(listener),
-    close: () => memory.close(),
-  };
-}
 
 /**
  * Two registries on one store; every append of the second waits at a
@@ -37,7 +15,10 @@ async function loseRaces(conflictRetries: number, lostRaces: number) {
   const turns = turnstile();
   const first = new DataSourceRegistry({ store: memory });
   const { sourceId } = await first.register(databaseInput());
-  const second = new DataSourceRegistry({ store: heldAppends(memory, turns), conflictRetries });
+  const second = new DataSourceRegistry({
+    store: holdStore(memory, { beforeAppend: turns.pass }),
+    conflictRetries,
+  });
   let ended = false;
   const outcome = second.recordConnection(sourceId);
   outcome.then(

@@ -4,18 +4,10 @@ import {
   DataSourceError,
   DataSourceRegistry,
   ErrorCode,
-  type EventStore,
 } from '../../src/index.js';
-import { type Gate, gate, type Turnstile, turnstile } from '../support/barrier.js';
+import { gate, holdStore, turnstile } from '../support/barrier.js';
 import { eventually } from '../support/postgres.js';
 import { createTestRegistry, databaseInput, recordEvents } from '../support/registry-fixtures.js';
-
-/** A gate that never holds anyone. */
-function openGate(): Gate {
-  const open = gate();
-  open.open();
-  return open;
-}
 
 /** The codes of the rejections among settled results, and how many fulfilled. */
 function outcomes(results: PromiseSettledResult<unknown>[]) {
@@ -140,23 +132,6 @@ describe('concurrent commands on one registry', () => {
   });
 });
 
-/** The memory store as one registry sees it: each read of the whole log waits its turn first. */
-function readsWaitFor(memory: EventStore, turns: Turnstile): EventStore {
-  return {
-    kind: memory.kind,
-    durable: memory.durable,
-    append: (request) => memory.append(request),
-    readAll: async (options) => {
-      await turns.pass();
-      return memory.readAll(options);
-    },
-    readStream: (id) => memory.readStream(id),
-    head: () => memory.head(),
-    subscribe: (listener) => memory.subscribe(listener),
-    close: () => memory.close(),
-  };
-}
-
 describe('two registries on one memory store', () => {
   it('a registry made after another wrote starts with its sources', async () => {
     const { registry: first, store } = createTestRegistry();
@@ -243,7 +218,9 @@ describe('two registries on one memory store', () => {
   it('a registry that catches up on a rename chain at once still finds each source by name', async () => {
     const { registry: first, store } = createTestRegistry();
     const reads = turnstile();
-    const second = new DataSourceRegistry({ store: readsWaitFor(store, reads) });
+    const second = new DataSourceRegistry({
+      store: holdStore(store, { beforeReadAll: reads.pass }),
+    });
     const older = await first.register(databaseInput({ name: 'x' }));
     await eventually(async () => reads.waiting === 1, 'the second registry to start a read');
     reads.releaseOne();
@@ -296,32 +273,10 @@ describe('two registries on one memory store', () => {
 });
 
 describe('two registries on one store, one of them held in the middle of a read', () => {
-  /**
-   * The memory store as one registry sees it: its reads of the whole log stop
-   * at a gate the test opens, so the test decides what happens while that
-   * registry has read the log and not yet applied what it read.
-   */
-  function heldReads(memory: EventStore, held: Gate): EventStore {
-    return {
-      kind: memory.kind,
-      durable: memory.durable,
-      append: (request) => memory.append(request),
-      readAll: async (options) => {
-        const events = await memory.readAll(options);
-        await held.pass();
-        return events;
-      },
-      readStream: (id) => memory.readStream(id),
-      head: () => memory.head(),
-      subscribe: (listener) => memory.subscribe(listener),
-      close: () => memory.close(),
-    };
-  }
-
   it('each catches up on its own when the writes are far apart', async () => {
     const memory = createMemoryEventStore();
     const first = new DataSourceRegistry({ store: memory });
-    const second = new DataSourceRegistry({ store: heldReads(memory, openGate()) });
+    const second = new DataSourceRegistry({ store: memory });
     const { sourceId } = await first.register(databaseInput());
     await eventually(async () => second.position === 1, 'the second registry to apply position 1');
 
@@ -337,7 +292,9 @@ describe('two registries on one store, one of them held in the middle of a read'
     const memory = createMemoryEventStore();
     const held = gate();
     const first = new DataSourceRegistry({ store: memory });
-    const second = new DataSourceRegistry({ store: heldReads(memory, held) });
+    const second = new DataSourceRegistry({
+      store: holdStore(memory, { afterReadAll: held.pass }),
+    });
     const { sourceId } = await first.register(databaseInput());
     await eventually(async () => held.waiting === 1, 'the second registry to read position 1');
     const announced = new Promise<void>((resolve) => memory.subscribe(() => resolve()));

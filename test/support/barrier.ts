@@ -127,3 +127,37 @@ export function firstAppendWaitsFor<S extends EventStore>(store: S, meet: () => 
     close: () => store.close(),
   };
 }
+
+/** Where {@link holdStore} makes a caller wait. */
+export interface StoreHolds {
+  readonly beforeAppend?: () => Promise<void>;
+  readonly beforeReadAll?: () => Promise<void>;
+  /** After the log was read, before the reader gets it. */
+  readonly afterReadAll?: () => Promise<void>;
+}
+
+/**
+ * The store as one registry sees it, its calls waiting where `holds` says:
+ * the same store underneath, so another registry on it sees every write at
+ * once while this one is held.
+ */
+export function holdStore(store: EventStore, holds: StoreHolds): EventStore {
+  return {
+    kind: store.kind,
+    durable: store.durable,
+    async append(request) {
+      await holds.beforeAppend?.();
+      return store.append(request);
+    },
+    async readAll(options) {
+      await holds.beforeReadAll?.();
+      const events = await store.readAll(options);
+      await holds.afterReadAll?.();
+      return events;
+    },
+    readStream: (id) => store.readStream(id),
+    head: () => store.head(),
+    subscribe: (listener) => store.subscribe(listener),
+    close: () => store.close(),
+  };
+}
