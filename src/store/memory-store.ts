@@ -55,14 +55,16 @@ export function createMemoryEventStore(): MemoryEventStore {
       const free = owner === undefined || released.has(claimId(claim.scope, claim.key));
       if (!free && owner !== claim.owner) throw claimConflict(claim, owner);
     }
-    for (const id of released) claims.delete(id);
-    for (const claim of request.claims ?? [])
-      claims.set(claimId(claim.scope, claim.key), claim.owner);
+    // Frozen before anything changes: data that cannot be frozen fails the
+    // append while the claims and the log are still as they were.
     const stored = request.events.map((event, i) => {
       deepFreeze(event.data);
       deepFreeze(event.metadata);
       return Object.freeze({ ...event, position: log.length + i + 1 });
     });
+    for (const id of released) claims.delete(id);
+    for (const claim of request.claims ?? [])
+      claims.set(claimId(claim.scope, claim.key), claim.owner);
     for (const event of stored) {
       log.push(event);
       let stream = streams.get(event.sourceId);

@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import {
   type DataSourceEvent,
@@ -9,6 +10,7 @@ import {
   type EventStore,
 } from '../../src/index.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
+import { barrier, firstAppendWaitsFor } from '../support/barrier.js';
 import {
   adminQuery,
   describeWithPostgres,
@@ -31,13 +33,21 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
     await schemas.dropAll();
   });
 
-  async function instance(schema: string, applicationName = uniqueName('dsreg')) {
+  /** A registry on the schema; with `meet`, its first append waits for that. */
+  async function instance(
+    schema: string,
+    applicationName = uniqueName('dsreg'),
+    meet?: () => Promise<void>,
+  ) {
     const store: EventStore = createPostgresEventStore({
       connectionString: withApplicationName(url, applicationName),
       schema,
       pollIntervalMs: 200,
     });
-    const registry = await DataSourceRegistry.open({ store, encryptionKey: key });
+    const registry = await DataSourceRegistry.open({
+      store: meet ? firstAppendWaitsFor(store, meet) : store,
+      encryptionKey: key,
+    });
     opened.push(registry);
     return registry;
   }
@@ -56,10 +66,19 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
 
   it('land every command when several instances race on one source', async () => {
     const schema = schemas.next();
-    const instances = await Promise.all([1, 2, 3, 4].map(() => instance(schema)));
+    const writer = await instance(schema);
+    const { sourceId } = await writer.register({
+      tenantId: 'acme',
+      name: 'Hot',
+      sourceType: 'api',
+    });
+    // Each decides its first command at version 1 before any writes: three must lose and retry.
+    const start = barrier(4);
+    const instances = await Promise.all(
+      [1, 2, 3, 4].map(() => instance(schema, undefined, start.arrive)),
+    );
     const [first] = instances;
     if (!first) throw new Error('no instance');
-    const { sourceId } = await first.register({ tenantId: 'acme', name: 'Hot', sourceType: 'api' });
 
     await Promise.all(
       instances.flatMap((registry) =>
@@ -79,9 +98,12 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
     }
   });
 
-  it('keep a name unique within a tenant across instances', async () => {
+  it('keep a name unique within a tenant across instances that all decided before any wrote', async () => {
     const schema = schemas.next();
-    const instances = await Promise.all([1, 2, 3, 4].map(() => instance(schema)));
+    const start = barrier(4);
+    const instances = await Promise.all(
+      [1, 2, 3, 4].map(() => instance(schema, undefined, start.arrive)),
+    );
     const results = await Promise.allSettled(
       instances.map((registry, i) =>
         registry.register({
@@ -98,15 +120,27 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
     }
   });
 
-  it('keep names unique across processes', async () => {
+  it('keep names unique across processes that all decided before any wrote', async () => {
     const schema = schemas.next();
     await instance(schema); // creates the schema before the processes race
     const names = Array.from({ length: 12 }, (_, i) => `source-${i}`).join(',');
+    const lockKey = [randomInt(1, 2 ** 31), randomInt(1, 2 ** 31)];
+    const startLine = new pg.Client(url);
+    await startLine.connect();
+    await startLine.query('SELECT pg_advisory_lock($1, $2)', lockKey);
     const run = () =>
       new Promise<string>((resolve, reject) => {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', 'test/fixtures/postgres-registrar.ts', url, schema, names],
+          [
+            '--import',
+            'tsx',
+            'test/fixtures/postgres-registrar-on-barrier.ts',
+            url,
+            schema,
+            ...lockKey.map(String),
+            names,
+          ],
           {
             stdio: ['ignore', 'pipe', 'inherit'],
             env: { ...process.env, DATASOURCE_REGISTRY_KEY: '' },
@@ -119,7 +153,28 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
         child.on('error', reject);
         child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
       });
-    const outputs = await Promise.all([run(), run(), run()]);
+    let outputs: string[];
+    try {
+      const running = Promise.all([run(), run(), run()]);
+      running.catch(() => {});
+      await eventually(
+        async () => {
+          const [row] = await adminQuery<{ waiting: number }>(
+            url,
+            `SELECT count(*)::int AS waiting FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND NOT granted`,
+            lockKey,
+          );
+          return row?.waiting === 3;
+        },
+        'all three processes to have decided and to wait at the start line',
+        30_000,
+      );
+      await startLine.query('SELECT pg_advisory_unlock($1, $2)', lockKey);
+      outputs = await running;
+    } finally {
+      await startLine.end();
+    }
     const lines = outputs.flatMap((out) =>
       out
         .trim()
@@ -160,7 +215,13 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
     const registry = await instance(schema, applicationName);
     const source = await registry.register({ tenantId: 'acme', name: 'Flaky', sourceType: 'api' });
 
+    const pids = await backendsOf(applicationName);
     await terminate(applicationName);
+    // Between commands: the server has ended them before the next command starts.
+    await eventually(
+      async () => (await backendsOf(applicationName)).every((pid) => !pids.includes(pid)),
+      'the terminated connections to be gone',
+    );
 
     expect((await registry.activate(source.sourceId))?.status).toBe('active');
   });
@@ -207,6 +268,15 @@ describeWithPostgres('registries sharing one PostgreSQL log', (url) => {
       await adminQuery(url, `DROP ROLE ${role}`);
     }
   });
+
+  async function backendsOf(applicationName: string): Promise<number[]> {
+    const rows = await adminQuery<{ pid: number }>(
+      url,
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return rows.map((row) => row.pid);
+  }
 
   async function terminate(applicationName: string) {
     await adminQuery(

@@ -9,6 +9,7 @@ import {
   ErrorCode,
 } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { barrier, firstAppendWaitsFor } from '../support/barrier.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir('registry-sqlite-');
@@ -22,9 +23,14 @@ afterEach(async () => {
   for (const registry of opened.splice(0)) await registry.close();
 });
 
-async function openRegistry(filename: string, encryptionKey: Uint8Array | null = key) {
+async function openRegistry(
+  filename: string,
+  encryptionKey: Uint8Array | null = key,
+  meet?: () => Promise<void>,
+) {
+  const store = createSqliteEventStore({ filename });
   const registry = await DataSourceRegistry.open({
-    store: createSqliteEventStore({ filename }),
+    store: meet ? firstAppendWaitsFor(store, meet) : store,
     ...(encryptionKey ? { encryptionKey } : {}),
   });
   opened.push(registry);
@@ -179,10 +185,11 @@ describe('two registries on one SQLite file', () => {
     expect(reader.get(source.sourceId)?.name).toBe('Orders');
   });
 
-  it('keep names unique across both', async () => {
+  it('keep names unique across both, when both decided before either wrote', async () => {
     const filename = join(tempDir(), 'log.db');
-    const one = await openRegistry(filename);
-    const two = await openRegistry(filename);
+    const start = barrier(2);
+    const one = await openRegistry(filename, key, start.arrive);
+    const two = await openRegistry(filename, key, start.arrive);
     const results = await Promise.allSettled([
       one.register({ tenantId: 'acme', name: 'Billing', sourceType: 'api' }),
       two.register({ tenantId: 'acme', name: ' billing ', sourceType: 'api' }),
@@ -195,12 +202,14 @@ describe('two registries on one SQLite file', () => {
 
   it('retry a command that lost a race instead of failing it', async () => {
     const filename = join(tempDir(), 'log.db');
-    const one = await openRegistry(filename);
-    const two = await openRegistry(filename);
-    const source = await one.register({ tenantId: 'acme', name: 'Shared', sourceType: 'api' });
-    // `two` has not heard of the source yet: it reads the log before answering.
-    await two.addTag(source.sourceId, 'from-two');
-    // Each decides on what it has seen; the store refuses stale versions and they retry.
+    const start = barrier(2);
+    const one = await openRegistry(filename, key, start.arrive);
+    const two = await openRegistry(filename, key, start.arrive);
+    const writer = await openRegistry(filename);
+    const source = await writer.register({ tenantId: 'acme', name: 'Shared', sourceType: 'api' });
+    await writer.addTag(source.sourceId, 'from-writer');
+    // Each reads what the writer wrote, and both decide their first command at
+    // version 2 before either writes: one of them must lose and retry.
     await Promise.all([
       ...Array.from({ length: 10 }, () => one.recordConnection(source.sourceId)),
       ...Array.from({ length: 10 }, () => two.recordConnection(source.sourceId)),
@@ -210,7 +219,7 @@ describe('two registries on one SQLite file', () => {
     const afterTwo = await two.recordConnection(source.sourceId);
     expect(afterOne?.connectionCount).toBe(21);
     expect(afterTwo?.connectionCount).toBe(22);
-    expect(afterOne?.tags).toEqual(['from-two']);
+    expect(afterOne?.tags).toEqual(['from-writer']);
     expect((await one.history(source.sourceId)).map((event) => event.streamVersion)).toEqual(
       Array.from({ length: 24 }, (_, i) => i + 1),
     );

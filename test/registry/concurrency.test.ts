@@ -1,17 +1,13 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createMemoryEventStore,
   DataSourceError,
   DataSourceRegistry,
   ErrorCode,
-  type EventStore,
 } from '../../src/index.js';
-import {
-  createTestRegistry,
-  databaseInput,
-  recordEvents,
-  settle,
-} from '../support/registry-fixtures.js';
+import { gate, holdStore, turnstile } from '../support/barrier.js';
+import { eventually } from '../support/postgres.js';
+import { createTestRegistry, databaseInput, recordEvents } from '../support/registry-fixtures.js';
 
 /** The codes of the rejections among settled results, and how many fulfilled. */
 function outcomes(results: PromiseSettledResult<unknown>[]) {
@@ -181,7 +177,10 @@ describe('two registries on one memory store', () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).recordConnection(sourceId)),
     );
-    await settle();
+    await eventually(
+      async () => first.position === 21 && second.position === 21,
+      'both registries to apply all 21 events',
+    );
 
     expect(first.get(sourceId)?.connectionCount).toBe(20);
     expect(second.get(sourceId)?.connectionCount).toBe(20);
@@ -192,10 +191,9 @@ describe('two registries on one memory store', () => {
     const second = new DataSourceRegistry({ store });
 
     const source = await first.register(databaseInput());
-    await settle();
+    await eventually(async () => second.position === 1, 'the second registry to apply position 1');
 
     expect(second.get(source.sourceId)).toEqual(source);
-    expect(second.position).toBe(1);
   });
 
   it("a listener of one hears the other's events once it has caught up", async () => {
@@ -205,7 +203,7 @@ describe('two registries on one memory store', () => {
 
     const { sourceId } = await first.register(databaseInput());
     await first.activate(sourceId);
-    await settle();
+    await eventually(async () => second.position === 2, 'the second registry to apply position 2');
 
     expect(heard.map((event) => event.type)).toEqual([
       'DataSourceRegistered',
@@ -219,16 +217,24 @@ describe('two registries on one memory store', () => {
   // name entry without checking whose it is.
   it('a registry that catches up on a rename chain at once still finds each source by name', async () => {
     const { registry: first, store } = createTestRegistry();
-    const second = new DataSourceRegistry({ store });
+    const reads = turnstile();
+    const second = new DataSourceRegistry({
+      store: holdStore(store, { beforeReadAll: reads.pass }),
+    });
     const older = await first.register(databaseInput({ name: 'x' }));
-    await settle();
+    await eventually(async () => reads.waiting === 1, 'the second registry to start a read');
+    reads.releaseOne();
+    await eventually(async () => second.position === 1, 'the second registry to apply position 1');
     const newer = await first.register(databaseInput({ name: 'y' }));
     await first.update(older.sourceId, { name: 'z' });
     await first.update(newer.sourceId, { name: 'x' });
 
-    await settle();
-
-    expect(second.position).toBe(first.position);
+    // Its next read starts only now, so it takes in all three events at once.
+    reads.openForGood();
+    await eventually(
+      async () => second.position === first.position,
+      'the second registry to catch up',
+    );
     expect(second.getByName('acme', 'x')?.sourceId).toBe(newer.sourceId);
   });
 
@@ -242,7 +248,10 @@ describe('two registries on one memory store', () => {
       first.register(databaseInput({ name: 'ORDERS DB' })),
       second.register(databaseInput({ name: ' Orders DB' })),
     ]);
-    await settle();
+    await eventually(
+      async () => first.position === second.position,
+      'both registries to reach the same position',
+    );
 
     expect(outcomes(results).fulfilled).toBe(1);
     expect(outcomes(results).codes).toEqual(Array(3).fill(ErrorCode.DUPLICATE_NAME));
@@ -263,54 +272,38 @@ describe('two registries on one memory store', () => {
   });
 });
 
-describe('two registries on a store whose reads take time', () => {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  /** A memory store that answers reads 20 ms after it made them, as a networked store does. */
-  function slowReadingStore(): EventStore {
-    const memory = createMemoryEventStore();
-    return {
-      kind: 'memory',
-      durable: false,
-      append: (request) => memory.append(request),
-      readAll: async (options) => {
-        const events = await memory.readAll(options);
-        await sleep(20);
-        return events;
-      },
-      readStream: (id) => memory.readStream(id),
-      head: () => memory.head(),
-      subscribe: (listener) => memory.subscribe(listener),
-      close: () => memory.close(),
-    };
-  }
-
+describe('two registries on one store, one of them held in the middle of a read', () => {
   it('each catches up on its own when the writes are far apart', async () => {
-    const store = slowReadingStore();
-    const first = new DataSourceRegistry({ store });
-    const second = new DataSourceRegistry({ store });
+    const memory = createMemoryEventStore();
+    const first = new DataSourceRegistry({ store: memory });
+    const second = new DataSourceRegistry({ store: memory });
     const { sourceId } = await first.register(databaseInput());
-    await vi.waitFor(() => expect(second.position).toBe(1));
+    await eventually(async () => second.position === 1, 'the second registry to apply position 1');
 
     await first.activate(sourceId);
 
-    await vi.waitFor(() => expect(second.get(sourceId)?.status).toBe('active'));
+    await eventually(
+      async () => second.get(sourceId)?.status === 'active',
+      'the second registry to see the source active',
+    );
   });
 
-  // The registry schedules a catch-up only when it was idle, judging idleness by
-  // the last head it heard of against its applied position. A write announced
-  // while a catch-up has read the log but not yet applied what it read is
-  // dropped: nothing reads again, and the registry stays behind until the next
-  // write.
   it('each catches up on a write announced while it was reading the log', async () => {
-    const store = slowReadingStore();
-    const first = new DataSourceRegistry({ store });
-    const second = new DataSourceRegistry({ store });
+    const memory = createMemoryEventStore();
+    const held = gate();
+    const first = new DataSourceRegistry({ store: memory });
+    const second = new DataSourceRegistry({
+      store: holdStore(memory, { afterReadAll: held.pass }),
+    });
     const { sourceId } = await first.register(databaseInput());
-    await sleep(5); // the second registry has read position 1 and not yet applied it
+    await eventually(async () => held.waiting === 1, 'the second registry to read position 1');
+    const announced = new Promise<void>((resolve) => memory.subscribe(() => resolve()));
 
     await first.activate(sourceId);
+    // Subscribed after the second registry, so heard after it: the notice has reached it mid-read.
+    await announced;
+    held.open();
 
-    await vi.waitFor(() => expect(second.position).toBe(2), { timeout: 1_000 });
+    await eventually(async () => second.position === 2, 'the second registry to apply position 2');
   });
 });

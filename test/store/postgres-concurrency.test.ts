@@ -1,9 +1,19 @@
+import { randomInt } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import type { EventStore, StoredEvent } from '../../src/store/event-store.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
-import { describeWithPostgres, testSchemas } from '../support/postgres.js';
-import { streamAppend } from './conformance.js';
+import { quoteIdentifier } from '../../src/store/postgres/names.js';
+import {
+  adminQuery,
+  describeWithPostgres,
+  eventually,
+  testSchemas,
+  uniqueName,
+  withApplicationName,
+} from '../support/postgres.js';
+import { pendingEvent, streamAppend } from './conformance.js';
 
 const WRITERS = 8;
 const COMMANDS_PER_WRITER = 60;
@@ -123,5 +133,105 @@ describeWithPostgres('PostgreSQL event store with 8 concurrent writers', (url) =
   it('never shows a reader an event below a position it had already seen', () => {
     expect(watch.reads).toBeGreaterThan(1);
     expect(watch.late).toEqual([]);
+  });
+});
+
+/**
+ * An append is held inside its transaction, after inserting its event and
+ * before committing, by a trigger waiting on an advisory lock the test holds.
+ * A second append started meanwhile must not become visible before it: if it
+ * could, a reader would see position p + 1 and only later find p.
+ */
+describeWithPostgres('a PostgreSQL append held between its insert and its commit', (url) => {
+  const schemas = testSchemas(url);
+  const application = uniqueName('dsreg_late_commit');
+  const gateKey = [randomInt(1, 2 ** 31), randomInt(1, 2 ** 31)];
+  const stores: EventStore[] = [];
+
+  afterAll(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    await schemas.dropAll();
+  });
+
+  const waitingOnLocks = async () => {
+    const [row] = await adminQuery<{ waiting: number }>(
+      url,
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity
+        WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+      [application],
+    );
+    return row?.waiting ?? 0;
+  };
+
+  it('keeps every later append invisible until it commits', async () => {
+    const schema = schemas.next();
+    const s = quoteIdentifier(schema);
+    const open = (name: string) => {
+      const store = createPostgresEventStore({
+        connectionString: withApplicationName(url, name),
+        schema,
+      });
+      stores.push(store);
+      return store;
+    };
+    const held = open(application);
+    const later = open(application);
+    const reader = open(uniqueName('dsreg_reader'));
+    await reader.append(streamAppend('first', 0));
+    await adminQuery(
+      url,
+      `CREATE FUNCTION ${s}.hold_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.data->>'holdHere' IS NOT NULL THEN
+           PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
+         END IF;
+         RETURN NULL;
+       END $$`,
+    );
+    await adminQuery(
+      url,
+      `CREATE TRIGGER hold_marked AFTER INSERT ON ${s}.events
+         FOR EACH ROW EXECUTE FUNCTION ${s}.hold_marked()`,
+    );
+    const gate = new pg.Client(url);
+    await gate.connect();
+    await gate.query('SELECT pg_advisory_lock($1, $2)', gateKey);
+    let heldAppend: Promise<StoredEvent[]>;
+    let laterAppend: Promise<StoredEvent[]>;
+    let seenWhileHeld: StoredEvent[];
+    try {
+      heldAppend = held.append({
+        events: [pendingEvent({ sourceId: 'held', streamVersion: 1, data: { holdHere: true } })],
+        expectedVersions: { held: 0 },
+      });
+      await eventually(async () => (await waitingOnLocks()) === 1, 'the first append to be held');
+      let laterDone = false;
+      laterAppend = later.append(streamAppend('later', 0));
+      laterAppend.then(
+        () => {
+          laterDone = true;
+        },
+        () => {
+          laterDone = true;
+        },
+      );
+      await eventually(
+        async () => laterDone || (await waitingOnLocks()) === 2,
+        'the later append to commit or to wait behind the held one',
+      );
+      seenWhileHeld = await reader.readAll({ after: 1 });
+    } finally {
+      await gate.query('SELECT pg_advisory_unlock($1, $2)', gateKey);
+      await gate.end();
+    }
+    const [heldEvent] = await heldAppend;
+    const [laterEvent] = await laterAppend;
+
+    expect(seenWhileHeld).toEqual([]);
+    expect(heldEvent?.position).toBeLessThan(laterEvent?.position ?? 0);
+    expect((await reader.readAll({ after: 1 })).map((event) => event.sourceId)).toEqual([
+      'held',
+      'later',
+    ]);
   });
 });

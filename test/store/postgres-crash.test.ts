@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/store/event-store.js';
 import {
@@ -147,4 +149,88 @@ describeWithPostgres('PostgreSQL event store with writers killed while appending
     const [event] = await store.append(streamAppend('after-crash', 0));
     expect(event?.position).toBeGreaterThan(head);
   });
+});
+
+describeWithPostgres('PostgreSQL event store with a writer killed inside an append', (url) => {
+  const schemas = testSchemas(url);
+  const heldWriter = fileURLToPath(new URL('../fixtures/postgres-append-held.ts', import.meta.url));
+
+  afterAll(() => schemas.dropAll());
+
+  it('keeps the append whole or not at all once the server has finished it', async () => {
+    const schema = schemas.next();
+    const s = quoteIdentifier(schema);
+    const application = uniqueName('dsreg_held');
+    const gateKey = [randomInt(1, 2 ** 31), randomInt(1, 2 ** 31)];
+    const setup = createPostgresEventStore({ connectionString: url, schema });
+    await setup.append(streamAppend('before', 0));
+    await setup.close();
+    await adminQuery(
+      url,
+      `CREATE FUNCTION ${s}.hold_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.data->>'held' IS NOT NULL THEN
+           PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
+         END IF;
+         RETURN NEW;
+       END $$`,
+    );
+    await adminQuery(
+      url,
+      `CREATE TRIGGER hold_marked BEFORE INSERT ON ${s}.events
+         FOR EACH ROW EXECUTE FUNCTION ${s}.hold_marked()`,
+    );
+    const gate = new pg.Client(url);
+    await gate.connect();
+    await gate.query('SELECT pg_advisory_lock($1, $2)', gateKey);
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', heldWriter, withApplicationName(url, application), schema],
+        { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
+      try {
+        await eventually(async () => {
+          const [row] = await adminQuery<{ held: number }>(
+            url,
+            `SELECT count(*)::int AS held FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+              WHERE a.application_name = $1 AND l.locktype = 'advisory'
+                AND l.classid = $2 AND l.objid = $3 AND NOT l.granted`,
+            [application, ...gateKey],
+          );
+          return row?.held === 1;
+        }, 'the writer’s append to be held at its second event');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(await exited).toBe('SIGKILL');
+    } finally {
+      await gate.query('SELECT pg_advisory_unlock($1, $2)', gateKey);
+      await gate.end();
+    }
+    await eventually(
+      async () =>
+        (
+          await adminQuery(url, 'SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [
+            application,
+          ])
+        ).length === 0,
+      'the killed writer’s session to end',
+    );
+
+    const store = createPostgresEventStore({ connectionString: url, schema });
+    const held = await store.readStream('held');
+    await store.close();
+    expect([0, 3]).toContain(held.length);
+    const [version] = await adminQuery<{ version: number }>(
+      url,
+      `SELECT coalesce(max(version), 0) AS version FROM ${s}.streams WHERE stream_id = 'held'`,
+    );
+    const claims = await adminQuery(url, `SELECT 1 FROM ${s}.claims WHERE owner = 'held'`);
+    expect(version?.version).toBe(held.length);
+    expect(claims.length).toBe(held.length === 0 ? 0 : 1);
+  }, 60_000);
 });

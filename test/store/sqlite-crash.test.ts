@@ -8,6 +8,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/store/event-store.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../src/store/sqlite/index.js';
+import { eventually } from '../support/postgres.js';
+import { streamAppend } from './conformance-fixtures.js';
 
 interface Acknowledgement {
   streamId: string;
@@ -173,6 +175,81 @@ describe('SQLite event store shared by two processes', () => {
       await store.close();
       for (const ack of [...first, ...second]) expect(positions).toContain(ack.position);
       expect(new Set(positions).size).toBe(positions.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('SQLite event store killed inside an append', () => {
+  const stuckWriter = fileURLToPath(new URL('../fixtures/sqlite-append-stuck.ts', import.meta.url));
+
+  /** True while another connection holds the file's write lock. */
+  function writeLockHeld(filename: string): boolean {
+    const db = new Database(filename, { timeout: 0 });
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('ROLLBACK');
+      return false;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+      throw error;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('leaves nothing of an append whose transaction was open when the process died', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqlite-stuck-'));
+    const filename = join(dir, 'events.db');
+    try {
+      const store = createSqliteEventStore({ filename });
+      await store.append(streamAppend('before', 0));
+      await store.close();
+      const db = new Database(filename);
+      // Never finishes: the writer's append stays open at its second event until it is killed.
+      db.exec(`CREATE TRIGGER stuck BEFORE INSERT ON events
+                 WHEN json_extract(NEW.data, '$.stuck') IS NOT NULL
+                 BEGIN
+                   SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+                                         SELECT x FROM c);
+                 END`);
+      db.close();
+      const child = spawn(process.execPath, ['--import', 'tsx', stuckWriter, filename], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
+      const opened = new Promise<void>((resolve) =>
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          if (line === 'opened') resolve();
+        }),
+      );
+      try {
+        await Promise.race([opened, exited]);
+        // Held at three polls in a row: the writer is in the append's one long transaction,
+        // not in one of the short ones that open a store.
+        let heldInARow = 0;
+        await eventually(async () => {
+          heldInARow = writeLockHeld(filename) ? heldInARow + 1 : 0;
+          return heldInARow >= 3;
+        }, 'the writer to be inside its append');
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(await exited).toBe('SIGKILL');
+
+      const reopened = createSqliteEventStore({ filename });
+      expect((await reopened.readAll()).map((event) => event.sourceId)).toEqual(['before']);
+      // The stream is still new and the key still free.
+      await reopened.append(
+        streamAppend('stuck', 0, 1, {
+          claims: [{ scope: 'tenant-0', key: 'stuck', owner: 'other' }],
+        }),
+      );
+      await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
