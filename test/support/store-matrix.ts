@@ -1,0 +1,168 @@
+/**
+ * The registry suite runs on every store: `describeEachStore` repeats a
+ * describe block for memory, SQLite (a real file in a temp dir) and
+ * PostgreSQL (a schema of its own per test, skipped without a database). Its
+ * harness makes registries with the test clock and counting ids, opens
+ * further registries on the same log, and closes and removes everything after
+ * each test.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe } from 'vitest';
+import {
+  createMemoryEventStore,
+  DataSourceRegistry,
+  type DataSourceRegistryOptions,
+  type EventStore,
+} from '../../src/index.js';
+import { createPostgresEventStore } from '../../src/store/postgres/index.js';
+import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { describeWithPostgres, testSchemas } from './postgres.js';
+import { sequentialIds, type TestClock, testClock } from './registry-fixtures.js';
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+/** The key durable stores encrypt secrets with in these tests. */
+export const TEST_ENCRYPTION_KEY = randomBytes(32);
+
+/** What a test may set on the registries it makes; the store comes from the harness. */
+export type HarnessOptions = Omit<DataSourceRegistryOptions, 'store'>;
+
+/** A registry on a fresh log, and the means to open more on that same log. */
+export interface StoreRegistry {
+  readonly registry: DataSourceRegistry;
+  /** The store under `registry`, for reading the log through the EventStore API. */
+  readonly store: EventStore;
+  readonly clock: TestClock;
+  /**
+   * Another registry on the same log, replayed from it: a restart, or a
+   * second service instance. Its ids count up under a prefix of their own,
+   * so they never collide with the first registry's.
+   */
+  reopen(options?: HarnessOptions): Promise<DataSourceRegistry>;
+}
+
+/** One row of the matrix. */
+export interface StoreHarness {
+  readonly kind: StoreKind;
+  /** True for SQLite and PostgreSQL: secrets are encrypted, `reset()` is refused. */
+  readonly durable: boolean;
+  /** A registry with the test clock and counting ids on a fresh, empty log. */
+  createRegistry(options?: HarnessOptions): Promise<StoreRegistry>;
+  /** Another store object on the log of `source`: a new connection for a durable store. */
+  storeBeside(source: StoreRegistry): EventStore;
+}
+
+interface LogFactory {
+  /** A new, empty log; returns how to open a store object on it. */
+  newLog(): () => EventStore;
+  cleanUp(): Promise<void>;
+}
+
+function memoryLogs(): LogFactory {
+  return {
+    newLog() {
+      // One log is one store object: a memory store cannot be opened twice.
+      const store = createMemoryEventStore();
+      return () => store;
+    },
+    async cleanUp() {},
+  };
+}
+
+function sqliteLogs(): LogFactory {
+  const dirs: string[] = [];
+  return {
+    newLog() {
+      const dir = mkdtempSync(join(tmpdir(), 'registry-matrix-'));
+      dirs.push(dir);
+      const filename = join(dir, 'log.db');
+      return () => createSqliteEventStore({ filename });
+    },
+    async cleanUp() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresLogs(url: string): LogFactory {
+  const schemas = testSchemas(url);
+  return {
+    newLog() {
+      const schema = schemas.next('dsreg_matrix');
+      // A short poll keeps a registry that missed a notice from lagging long.
+      return () => createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 });
+    },
+    cleanUp: () => schemas.dropAll(),
+  };
+}
+
+function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
+  const opened: DataSourceRegistry[] = [];
+  const stores = new Map<StoreRegistry, () => EventStore>();
+  afterEach(async () => {
+    // Every registry closes its own store; a memory store shared by several closes harmlessly.
+    for (const registry of opened.splice(0)) await registry.close();
+    stores.clear();
+    await logs.cleanUp();
+  });
+
+  const durable = kind !== 'memory';
+  let reopened = 0;
+
+  async function openOn(
+    store: EventStore,
+    clock: TestClock,
+    prefix: string,
+    options: HarnessOptions,
+  ) {
+    const registry = await DataSourceRegistry.open({
+      clock,
+      newId: sequentialIds(prefix),
+      ...(durable ? { encryptionKey: TEST_ENCRYPTION_KEY } : {}),
+      ...options,
+      store,
+    });
+    opened.push(registry);
+    return registry;
+  }
+
+  return {
+    kind,
+    durable,
+    async createRegistry(options = {}) {
+      const openStore = logs.newLog();
+      const clock = testClock();
+      const store = openStore();
+      const registry = await openOn(store, clock, 'id', options);
+      const made: StoreRegistry = {
+        registry,
+        store,
+        clock,
+        reopen: (more = {}) =>
+          openOn(openStore(), clock, `r${++reopened}`, { ...options, ...more }),
+      };
+      stores.set(made, openStore);
+      return made;
+    },
+    storeBeside(source) {
+      const openStore = stores.get(source);
+      if (openStore === undefined) throw new Error('storeBeside: not a registry of this harness');
+      return openStore();
+    },
+  };
+}
+
+/**
+ * Repeats a describe block on memory, SQLite and PostgreSQL. Without
+ * DATASOURCE_REGISTRY_PG_URL the PostgreSQL block is skipped, and says so.
+ */
+export function describeEachStore(name: string, body: (harness: StoreHarness) => void): void {
+  describe(`${name} (memory)`, () => body(harness('memory', memoryLogs())));
+  describe(`${name} (SQLite)`, () => body(harness('sqlite', sqliteLogs())));
+  describeWithPostgres(`${name} (PostgreSQL)`, (url) =>
+    body(harness('postgres', postgresLogs(url))),
+  );
+}
