@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe } from 'vitest';
+import { afterAll, afterEach, describe } from 'vitest';
 import {
   createMemoryEventStore,
   DataSourceRegistry,
@@ -18,8 +18,9 @@ import {
   type EventStore,
 } from '../../src/index.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
+import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
-import { describeWithPostgres, testSchemas } from './postgres.js';
+import { adminQuery, describeWithPostgres, uniqueName } from './postgres.js';
 import { sequentialIds, type TestClock, testClock } from './registry-fixtures.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
@@ -58,7 +59,10 @@ export interface StoreHarness {
 interface LogFactory {
   /** A new, empty log; returns how to open a store object on it. */
   newLog(): () => EventStore;
+  /** After each test, once its registries are closed. */
   cleanUp(): Promise<void>;
+  /** After the last test of the block. */
+  cleanUpAll(): Promise<void>;
 }
 
 function memoryLogs(): LogFactory {
@@ -69,6 +73,7 @@ function memoryLogs(): LogFactory {
       return () => store;
     },
     async cleanUp() {},
+    async cleanUpAll() {},
   };
 }
 
@@ -84,18 +89,26 @@ function sqliteLogs(): LogFactory {
     async cleanUp() {
       for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
     },
+    async cleanUpAll() {},
   };
 }
 
 function postgresLogs(url: string): LogFactory {
-  const schemas = testSchemas(url);
+  const schemas: string[] = [];
   return {
     newLog() {
-      const schema = schemas.next('dsreg_matrix');
+      const schema = uniqueName('dsreg_matrix');
+      schemas.push(schema);
       // A short poll keeps a registry that missed a notice from lagging long.
       return () => createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 });
     },
-    cleanUp: () => schemas.dropAll(),
+    async cleanUp() {},
+    // Dropping a schema costs about as much as making one: once per block, all together.
+    async cleanUpAll() {
+      const names = schemas.splice(0).map(quoteIdentifier);
+      if (names.length > 0)
+        await adminQuery(url, `DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
+    },
   };
 }
 
@@ -108,6 +121,7 @@ function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
     stores.clear();
     await logs.cleanUp();
   });
+  afterAll(() => logs.cleanUpAll());
 
   const durable = kind !== 'memory';
   let reopened = 0;
