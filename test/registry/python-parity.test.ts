@@ -421,19 +421,6 @@ describeEachStore('the rest of the Python registry', (harness) => {
       expect(registry.count()).toBe(0);
     },
   );
-
-  it.runIf(harness.durable)(
-    'reset() is refused with FORBIDDEN and erases nothing of a durable log',
-    async () => {
-      const { registry, store } = await harness.createRegistry();
-      await registry.register(databaseInput());
-
-      await failsWith(() => registry.reset(), ErrorCode.FORBIDDEN);
-
-      expect(registry.count()).toBe(1);
-      expect(await store.head()).toBe(1);
-    },
-  );
 });
 
 describeEachStore(

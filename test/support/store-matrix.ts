@@ -180,3 +180,14 @@ export function describeEachStore(name: string, body: (harness: StoreHarness) =>
     body(harness('postgres', postgresLogs(url))),
   );
 }
+
+/** Repeats a describe block on the durable stores only: SQLite and PostgreSQL. */
+export function describeEachDurableStore(
+  name: string,
+  body: (harness: StoreHarness) => void,
+): void {
+  describe(`${name} (SQLite)`, () => body(harness('sqlite', sqliteLogs())));
+  describeWithPostgres(`${name} (PostgreSQL)`, (url) =>
+    body(harness('postgres', postgresLogs(url))),
+  );
+}
