@@ -66,7 +66,7 @@ const INVALID_CALLS: readonly InvalidCall[] = [
   'activate an id with spaces around it',
 ];
 
-interface ModelSource {
+export interface ModelSource {
   sourceId: string;
   tenantId: string;
   name: string;
@@ -116,6 +116,20 @@ export function expectedSource(source: ModelSource): CustomerDataSource {
     config: DataSourceConfig.create({ host, password }),
     ownerId: null,
   };
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The order lists come in: by name as users read it, then by exact name, then by id. */
+export function inListOrder<T extends Pick<CustomerDataSource, 'name' | 'sourceId'>>(
+  sources: readonly T[],
+): T[] {
+  return [...sources].sort(
+    (a, b) =>
+      compareText(nameKey(a.name), nameKey(b.name)) ||
+      compareText(a.name, b.name) ||
+      compareText(a.sourceId, b.sourceId),
+  );
 }
 
 function clone(model: Model): Model {

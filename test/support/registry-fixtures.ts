@@ -131,7 +131,12 @@ export function snapshotOf(registry: DataSourceRegistry): string {
 }
 
 /** The statistics of a list of sources, counted one by one. */
-export function recount(sources: readonly CustomerDataSource[]): DataSourceStats {
+export function recount(
+  sources: readonly Pick<
+    CustomerDataSource,
+    'status' | 'sourceType' | 'connectionCount' | 'errorCount'
+  >[],
+): DataSourceStats {
   const byStatus = (status: DataSourceStatus) => sources.filter((s) => s.status === status).length;
   const sourcesByType: Partial<Record<DataSourceType, number>> = {};
   for (const source of sources) {
