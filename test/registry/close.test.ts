@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { ErrorCode } from '../../src/index.js';
-import { databaseInput, failsWith, settle } from '../support/registry-fixtures.js';
+import { eventually } from '../support/postgres.js';
+import { databaseInput, failsWith } from '../support/registry-fixtures.js';
 import { describeEachStore } from '../support/store-matrix.js';
 
 describeEachStore('registry.close', (harness) => {
@@ -25,10 +26,11 @@ describeEachStore('registry.close', (harness) => {
   it('stops following the writes of other registries on the store', async () => {
     const made = await harness.createRegistry();
     const reader = await made.reopen();
+    const witness = await made.reopen();
     await reader.close();
 
     await made.registry.register(databaseInput());
-    await settle();
+    await eventually(async () => witness.position === 1, 'an open registry to follow the write');
 
     expect(reader.position).toBe(0);
   });

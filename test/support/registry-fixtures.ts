@@ -1,7 +1,10 @@
 /**
- * Builders shared by the registry and projection tests: a registry on a
- * memory store with a clock the test moves and ids that count up, inputs with
- * sensible defaults, and helpers to read what a command left behind.
+ * Builders shared by the registry and projection tests: a clock the test
+ * moves, ids that count up, inputs with sensible defaults, and helpers to
+ * read what a command left behind. `createTestRegistry` makes a registry on
+ * a memory store, for what only a memory store does (`reset()`, the
+ * synchronous constructor); the registry suite runs on every store through
+ * `describeEachStore` (store-matrix.ts).
  */
 import { expect } from 'vitest';
 import {
