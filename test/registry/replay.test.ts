@@ -163,14 +163,9 @@ describeEachStore('DataSourceRegistry.open on the same log', (harness) => {
 
 describeEachDurableStore('a durable store', (harness) => {
   it('is refused by the constructor with FORBIDDEN, as it must be replayed first', async () => {
-    const made = await harness.createRegistry();
-    const store = harness.storeBeside(made);
+    const { openStore } = await harness.createRegistry();
 
-    try {
-      await failsWith(() => new DataSourceRegistry({ store }), ErrorCode.FORBIDDEN);
-    } finally {
-      await store.close();
-    }
+    await failsWith(() => new DataSourceRegistry({ store: openStore() }), ErrorCode.FORBIDDEN);
   });
 
   it('is replayed by open into the same state, secrets included', async () => {

@@ -43,6 +43,8 @@ export interface StoreRegistry {
    * so they never collide with the first registry's.
    */
   reopen(options?: HarnessOptions): Promise<DataSourceRegistry>;
+  /** Another store object on the same log (a new connection for a durable store); closed after the test. */
+  openStore(): EventStore;
 }
 
 /** One row of the matrix. */
@@ -52,8 +54,6 @@ export interface StoreHarness {
   readonly durable: boolean;
   /** A registry with the test clock and counting ids on a fresh, empty log. */
   createRegistry(options?: HarnessOptions): Promise<StoreRegistry>;
-  /** Another store object on the log of `source`: a new connection for a durable store. */
-  storeBeside(source: StoreRegistry): EventStore;
 }
 
 interface LogFactory {
@@ -114,11 +114,11 @@ function postgresLogs(url: string): LogFactory {
 
 function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
   const opened: DataSourceRegistry[] = [];
-  const stores = new Map<StoreRegistry, () => EventStore>();
+  const looseStores: EventStore[] = [];
   afterEach(async () => {
-    // Every registry closes its own store; a memory store shared by several closes harmlessly.
+    // Every registry closes its own store; closing twice, or a shared memory store, is harmless.
     for (const registry of opened.splice(0)) await registry.close();
-    stores.clear();
+    for (const store of looseStores.splice(0)) await store.close();
     await logs.cleanUp();
   });
   afterAll(() => logs.cleanUpAll());
@@ -151,20 +151,18 @@ function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
       const clock = testClock();
       const store = openStore();
       const registry = await openOn(store, clock, 'id', options);
-      const made: StoreRegistry = {
+      return {
         registry,
         store,
         clock,
         reopen: (more = {}) =>
           openOn(openStore(), clock, `r${++reopened}`, { ...options, ...more }),
+        openStore() {
+          const another = openStore();
+          looseStores.push(another);
+          return another;
+        },
       };
-      stores.set(made, openStore);
-      return made;
-    },
-    storeBeside(source) {
-      const openStore = stores.get(source);
-      if (openStore === undefined) throw new Error('storeBeside: not a registry of this harness');
-      return openStore();
     },
   };
 }
