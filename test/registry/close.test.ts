@@ -1,15 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { DataSourceRegistry, ErrorCode } from '../../src/index.js';
-import {
-  createTestRegistry,
-  databaseInput,
-  failsWith,
-  settle,
-} from '../support/registry-fixtures.js';
+import { expect, it } from 'vitest';
+import { ErrorCode } from '../../src/index.js';
+import { eventually } from '../support/postgres.js';
+import { databaseInput, failsWith } from '../support/registry-fixtures.js';
+import { describeEachStore } from '../support/store-matrix.js';
 
-describe('registry.close', () => {
+describeEachStore('registry.close', (harness) => {
   it('refuses commands afterwards with FORBIDDEN', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
 
     await registry.close();
@@ -20,19 +17,20 @@ describe('registry.close', () => {
   });
 
   it('resolves again when called twice', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.close();
 
     await expect(registry.close()).resolves.toBeUndefined();
   });
 
   it('stops following the writes of other registries on the store', async () => {
-    const { registry: writer, store } = createTestRegistry();
-    const reader = new DataSourceRegistry({ store });
+    const made = await harness.createRegistry();
+    const reader = await made.reopen();
+    const witness = await made.reopen();
     await reader.close();
 
-    await writer.register(databaseInput());
-    await settle();
+    await made.registry.register(databaseInput());
+    await eventually(async () => witness.position === 1, 'an open registry to follow the write');
 
     expect(reader.position).toBe(0);
   });

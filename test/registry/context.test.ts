@@ -2,14 +2,10 @@
  * The command context: who acts and why lands in every event's metadata, and
  * `expectedVersion` turns a command into a compare-and-set on its source.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ErrorCode } from '../../src/index.js';
-import {
-  createTestRegistry,
-  databaseInput,
-  failsWith,
-  recordEvents,
-} from '../support/registry-fixtures.js';
+import { databaseInput, failsWith, recordEvents } from '../support/registry-fixtures.js';
+import { describeEachStore } from '../support/store-matrix.js';
 
 const ctx = {
   actor: 'alice@acme',
@@ -18,9 +14,9 @@ const ctx = {
   metadata: { ip: '10.0.0.1', via: 'admin-console' },
 };
 
-describe('the command context', () => {
+describeEachStore('the command context', (harness) => {
   it('puts actor, correlationId, causationId and metadata in the event metadata', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const { sourceId } = await registry.register(databaseInput(), ctx);
 
@@ -35,7 +31,7 @@ describe('the command context', () => {
   });
 
   it('hands the same metadata to listeners', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     const events = recordEvents(registry);
 
@@ -45,7 +41,7 @@ describe('the command context', () => {
   });
 
   it('gives every event of one command the same metadata', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
 
     await registry.update(sourceId, { name: 'Renamed', description: 'd', metadata: { x: 1 } }, ctx);
@@ -59,7 +55,7 @@ describe('the command context', () => {
   });
 
   it('gives every deletion of clearTenant the context', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ name: 'a' }));
     await registry.register(databaseInput({ name: 'b' }));
     const events = recordEvents(registry);
@@ -73,7 +69,7 @@ describe('the command context', () => {
   });
 
   it('leaves the metadata empty without a context', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const { sourceId } = await registry.register(databaseInput());
 
@@ -82,7 +78,7 @@ describe('the command context', () => {
   });
 
   it('refuses an unknown context key with INVALID_INPUT', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
 
     await failsWith(
@@ -92,9 +88,9 @@ describe('the command context', () => {
   });
 });
 
-describe('ctx.expectedVersion', () => {
+describeEachStore('ctx.expectedVersion', (harness) => {
   it('lets the command through when it equals the version of the source', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput());
 
     const result = await registry.activate(source.sourceId, { expectedVersion: source.version });
@@ -103,7 +99,7 @@ describe('ctx.expectedVersion', () => {
   });
 
   it('of 0 lets a registration of a new id through', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(databaseInput(), { expectedVersion: 0 });
 
@@ -111,7 +107,7 @@ describe('ctx.expectedVersion', () => {
   });
 
   it('refuses the command with CONCURRENCY_CONFLICT when it is stale', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const stale = await registry.register(databaseInput());
     await registry.addTag(stale.sourceId, 'prod');
 
@@ -125,7 +121,7 @@ describe('ctx.expectedVersion', () => {
   });
 
   it('when stale, appends nothing and changes nothing', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const stale = await registry.register(databaseInput());
     await registry.addTag(stale.sourceId, 'prod');
     const current = registry.get(stale.sourceId);
@@ -140,7 +136,7 @@ describe('ctx.expectedVersion', () => {
   });
 
   it('when stale, calls no listener', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const stale = await registry.register(databaseInput());
     await registry.addTag(stale.sourceId, 'prod');
     const events = recordEvents(registry);
@@ -154,7 +150,7 @@ describe('ctx.expectedVersion', () => {
   });
 
   it('ahead of the source is refused with CONCURRENCY_CONFLICT too', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput());
 
     await failsWith(
@@ -164,7 +160,7 @@ describe('ctx.expectedVersion', () => {
   });
 
   it('is refused with INVALID_INPUT when negative', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput());
 
     await failsWith(

@@ -1,31 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryEventStore,
-  DataSourceError,
-  DataSourceRegistry,
-  ErrorCode,
-  type EventStore,
-} from '../../src/index.js';
+import { DataSourceRegistry, ErrorCode } from '../../src/index.js';
+import { eventually } from '../support/postgres.js';
 import {
   createTestRegistry,
   databaseInput,
   failsWith,
   recordEvents,
-  sequentialIds,
   settle,
-  testClock,
 } from '../support/registry-fixtures.js';
+import { describeEachFailingStore } from '../support/store-failures.js';
+import {
+  describeEachDurableStore,
+  describeEachStore,
+  type StoreHarness,
+} from '../support/store-matrix.js';
 
-describe('registry.delete', () => {
+describeEachStore('registry.delete', (harness) => {
   it('resolves to true when it deletes a source', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
 
     await expect(registry.delete(sourceId)).resolves.toBe(true);
   });
 
   it('resolves to false the second time, and appends nothing', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     await registry.delete(sourceId);
     const position = registry.position;
@@ -35,13 +34,13 @@ describe('registry.delete', () => {
   });
 
   it('resolves to false for an id that never existed', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     await expect(registry.delete('no-such-source')).resolves.toBe(false);
   });
 
   it('takes the source out of get, getByName, list and count', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput({ name: 'Orders DB' }));
     await registry.register(databaseInput({ name: 'Billing DB' }));
 
@@ -55,7 +54,7 @@ describe('registry.delete', () => {
   });
 
   it('takes the source and its connections and errors out of the statistics', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     await registry.recordConnection(sourceId);
     await registry.recordError(sourceId, 'boom');
@@ -73,7 +72,7 @@ describe('registry.delete', () => {
   });
 
   it('keeps the history of the deleted source, ending with DataSourceDeleted', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     await registry.activate(sourceId);
 
@@ -89,26 +88,27 @@ describe('registry.delete', () => {
   });
 });
 
-describe('registry.clearTenant', () => {
-  async function threeTenantsOfSources() {
-    const fixture = createTestRegistry();
-    const { registry } = fixture;
-    for (const name of ['Orders', 'Billing', 'Events']) {
-      await registry.register(databaseInput({ tenantId: 'acme', name }));
-    }
-    await registry.register(databaseInput({ tenantId: 'globex', name: 'Orders' }));
-    await registry.register(databaseInput({ tenantId: 'initech', name: 'Orders' }));
-    return fixture;
+/** Three sources of acme, one of globex, one of initech. */
+async function threeTenantsOfSources(harness: StoreHarness) {
+  const fixture = await harness.createRegistry();
+  const { registry } = fixture;
+  for (const name of ['Orders', 'Billing', 'Events']) {
+    await registry.register(databaseInput({ tenantId: 'acme', name }));
   }
+  await registry.register(databaseInput({ tenantId: 'globex', name: 'Orders' }));
+  await registry.register(databaseInput({ tenantId: 'initech', name: 'Orders' }));
+  return fixture;
+}
 
+describeEachStore('registry.clearTenant', (harness) => {
   it('resolves to the number of sources it deleted', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
 
     await expect(registry.clearTenant('acme')).resolves.toBe(3);
   });
 
   it('deletes every live source of the tenant', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
 
     await registry.clearTenant('acme');
 
@@ -118,7 +118,7 @@ describe('registry.clearTenant', () => {
   });
 
   it('leaves the other tenants untouched', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
     const others = JSON.stringify([
       registry.list({ tenantId: 'globex' }),
       registry.list({ tenantId: 'initech' }),
@@ -136,26 +136,30 @@ describe('registry.clearTenant', () => {
   });
 
   it('writes all the deletions in one append, at consecutive positions and the same instant', async () => {
-    const { registry, store } = await threeTenantsOfSources();
-    let appends = 0;
-    store.subscribe(() => {
-      appends++;
-    });
+    const { registry, store } = await threeTenantsOfSources(harness);
     const before = registry.position;
+    const announced: number[] = [];
+    store.subscribe((head) => {
+      announced.push(head);
+    });
 
     await registry.clearTenant('acme');
-    await settle();
+    await eventually(
+      async () => announced.includes(before + 3),
+      'the store to announce the head after the deletions',
+    );
 
     const deletions = (await store.readAll({ after: before })).filter(
       (event) => event.type === 'DataSourceDeleted',
     );
-    expect(appends).toBe(1);
+    // One append moves the head past all three at once: no head in between is ever announced.
+    expect(announced.filter((head) => head > before && head < before + 3)).toEqual([]);
     expect(deletions.map((event) => event.position)).toEqual([before + 1, before + 2, before + 3]);
     expect(new Set(deletions.map((event) => event.occurredAt)).size).toBe(1);
   });
 
   it("marks each deletion with the reason 'tenant_cleared'", async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
     const events = recordEvents(registry);
 
     await registry.clearTenant('acme');
@@ -168,7 +172,7 @@ describe('registry.clearTenant', () => {
   });
 
   it('does not count sources of the tenant that were deleted before', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
     const [first] = registry.list({ tenantId: 'acme' });
     await registry.delete(first?.sourceId ?? '');
 
@@ -176,7 +180,7 @@ describe('registry.clearTenant', () => {
   });
 
   it('resolves to 0 and appends nothing for a tenant with no sources', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
     const position = registry.position;
 
     await expect(registry.clearTenant('umbrella')).resolves.toBe(0);
@@ -184,7 +188,7 @@ describe('registry.clearTenant', () => {
   });
 
   it('frees the names of the tenant', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
     await registry.clearTenant('acme');
 
     const again = await registry.register(databaseInput({ tenantId: 'acme', name: 'Orders' }));
@@ -193,7 +197,7 @@ describe('registry.clearTenant', () => {
   });
 
   it('refuses an expectedVersion, which applies to one source only', async () => {
-    const { registry } = await threeTenantsOfSources();
+    const { registry } = await threeTenantsOfSources(harness);
 
     await failsWith(
       () => registry.clearTenant('acme', { expectedVersion: 1 }),
@@ -201,41 +205,28 @@ describe('registry.clearTenant', () => {
     );
     expect(registry.count({ tenantId: 'acme' })).toBe(3);
   });
+});
 
-  it('deletes nothing when its append fails', async () => {
-    const memory = createMemoryEventStore();
-    let failAppends = false;
-    const store: EventStore = {
-      kind: 'memory',
-      durable: false,
-      append: (request) =>
-        failAppends
-          ? Promise.reject(new DataSourceError('disk full', { code: ErrorCode.STORE_ERROR }))
-          : memory.append(request),
-      readAll: (options) => memory.readAll(options),
-      readStream: (id) => memory.readStream(id),
-      head: () => memory.head(),
-      subscribe: (listener) => memory.subscribe(listener),
-      close: () => memory.close(),
-    };
-    const registry = new DataSourceRegistry({ store, clock: testClock(), newId: sequentialIds() });
+describeEachFailingStore('registry.clearTenant on a store that refuses the append', (harness) => {
+  it('deletes nothing, tells no listener, and fails with STORE_ERROR', async () => {
+    const { registry, store, blockWrites } = await harness.createBlockableRegistry();
     for (const name of ['Orders', 'Billing', 'Events']) {
       await registry.register(databaseInput({ name }));
     }
     const listened = recordEvents(registry);
     const before = JSON.stringify(registry.list());
-    failAppends = true;
+    await blockWrites();
 
     await failsWith(() => registry.clearTenant('acme'), ErrorCode.STORE_ERROR);
 
     expect(JSON.stringify(registry.list())).toBe(before);
     expect(registry.position).toBe(3);
-    expect(await memory.head()).toBe(3);
+    expect(await store.head()).toBe(3);
     expect(listened).toEqual([]);
   });
 });
 
-describe('registry.reset', () => {
+describe('registry.reset on a memory store', () => {
   it('forgets every source and every event of an in-memory registry', async () => {
     const { registry } = createTestRegistry();
     const { sourceId } = await registry.register(databaseInput());
@@ -261,30 +252,6 @@ describe('registry.reset', () => {
     expect(registry.position).toBe(1);
   });
 
-  it('is refused with FORBIDDEN on a durable store, which keeps its log', async () => {
-    const memory = createMemoryEventStore();
-    const durable: EventStore = {
-      kind: 'durable-test',
-      durable: true,
-      append: (request) => memory.append(request),
-      readAll: (options) => memory.readAll(options),
-      readStream: (id) => memory.readStream(id),
-      head: () => memory.head(),
-      subscribe: (listener) => memory.subscribe(listener),
-      close: () => memory.close(),
-    };
-    const registry = await DataSourceRegistry.open({
-      store: durable,
-      encryptionKey: new Uint8Array(32).fill(7),
-    });
-    await registry.register(databaseInput());
-
-    await failsWith(() => registry.reset(), ErrorCode.FORBIDDEN);
-
-    expect(registry.count()).toBe(1);
-    expect(await memory.head()).toBe(1);
-  });
-
   // reset() clears the store and the view but not the registry's record of the
   // last head the store announced, so later announcements below that head are
   // ignored and the registry no longer follows other writers on its own.
@@ -299,5 +266,17 @@ describe('registry.reset', () => {
     await settle();
 
     expect(registry.get(written.sourceId)).toEqual(written);
+  });
+});
+
+describeEachDurableStore('registry.reset on a durable store', (harness) => {
+  it('is refused with FORBIDDEN, and the log is kept', async () => {
+    const { registry, store } = await harness.createRegistry();
+    await registry.register(databaseInput());
+
+    await failsWith(() => registry.reset(), ErrorCode.FORBIDDEN);
+
+    expect(registry.count()).toBe(1);
+    expect(await store.head()).toBe(1);
   });
 });

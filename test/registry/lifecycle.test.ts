@@ -2,19 +2,15 @@
  * The status commands and the connection statistics, through the registry.
  * The transition table is DESIGN section 5; each cell is one test below.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   type CustomerDataSource,
   type DataSourceRegistry,
   DataSourceStatus,
   ErrorCode,
 } from '../../src/index.js';
-import {
-  createTestRegistry,
-  databaseInput,
-  failsWith,
-  recordEvents,
-} from '../support/registry-fixtures.js';
+import { databaseInput, failsWith, recordEvents } from '../support/registry-fixtures.js';
+import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 
 type Action = 'activate' | 'deactivate' | 'deprecate' | 'updateConfig' | 'recordError';
 
@@ -30,8 +26,8 @@ function run(registry: DataSourceRegistry, action: Action, sourceId: string) {
 }
 
 /** A registry holding one source brought to `status` through commands. */
-async function sourceIn(status: DataSourceStatus) {
-  const fixture = createTestRegistry();
+async function sourceIn(harness: StoreHarness, status: DataSourceStatus) {
+  const fixture = await harness.createRegistry();
   const { registry } = fixture;
   const { sourceId } = await registry.register(databaseInput());
   if (status === 'configuring') await registry.updateConfig(sourceId, { host: 'staging' });
@@ -59,9 +55,9 @@ for (const from of ['pending', 'configuring', 'inactive', 'error', 'active'] as 
 }
 moves.push(['configuring', 'updateConfig'], ['error', 'recordError']);
 
-describe('status transitions through the registry', () => {
+describeEachStore('status transitions through the registry', (harness) => {
   it.each(moves)('from %s, %s moves the source to its new status', async (from, action) => {
-    const { registry, sourceId } = await sourceIn(from);
+    const { registry, sourceId } = await sourceIn(harness, from);
     const position = registry.position;
 
     const result = await run(registry, action, sourceId);
@@ -75,7 +71,7 @@ describe('status transitions through the registry', () => {
     ['inactive', 'deactivate'],
     ['deprecated', 'deprecate'],
   ] as const)('from %s, %s changes nothing', async (from, action) => {
-    const { registry, sourceId } = await sourceIn(from);
+    const { registry, sourceId } = await sourceIn(harness, from);
     const position = registry.position;
 
     const result = await run(registry, action, sourceId);
@@ -87,7 +83,7 @@ describe('status transitions through the registry', () => {
   it.each(['activate', 'deactivate', 'updateConfig'] as const)(
     'from deprecated, %s is refused with INVALID_TRANSITION and appends nothing',
     async (action) => {
-      const { registry, sourceId } = await sourceIn('deprecated');
+      const { registry, sourceId } = await sourceIn(harness, 'deprecated');
       const position = registry.position;
 
       const error = await failsWith(
@@ -103,7 +99,7 @@ describe('status transitions through the registry', () => {
   );
 
   it('from deprecated, recordError counts the error and the source stays deprecated', async () => {
-    const { registry, sourceId } = await sourceIn('deprecated');
+    const { registry, sourceId } = await sourceIn(harness, 'deprecated');
 
     const result = await registry.recordError(sourceId, 'still failing');
 
@@ -115,9 +111,9 @@ describe('status transitions through the registry', () => {
   });
 });
 
-describe('registry.activate', () => {
+describeEachStore('registry.activate', (harness) => {
   it('clears the last error of a source in error, and keeps its error count', async () => {
-    const { registry, sourceId } = await sourceIn('error');
+    const { registry, sourceId } = await sourceIn(harness, 'error');
 
     const result = await registry.activate(sourceId);
 
@@ -125,7 +121,7 @@ describe('registry.activate', () => {
   });
 
   it('appends a DataSourceActivated event', async () => {
-    const { registry, sourceId } = await sourceIn('pending');
+    const { registry, sourceId } = await sourceIn(harness, 'pending');
 
     await registry.activate(sourceId);
 
@@ -137,9 +133,9 @@ describe('registry.activate', () => {
   });
 });
 
-describe('registry.deactivate', () => {
+describeEachStore('registry.deactivate', (harness) => {
   it('takes an active source out of service', async () => {
-    const { registry, sourceId } = await sourceIn('active');
+    const { registry, sourceId } = await sourceIn(harness, 'active');
 
     const result = await registry.deactivate(sourceId);
 
@@ -147,9 +143,9 @@ describe('registry.deactivate', () => {
   });
 });
 
-describe('registry.deprecate', () => {
+describeEachStore('registry.deprecate', (harness) => {
   it('retires a source for good', async () => {
-    const { registry, sourceId } = await sourceIn('active');
+    const { registry, sourceId } = await sourceIn(harness, 'active');
 
     const result = await registry.deprecate(sourceId);
 
@@ -157,9 +153,9 @@ describe('registry.deprecate', () => {
   });
 });
 
-describe('registry.recordConnection', () => {
+describeEachStore('registry.recordConnection', (harness) => {
   it('counts a connection and records when it happened', async () => {
-    const { registry, sourceId, clock } = await sourceIn('active');
+    const { registry, sourceId, clock } = await sourceIn(harness, 'active');
     clock.advance(5 * 60_000);
 
     const result = await registry.recordConnection(sourceId);
@@ -169,7 +165,7 @@ describe('registry.recordConnection', () => {
   });
 
   it('counts every connection, each one an event', async () => {
-    const { registry, sourceId } = await sourceIn('active');
+    const { registry, sourceId } = await sourceIn(harness, 'active');
     const events = recordEvents(registry);
 
     await registry.recordConnection(sourceId);
@@ -185,7 +181,7 @@ describe('registry.recordConnection', () => {
   });
 
   it('does not change the status', async () => {
-    const { registry, sourceId } = await sourceIn('pending');
+    const { registry, sourceId } = await sourceIn(harness, 'pending');
 
     const result = await registry.recordConnection(sourceId);
 
@@ -193,9 +189,9 @@ describe('registry.recordConnection', () => {
   });
 });
 
-describe('registry.recordError', () => {
+describeEachStore('registry.recordError', (harness) => {
   it('puts the source in error, keeps the message as its last error and counts it', async () => {
-    const { registry, sourceId } = await sourceIn('active');
+    const { registry, sourceId } = await sourceIn(harness, 'active');
 
     const result = await registry.recordError(sourceId, 'password authentication failed');
 
@@ -207,7 +203,7 @@ describe('registry.recordError', () => {
   });
 
   it('keeps only the latest message as the last error', async () => {
-    const { registry, sourceId } = await sourceIn('active');
+    const { registry, sourceId } = await sourceIn(harness, 'active');
 
     await registry.recordError(sourceId, 'first');
     const result: CustomerDataSource | null = await registry.recordError(sourceId, 'second');
@@ -216,7 +212,7 @@ describe('registry.recordError', () => {
   });
 
   it('refuses an empty message with INVALID_INPUT', async () => {
-    const { registry, sourceId } = await sourceIn('active');
+    const { registry, sourceId } = await sourceIn(harness, 'active');
 
     await failsWith(() => registry.recordError(sourceId, ''), ErrorCode.INVALID_INPUT);
     expect(registry.get(sourceId)?.errorCount).toBe(0);

@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { expect, expectTypeOf, it, vi } from 'vitest';
 import {
   type DataSourceEvent,
   ErrorCode,
@@ -6,7 +6,6 @@ import {
   type ListenerError,
 } from '../../src/index.js';
 import {
-  createTestRegistry,
   databaseInput,
   failsWith,
   isDeeplyFrozen,
@@ -14,6 +13,7 @@ import {
   recordEvents,
   settle,
 } from '../support/registry-fixtures.js';
+import { describeEachStore } from '../support/store-matrix.js';
 
 const SECRETS = {
   password: PLAINTEXT_PASSWORD,
@@ -22,9 +22,9 @@ const SECRETS = {
   oauthConfig: { clientId: 'client-id-value', clientSecret: 'oauth-client-secret' },
 };
 
-describe('listeners', () => {
+describeEachStore('listeners', (harness) => {
   it('hear only the event type they subscribed to', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const heard: EventOfType<'DataSourceActivated'>[] = [];
     registry.on('DataSourceActivated', (event) => {
       heard.push(event);
@@ -40,7 +40,7 @@ describe('listeners', () => {
   });
 
   it('get the event typed by the type they subscribed to', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const tags: string[] = [];
     registry.on('TagAdded', (event) => {
       expectTypeOf(event).toEqualTypeOf<EventOfType<'TagAdded'>>();
@@ -54,7 +54,7 @@ describe('listeners', () => {
   });
 
   it("hear every event with '*'", async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     const { sourceId } = await registry.register(databaseInput());
@@ -69,24 +69,30 @@ describe('listeners', () => {
   });
 
   it('are called after the commit: the log and the queries already show the event', async () => {
-    const { registry, store } = createTestRegistry();
-    const seen: unknown[] = [];
+    const { registry, store } = await harness.createRegistry();
+    const seen: Promise<unknown>[] = [];
     registry.on('DataSourceActivated', (event) => {
-      seen.push({
-        status: registry.get(event.sourceId)?.status,
-        position: registry.position,
-        inLog: store.readAllSync().some((stored) => stored.eventId === event.eventId),
-      });
+      const status = registry.get(event.sourceId)?.status;
+      const position = registry.position;
+      // The read starts inside the listener; it finds the event only if it was committed.
+      const log = store.readAll();
+      seen.push(
+        log.then((stored) => ({
+          status,
+          position,
+          inLog: stored.some((e) => e.eventId === event.eventId),
+        })),
+      );
     });
     const { sourceId } = await registry.register(databaseInput());
 
     await registry.activate(sourceId);
 
-    expect(seen).toEqual([{ status: 'active', position: 2, inLog: true }]);
+    expect(await Promise.all(seen)).toEqual([{ status: 'active', position: 2, inLog: true }]);
   });
 
   it('have been called by the time the command resolves', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     await registry.register(databaseInput());
@@ -95,7 +101,7 @@ describe('listeners', () => {
   });
 
   it('hear events in log order, positions strictly increasing', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     const a = await registry.register(databaseInput({ name: 'a' }));
@@ -112,7 +118,7 @@ describe('listeners', () => {
   });
 
   it('receive the full envelope of each event', async () => {
-    const { registry, clock } = createTestRegistry();
+    const { registry, clock } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     const { sourceId } = await registry.register(databaseInput());
@@ -131,7 +137,7 @@ describe('listeners', () => {
   });
 
   it('receive deeply frozen events', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     await registry.register(databaseInput({ metadata: { nested: { a: [1] } } }));
@@ -140,7 +146,7 @@ describe('listeners', () => {
   });
 
   it('see "***" instead of every secret of a registration and of a config update', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     const { sourceId } = await registry.register(databaseInput({ config: SECRETS }));
@@ -166,7 +172,7 @@ describe('listeners', () => {
   });
 
   it('see a secret that is not set as null, not as "***"', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const events = recordEvents(registry);
 
     await registry.register(databaseInput({ config: { host: 'db' } }));
@@ -176,7 +182,7 @@ describe('listeners', () => {
   });
 
   it('that throw do not fail the command, and are reported on listenerError', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const failure = new Error('listener bug');
     const reported: ListenerError[] = [];
     registry.on('DataSourceRegistered', () => {
@@ -195,7 +201,7 @@ describe('listeners', () => {
   });
 
   it('that throw do not keep the other listeners from the event', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     registry.on('*', () => {
       throw new Error('first listener fails');
     });
@@ -207,7 +213,7 @@ describe('listeners', () => {
   });
 
   it('that return a rejected promise do not fail the command, and are reported on listenerError', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const failure = new Error('async listener bug');
     const reported: ListenerError[] = [];
     registry.on('*', async () => {
@@ -224,7 +230,7 @@ describe('listeners', () => {
   });
 
   it('stop hearing events once removed with off()', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const listener = vi.fn();
     registry.on('*', listener);
     const { sourceId } = await registry.register(databaseInput());
@@ -236,7 +242,7 @@ describe('listeners', () => {
   });
 
   it('removed with off() leave the other listeners of that name in place', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const removed = vi.fn();
     const kept = vi.fn();
     registry.on('DataSourceRegistered', removed).on('DataSourceRegistered', kept);
@@ -253,7 +259,7 @@ describe('listeners', () => {
     ['INVALID_TRANSITION', ErrorCode.INVALID_TRANSITION],
     ['INVALID_INPUT', ErrorCode.INVALID_INPUT],
   ] as const)('are not called for a command refused with %s', async (refusal, code) => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput({ name: 'Orders DB' }));
     await registry.deprecate(sourceId);
     const events = recordEvents(registry);
@@ -269,9 +275,9 @@ describe('listeners', () => {
   });
 });
 
-describe('registry.history', () => {
+describeEachStore('registry.history', (harness) => {
   it('lists every event of one source in stream order', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     await registry.register(databaseInput({ name: 'other' }));
     await registry.activate(sourceId);
@@ -285,7 +291,7 @@ describe('registry.history', () => {
   });
 
   it('shows "***" instead of secrets', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput({ config: SECRETS }));
     await registry.updateConfig(sourceId, { ...SECRETS, password: 'rotated-password-value' });
 
@@ -299,7 +305,7 @@ describe('registry.history', () => {
   });
 
   it('is empty for an id that never existed', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     await expect(registry.history('nope')).resolves.toEqual([]);
   });

@@ -3,9 +3,10 @@
  * longer does), and a source already in the state the command asks for. None
  * of them appends an event or calls a listener.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CustomerDataSource, DataSourceRegistry } from '../../src/index.js';
-import { createTestRegistry, databaseInput, recordEvents } from '../support/registry-fixtures.js';
+import { databaseInput, recordEvents } from '../support/registry-fixtures.js';
+import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 
 type Command = (registry: DataSourceRegistry, sourceId: string) => Promise<unknown>;
 
@@ -23,9 +24,9 @@ const sourceCommands: [string, Command][] = [
   ['revokeAccess', (r, id) => r.revokeAccess(id, 'admin')],
 ];
 
-describe('a command on a source that does not exist', () => {
+describeEachStore('a command on a source that does not exist', (harness) => {
   it.each(sourceCommands)('%s resolves to null and appends nothing', async (_, command) => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput());
     const events = recordEvents(registry);
 
@@ -35,9 +36,9 @@ describe('a command on a source that does not exist', () => {
   });
 });
 
-describe('a command on a deleted source', () => {
+describeEachStore('a command on a deleted source', (harness) => {
   it.each(sourceCommands)('%s resolves to null and appends nothing', async (_, command) => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput({ tags: ['prod'] }));
     await registry.delete(sourceId);
     const events = recordEvents(registry);
@@ -48,7 +49,7 @@ describe('a command on a deleted source', () => {
   });
 
   it('delete resolves to false', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     await registry.delete(sourceId);
 
@@ -57,8 +58,8 @@ describe('a command on a deleted source', () => {
 });
 
 /** A source already in the state each no-op below asks for. */
-async function settledSource() {
-  const fixture = createTestRegistry();
+async function settledSource(harness: StoreHarness) {
+  const fixture = await harness.createRegistry();
   const { registry } = fixture;
   const source = await registry.register(
     databaseInput({
@@ -101,9 +102,9 @@ const noOps: [string, Command][] = [
   ],
 ];
 
-describe('a command that changes nothing', () => {
+describeEachStore('a command that changes nothing', (harness) => {
   it.each(noOps)('%s appends nothing', async (_, command) => {
-    const { registry, sourceId } = await settledSource();
+    const { registry, sourceId } = await settledSource(harness);
     const position = registry.position;
 
     await command(registry, sourceId);
@@ -113,7 +114,7 @@ describe('a command that changes nothing', () => {
   });
 
   it.each(noOps)('%s calls no listener', async (_, command) => {
-    const { registry, sourceId } = await settledSource();
+    const { registry, sourceId } = await settledSource(harness);
     const events = recordEvents(registry);
 
     await command(registry, sourceId);
@@ -122,7 +123,7 @@ describe('a command that changes nothing', () => {
   });
 
   it.each(noOps)('%s returns the current source', async (_, command) => {
-    const { registry, sourceId } = await settledSource();
+    const { registry, sourceId } = await settledSource(harness);
     const current = registry.get(sourceId);
 
     const result = (await command(registry, sourceId)) as CustomerDataSource | null;

@@ -1,256 +1,311 @@
 /**
- * Properties of the registry over random command sequences:
+ * Properties of the registry over random command sequences, on every store:
  *
- * (a) whatever valid commands run (refusals like DUPLICATE_NAME and
- *     INVALID_TRANSITION included), the state is a fold over the log: a
- *     registry opened on the same store rebuilds it byte for byte, and the
- *     statistics always equal a recount of the listed sources;
- * (b) whatever invalid input a command gets, it fails with INVALID_INPUT and
+ * (a) every command answers exactly what a plain model of the registry
+ *     predicts (the source afterwards, null, a count, or the error code), and
+ *     appends exactly the events the model counts; afterwards the queries
+ *     agree with the model, and a registry opened on the same log rebuilds
+ *     the same state;
+ * (b) commands racing from two registries on one log leave both with the
+ *     same state, a fold over the log;
+ * (c) whatever invalid input a command gets, it fails with INVALID_INPUT and
  *     its issues, and leaves the log, the projections and the listeners as
  *     they were.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   type CommandContext,
   DataSourceError,
-  DataSourceRegistry,
-  type DataSourceType,
+  type DataSourceRegistry,
+  DataSourceType,
   ErrorCode,
-  type MemoryEventStore,
 } from '../../src/index.js';
+import { eventually } from '../support/postgres.js';
 import {
-  createTestRegistry,
   databaseInput,
   failureOf,
   recordEvents,
   recount,
-  sequentialIds,
   settle,
   snapshotOf,
+  type TestClock,
 } from '../support/registry-fixtures.js';
+import {
+  describeEachStore,
+  type StoreHarness,
+  type StoreRegistry,
+} from '../support/store-matrix.js';
+import {
+  emptyModel,
+  expectedSource,
+  inListOrder,
+  type Model,
+  nameKey,
+  type Op,
+  opArbitrary,
+  predict,
+  TENANTS,
+} from './model.js';
 
-// ── (a) valid command sequences ──────────────────────────────────────────────
+/** Fewer runs where each one opens a file or a schema. */
+const RUNS = { memory: 1, sqlite: 0.25, postgres: 0.15 } as const;
+const runs = (harness: StoreHarness, onMemory: number) =>
+  Math.max(3, Math.round(onMemory * RUNS[harness.kind]));
 
-const TENANTS = ['t1', 't2', 't3'] as const;
-/** Few names, several spellings of each: collisions are frequent. */
-const NAMES = ['alpha', 'Alpha', ' beta ', 'BETA', 'gamma', 'Caf\u00e9', 'Cafe\u0301'] as const;
-/** Explicit ids, so commands can aim at sources and registrations can collide. */
-const IDS = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10'] as const;
-const TYPES = ['database', 'document', 'file', 'vector', 'api', 'stream', 'custom'] as const;
-const TAGS = ['prod', 'eu', ' pii'] as const;
-const ROLES = ['admin', 'analyst'] as const;
+// ── (a) every command against the model ──────────────────────────────────────
 
-type Op =
-  | {
-      kind: 'register';
-      tenant: string;
-      name: string;
-      sourceType: DataSourceType;
-      id: string;
-      tags: string[];
-      password: string | null;
-    }
-  | {
-      kind: 'update';
-      id: string;
-      name?: string;
-      description?: string | null;
-      metadata?: Record<string, number>;
-    }
-  | { kind: 'updateConfig'; id: string; host: string; password: string | null }
-  | { kind: 'activate' | 'deactivate' | 'deprecate' | 'recordConnection' | 'delete'; id: string }
-  | { kind: 'recordError'; id: string; message: string }
-  | { kind: 'addTag' | 'removeTag'; id: string; tag: string }
-  | { kind: 'grantAccess' | 'revokeAccess'; id: string; role: string }
-  | { kind: 'clearTenant'; tenant: string };
-
-const id = fc.oneof(
-  { weight: 9, arbitrary: fc.constantFrom(...IDS) },
-  fc.constant('never-registered'),
-);
-const tenant = fc.constantFrom(...TENANTS);
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      kind: fc.constant('register' as const),
-      tenant,
-      name: fc.constantFrom(...NAMES),
-      sourceType: fc.constantFrom(...TYPES),
-      id: fc.constantFrom(...IDS),
-      tags: fc.subarray([...TAGS]),
-      password: fc.option(fc.constantFrom('pw-1', 'pw-2')),
-    }),
-  },
-  fc.record(
-    {
-      kind: fc.constant('update' as const),
-      id,
-      name: fc.constantFrom(...NAMES),
-      description: fc.option(fc.constantFrom('first', 'second')),
-      metadata: fc.dictionary(fc.constantFrom('a', 'b'), fc.integer({ min: 0, max: 3 })),
-    },
-    { requiredKeys: ['kind', 'id'] },
-  ),
-  fc.record({
-    kind: fc.constant('updateConfig' as const),
-    id,
-    host: fc.constantFrom('h1', 'h2'),
-    // "***" keeps a stored password; with none stored it is INVALID_INPUT.
-    password: fc.option(fc.constantFrom('pw-3', '***')),
-  }),
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      kind: fc.constantFrom(
-        'activate' as const,
-        'deactivate' as const,
-        'deprecate' as const,
-        'recordConnection' as const,
-        'delete' as const,
-      ),
-      id,
-    }),
-  },
-  fc.record({
-    kind: fc.constant('recordError' as const),
-    id,
-    message: fc.constantFrom('timeout', 'refused'),
-  }),
-  fc.record({
-    kind: fc.constantFrom('addTag' as const, 'removeTag' as const),
-    id,
-    tag: fc.constantFrom(...TAGS),
-  }),
-  fc.record({
-    kind: fc.constantFrom('grantAccess' as const, 'revokeAccess' as const),
-    id,
-    role: fc.constantFrom(...ROLES),
-  }),
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clearTenant' as const), tenant }) },
-);
-
-function run(registry: DataSourceRegistry, o: Op): Promise<unknown> {
-  switch (o.kind) {
+function perform(registry: DataSourceRegistry, op: Op): Promise<unknown> {
+  switch (op.kind) {
     case 'register':
       return registry.register({
-        tenantId: o.tenant,
-        name: o.name,
-        sourceType: o.sourceType,
-        sourceId: o.id,
-        tags: o.tags,
-        config: { host: 'db', password: o.password },
+        tenantId: op.tenant,
+        name: op.name,
+        sourceType: op.sourceType,
+        sourceId: op.id,
+        tags: op.tags,
+        config: { host: 'db', password: op.password },
       });
     case 'update': {
-      const { kind: _, id: sourceId, ...changes } = o;
+      const { kind: _, id: sourceId, ...changes } = op;
       return registry.update(sourceId, changes);
     }
     case 'updateConfig':
-      return registry.updateConfig(o.id, { host: o.host, password: o.password });
+      return registry.updateConfig(op.id, { host: op.host, password: op.password });
     case 'recordError':
-      return registry.recordError(o.id, o.message);
+      return registry.recordError(op.id, op.message);
     case 'addTag':
     case 'removeTag':
-      return registry[o.kind](o.id, o.tag);
+      return registry[op.kind](op.id, op.tag);
     case 'grantAccess':
     case 'revokeAccess':
-      return registry[o.kind](o.id, o.role);
+      return registry[op.kind](op.id, op.role);
     case 'clearTenant':
-      return registry.clearTenant(o.tenant);
+      return registry.clearTenant(op.tenant);
+    case 'invalid':
+      return performInvalid(registry, op.call);
     default:
-      return registry[o.kind](o.id);
+      return registry[op.kind](op.id);
   }
 }
 
-/** The refusals a valid command may meet, by the state it meets. */
-function isExpectedRefusal(o: Op, error: unknown): boolean {
-  if (!(error instanceof DataSourceError)) return false;
-  switch (error.code) {
-    case ErrorCode.DUPLICATE_NAME:
-      return o.kind === 'register' || o.kind === 'update';
-    case ErrorCode.DUPLICATE_ID:
-      return o.kind === 'register';
-    case ErrorCode.INVALID_TRANSITION:
-      return true;
-    case ErrorCode.INVALID_INPUT:
-      return o.kind === 'updateConfig' && o.password === '***';
-    default:
-      return false;
+async function performInvalid(
+  registry: DataSourceRegistry,
+  call: Extract<Op, { kind: 'invalid' }>['call'],
+): Promise<unknown> {
+  switch (call) {
+    case 'register with a blank name':
+      return registry.register({ tenantId: 't1', name: '  ', sourceType: 'api', sourceId: 's1' });
+    case 'update with an unknown key':
+      return registry.update('s1', { nme: 'alpha' } as never);
+    case 'add a blank tag':
+      return registry.addTag('s1', ' ');
+    case 'record an empty error':
+      return registry.recordError('s1', '');
+    case 'activate an id with spaces around it':
+      return registry.activate(' s1 ');
   }
 }
 
-async function runExpectingOnlyRefusals(registry: DataSourceRegistry, o: Op): Promise<void> {
+interface Real {
+  registry: DataSourceRegistry;
+  clock: TestClock;
+  /** How many events the registry has published: one per appended event. */
+  published: () => number;
+}
+
+type Answer = { outcome: 'returns'; value: unknown } | { outcome: 'fails'; code: string };
+
+async function answerOf(registry: DataSourceRegistry, op: Op): Promise<Answer> {
   try {
-    await run(registry, o);
+    return { outcome: 'returns', value: await perform(registry, op) };
   } catch (error) {
-    if (!isExpectedRefusal(o, error)) throw error;
+    if (!(error instanceof DataSourceError)) throw error;
+    return { outcome: 'fails', code: error.code };
   }
 }
 
-const nameKey = (name: string) => name.trim().normalize('NFC').toLowerCase();
+const targetOf = (op: Op) => ('id' in op ? op.id : null);
+const liveOf = (model: Model) => [...model.sources.values()].map(expectedSource);
 
-/** What must hold of any registry on `store`, whatever ran before. */
-async function checkInvariants(registry: DataSourceRegistry, store: MemoryEventStore) {
-  const replayed = await DataSourceRegistry.open({ store });
-  expect(snapshotOf(replayed)).toBe(snapshotOf(registry));
-  expect(replayed.position).toBe(registry.position);
-
-  const all = registry.list({ limit: 1e9 });
-  expect(registry.getStatistics()).toEqual(recount(all));
-  expect(registry.count()).toBe(all.length);
-  for (const t of TENANTS) {
-    const mine = registry.list({ tenantId: t, limit: 1e9 });
-    expect(registry.getStatistics(t)).toEqual(recount(mine));
-    const names = mine.map((source) => nameKey(source.name));
-    expect(new Set(names).size).toBe(names.length);
+/** One command: the registry's answer, its events and the source it aimed at, against the model's. */
+async function step(model: Model, real: Real, op: Op): Promise<void> {
+  real.clock.advance(1_000);
+  const prediction = predict(model, op, real.clock.iso());
+  const answer = await answerOf(real.registry, op);
+  if (prediction.outcome === 'fails') {
+    expect(answer).toEqual({ outcome: 'fails', code: prediction.code });
+  } else {
+    expect(answer).toEqual({ outcome: 'returns', value: prediction.value });
+    Object.assign(model, prediction.next);
   }
-  for (const source of all) {
-    expect(registry.getByName(source.tenantId, source.name)).toBe(source);
+  expect(real.published()).toBe(model.events);
+  const target = targetOf(op);
+  if (target !== null) {
+    const source = model.sources.get(target);
+    expect(real.registry.get(target)).toEqual(source ? expectedSource(source) : null);
   }
+  checkQueries(real.registry, model);
 }
 
-describe('random valid command sequences', () => {
-  it('rebuild the same state on replay, and keep the statistics equal to a recount', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 50, size: 'max' }), async (ops) => {
-        const { registry, store, clock } = createTestRegistry();
-        for (const o of ops) {
-          clock.advance(1_000);
-          await runExpectingOnlyRefusals(registry, o);
-        }
-        await checkInvariants(registry, store);
-      }),
-      { numRuns: 60 },
-    );
-  });
+const modelCommand = opArbitrary.map(
+  (op): fc.AsyncCommand<Model, Real> => ({
+    check: () => true,
+    run: (model, real) => step(model, real, op),
+    toString: () => JSON.stringify(op),
+  }),
+);
 
-  it('hold the same after concurrent batches from two registries on one store', async () => {
-    const batch = fc.array(fc.tuple(fc.boolean(), op), { minLength: 1, maxLength: 6, size: 'max' });
+const STATUSES = ['pending', 'configuring', 'active', 'inactive', 'error', 'deprecated'] as const;
+const TAGS = ['prod', 'pii'] as const;
+
+const ids = (sources: readonly { sourceId: string }[]) => sources.map((source) => source.sourceId);
+const everything = { limit: 1e9 };
+
+/**
+ * What the queries answer, in one value so a failure shows one diff: lists
+ * (their ids, in order and in pages), counts, statistics, names. The sources
+ * themselves are compared whole after each command (the one it aimed at)
+ * and at the end (all of them).
+ */
+function queriesOf(registry: DataSourceRegistry, names: Map<string, string[]>) {
+  return {
+    all: ids(registry.list(everything)),
+    count: registry.count(),
+    statistics: registry.getStatistics(),
+    byStatus: STATUSES.map((status) => ids(registry.list({ status, ...everything }))),
+    byTag: TAGS.map((tag) => ids(registry.list({ tag, ...everything }))),
+    byTenant: TENANTS.map((tenantId) => ({
+      all: ids(registry.list({ tenantId, ...everything })),
+      page: ids(registry.list({ tenantId, offset: 1, limit: 2 })),
+      count: registry.count({ tenantId }),
+      statistics: registry.getStatistics(tenantId),
+      byName: (names.get(tenantId) ?? []).map(
+        (name) => registry.getByName(tenantId, ` ${name.toUpperCase()} `)?.sourceId,
+      ),
+    })),
+  };
+}
+
+/** What the model says the queries must answer. */
+function expectedQueries(model: Model): ReturnType<typeof queriesOf> {
+  const live = inListOrder([...model.sources.values()]);
+  return {
+    all: ids(live),
+    count: live.length,
+    statistics: recount(live),
+    byStatus: STATUSES.map((status) => ids(live.filter((s) => s.status === status))),
+    byTag: TAGS.map((tag) => ids(live.filter((s) => s.tags.includes(tag)))),
+    byTenant: TENANTS.map((tenantId) => {
+      const mine = live.filter((source) => source.tenantId === tenantId);
+      return {
+        all: ids(mine),
+        page: ids(mine.slice(1, 3)),
+        count: mine.length,
+        statistics: recount(mine),
+        byName: ids(mine),
+      };
+    }),
+  };
+}
+
+function checkQueries(registry: DataSourceRegistry, model: Model): void {
+  const names = new Map(
+    TENANTS.map((tenantId) => [
+      tenantId,
+      inListOrder([...model.sources.values()])
+        .filter((s) => s.tenantId === tenantId)
+        .map((s) => s.name),
+    ]),
+  );
+  expect(queriesOf(registry, names)).toEqual(expectedQueries(model));
+}
+
+/** At the end: every source whole, and a registry opened on the same log rebuilds the same state. */
+async function checkReplay(made: StoreRegistry, model: Model): Promise<void> {
+  expect(made.registry.list({ limit: 1e9 })).toEqual(inListOrder(liveOf(model)));
+  const replayed = await made.reopen();
+  expect(snapshotOf(replayed)).toBe(snapshotOf(made.registry));
+  expect(replayed.position).toBe(made.registry.position);
+  await replayed.close();
+}
+
+describeEachStore('the registry, against a model of it', (harness) => {
+  it('answers every command as the model predicts: the source, null, or the exact refusal', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(batch, { minLength: 2, maxLength: 10, size: 'max' }),
-        async (batches) => {
-          const { registry: first, store, clock } = createTestRegistry();
-          const second = new DataSourceRegistry({ store, clock, newId: sequentialIds('b') });
-          for (const ops of batches) {
-            clock.advance(1_000);
-            await Promise.all(
-              ops.map(([onFirst, o]) => runExpectingOnlyRefusals(onFirst ? first : second, o)),
-            );
-          }
-          await settle();
-          expect(snapshotOf(second)).toBe(snapshotOf(first));
-          await checkInvariants(first, store);
+        fc.commands([modelCommand], { maxCommands: 60, size: 'max' }),
+        async (commands) => {
+          const made = await harness.createRegistry();
+          let published = 0;
+          made.registry.on('*', () => {
+            published++;
+          });
+          const model = emptyModel();
+          const real: Real = {
+            registry: made.registry,
+            clock: made.clock,
+            published: () => published,
+          };
+          await fc.asyncModelRun(() => ({ model, real }), commands);
+          await checkReplay(made, model);
+          await made.registry.close();
         },
       ),
-      { numRuns: 40 },
+      { numRuns: runs(harness, 150) },
     );
   });
 });
 
-// ── (b) invalid input ────────────────────────────────────────────────────────
+// ── (b) racing registries ────────────────────────────────────────────────────
+
+async function runIgnoringRefusals(registry: DataSourceRegistry, op: Op): Promise<void> {
+  await answerOf(registry, op);
+}
+
+describeEachStore('registries racing on one log', (harness) => {
+  it('end with the same state, which a third registry rebuilds from the log', async () => {
+    const batch = fc.array(fc.tuple(fc.boolean(), opArbitrary), {
+      minLength: 1,
+      maxLength: 6,
+      size: 'max',
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(batch, { minLength: 2, maxLength: 10, size: 'max' }),
+        async (batches) => {
+          const made = await harness.createRegistry();
+          const { registry: first, store, clock } = made;
+          const second = await made.reopen();
+          for (const ops of batches) {
+            clock.advance(1_000);
+            await Promise.all(
+              ops.map(([onFirst, op]) => runIgnoringRefusals(onFirst ? first : second, op)),
+            );
+          }
+          const head = await store.head();
+          await eventually(
+            async () => first.position === head && second.position === head,
+            'both registries to follow the log to its head',
+          );
+          expect(snapshotOf(second)).toBe(snapshotOf(first));
+          const all = first.list({ limit: 1e9 });
+          expect(first.getStatistics()).toEqual(recount(all));
+          for (const tenantId of TENANTS) {
+            const names = first.list({ tenantId, limit: 1e9 }).map((s) => nameKey(s.name));
+            expect(new Set(names).size).toBe(names.length);
+          }
+          const replayed = await made.reopen();
+          expect(snapshotOf(replayed)).toBe(snapshotOf(first));
+          await Promise.all([first.close(), second.close(), replayed.close()]);
+        },
+      ),
+      { numRuns: runs(harness, 40) },
+    );
+  });
+});
+
+// ── (c) invalid input ────────────────────────────────────────────────────────
 
 const REGISTER_KEYS = new Set([
   'tenantId',
@@ -425,7 +480,7 @@ const invalidRegistration = fc.oneof(
   badLabel.map((name) => ({ ...validRegistration, name })),
   fc
     .oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null), fc.constant('DATABASE'))
-    .filter((t) => !(TYPES as readonly unknown[]).includes(t))
+    .filter((t) => !(Object.values(DataSourceType) as unknown[]).includes(t))
     .map((sourceType) => ({ ...validRegistration, sourceType })),
   badConfig.map((config) => ({ ...validRegistration, config })),
   notNullableText.map((description) => ({ ...validRegistration, description })),
@@ -524,8 +579,8 @@ function call(registry: DataSourceRegistry, sourceId: string, c: InvalidCall): u
 }
 
 /** A registry with a few sources and a listener on everything. */
-async function populated() {
-  const fixture = createTestRegistry();
+async function populated(harness: StoreHarness) {
+  const fixture = await harness.createRegistry();
   const { registry } = fixture;
   const orders = await registry.register(databaseInput({ tags: ['prod'], accessRoles: ['admin'] }));
   await registry.register(databaseInput({ tenantId: 'globex', name: 'Ledger' }));
@@ -534,11 +589,11 @@ async function populated() {
   return { ...fixture, sourceId: orders.sourceId };
 }
 
-describe('random invalid input', () => {
+describeEachStore('random invalid input', (harness) => {
   it('always fails with INVALID_INPUT and { path, message } issues, and changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(invalidCall, async (c) => {
-        const { registry, store, sourceId } = await populated();
+        const { registry, store, sourceId } = await populated(harness);
         const before = { head: await store.head(), snapshot: snapshotOf(registry) };
         const events = recordEvents(registry);
         let listenerErrors = 0;
@@ -560,8 +615,9 @@ describe('random invalid input', () => {
         expect(snapshotOf(registry)).toBe(before.snapshot);
         expect(events).toEqual([]);
         expect(listenerErrors).toBe(0);
+        await registry.close();
       }),
-      { numRuns: 300 },
+      { numRuns: runs(harness, 300) },
     );
   });
 });

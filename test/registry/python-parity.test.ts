@@ -18,13 +18,13 @@ import {
   resetDatasourceRegistry,
 } from '../../src/index.js';
 import {
-  createTestRegistry,
   databaseInput,
   failsWith,
   failureOf,
   isDeeplyFrozen,
   PLAINTEXT_PASSWORD,
 } from '../support/registry-fixtures.js';
+import { describeEachStore } from '../support/store-matrix.js';
 
 describe('the enums', () => {
   it('DataSourceType has the values of the Python enum', () => {
@@ -304,7 +304,7 @@ describe('config.get_connection_url() → DataSourceConfig.getConnectionUrl()', 
   });
 });
 
-describe("the entity's methods → registry commands", () => {
+describeEachStore("the entity's methods → registry commands", (harness) => {
   const methods = [
     ['record_connection()', 'recordConnection', { connectionCount: 1 }],
     ['record_error(msg)', 'recordError', { status: 'error', lastError: 'refused', errorCount: 1 }],
@@ -319,7 +319,7 @@ describe("the entity's methods → registry commands", () => {
   ] as const;
 
   async function call(method: (typeof methods)[number][1]) {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(
       databaseInput({ tags: ['prod'], accessRoles: ['admin'] }),
     );
@@ -374,9 +374,9 @@ describe("the entity's methods → registry commands", () => {
   );
 });
 
-describe('registry.update(id, name=…) → registry.update(id, { name })', () => {
+describeEachStore('registry.update(id, name=…) → registry.update(id, { name })', (harness) => {
   it('returns a new snapshot instead of changing the source in place', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput({ name: 'Orders DB' }));
 
     const renamed = await registry.update(source.sourceId, { name: 'Orders' });
@@ -386,16 +386,16 @@ describe('registry.update(id, name=…) → registry.update(id, { name })', () =
   });
 });
 
-describe('the rest of the Python registry', () => {
+describeEachStore('the rest of the Python registry', (harness) => {
   it('get_by_name(tenant_id, name) → getByName(tenantId, name)', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput({ name: 'Orders DB' }));
 
     expect(registry.getByName('acme', 'Orders DB')).toBe(source);
   });
 
   it('delete(source_id) → await delete(sourceId), true when it deleted something', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput());
 
     await expect(registry.delete(source.sourceId)).resolves.toBe(true);
@@ -403,43 +403,49 @@ describe('the rest of the Python registry', () => {
   });
 
   it('clear_tenant(tenant_id) → await clearTenant(tenantId), the number deleted', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ name: 'a' }));
     await registry.register(databaseInput({ name: 'b' }));
 
     await expect(registry.clearTenant('acme')).resolves.toBe(2);
   });
 
-  it('reset() → await reset(), which empties an in-memory registry', async () => {
-    const { registry } = createTestRegistry();
-    await registry.register(databaseInput());
+  it.runIf(!harness.durable)(
+    'reset() → await reset(), which empties an in-memory registry',
+    async () => {
+      const { registry } = await harness.createRegistry();
+      await registry.register(databaseInput());
 
-    await registry.reset();
+      await registry.reset();
 
-    expect(registry.count()).toBe(0);
-  });
+      expect(registry.count()).toBe(0);
+    },
+  );
 });
 
-describe('source.has_access(role) → CustomerDataSource.hasAccess(source, role)', () => {
-  it('lets every role in when the source has no access roles', async () => {
-    const { registry } = createTestRegistry();
-    const source = await registry.register(databaseInput());
+describeEachStore(
+  'source.has_access(role) → CustomerDataSource.hasAccess(source, role)',
+  (harness) => {
+    it('lets every role in when the source has no access roles', async () => {
+      const { registry } = await harness.createRegistry();
+      const source = await registry.register(databaseInput());
 
-    expect(CustomerDataSource.hasAccess(source, 'anyone')).toBe(true);
-  });
+      expect(CustomerDataSource.hasAccess(source, 'anyone')).toBe(true);
+    });
 
-  it('lets in only the listed roles otherwise', async () => {
-    const { registry } = createTestRegistry();
-    const source = await registry.register(databaseInput({ accessRoles: ['admin', 'analyst'] }));
+    it('lets in only the listed roles otherwise', async () => {
+      const { registry } = await harness.createRegistry();
+      const source = await registry.register(databaseInput({ accessRoles: ['admin', 'analyst'] }));
 
-    expect(CustomerDataSource.hasAccess(source, 'analyst')).toBe(true);
-    expect(CustomerDataSource.hasAccess(source, 'intern')).toBe(false);
-  });
-});
+      expect(CustomerDataSource.hasAccess(source, 'analyst')).toBe(true);
+      expect(CustomerDataSource.hasAccess(source, 'intern')).toBe(false);
+    });
+  },
+);
 
-describe('source.to_dict() → CustomerDataSource.toDict(source)', () => {
+describeEachStore('source.to_dict() → CustomerDataSource.toDict(source)', (harness) => {
   it('has the snake_case keys of the Python dataclass, secrets shown as "***"', async () => {
-    const { registry, clock } = createTestRegistry();
+    const { registry, clock } = await harness.createRegistry();
     const source = await registry.register(
       databaseInput({ description: 'd', tags: ['prod'], ownerId: 'u-1' }),
     );
@@ -467,7 +473,7 @@ describe('source.to_dict() → CustomerDataSource.toDict(source)', () => {
   });
 
   it('shows the secrets with includeSecrets: true', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const source = await registry.register(databaseInput());
 
     const dict = CustomerDataSource.toDict(source, { includeSecrets: true });
@@ -476,29 +482,32 @@ describe('source.to_dict() → CustomerDataSource.toDict(source)', () => {
   });
 });
 
-describe('get_statistics().to_dict() → DataSourceStats.toDict(registry.getStatistics())', () => {
-  it('gives the snake_case statistics', async () => {
-    const { registry } = createTestRegistry();
-    const { sourceId } = await registry.register(databaseInput());
-    await registry.activate(sourceId);
-    await registry.recordConnection(sourceId);
+describeEachStore(
+  'get_statistics().to_dict() → DataSourceStats.toDict(registry.getStatistics())',
+  (harness) => {
+    it('gives the snake_case statistics', async () => {
+      const { registry } = await harness.createRegistry();
+      const { sourceId } = await registry.register(databaseInput());
+      await registry.activate(sourceId);
+      await registry.recordConnection(sourceId);
 
-    expect(DataSourceStats.toDict(registry.getStatistics())).toEqual({
-      total_sources: 1,
-      active_sources: 1,
-      inactive_sources: 0,
-      error_sources: 0,
-      pending_sources: 0,
-      configuring_sources: 0,
-      deprecated_sources: 0,
-      sources_by_type: { database: 1 },
-      total_connections: 1,
-      total_errors: 0,
+      expect(DataSourceStats.toDict(registry.getStatistics())).toEqual({
+        total_sources: 1,
+        active_sources: 1,
+        inactive_sources: 0,
+        error_sources: 0,
+        pending_sources: 0,
+        configuring_sources: 0,
+        deprecated_sources: 0,
+        sources_by_type: { database: 1 },
+        total_connections: 1,
+        total_errors: 0,
+      });
     });
-  });
-});
+  },
+);
 
-describe('DataSourceError.to_dict() → error.toDict()', () => {
+describeEachStore('DataSourceError.to_dict() → error.toDict()', (harness) => {
   it('has error, code, source_id and source_type', () => {
     const error = new DataSourceError('it broke', {
       code: ErrorCode.STORE_ERROR,
@@ -539,7 +548,7 @@ describe('DataSourceError.to_dict() → error.toDict()', () => {
   });
 
   it('of an error the registry throws names the source and its type', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());
     await registry.deprecate(sourceId);
 

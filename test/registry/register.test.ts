@@ -1,17 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DataSourceConfig, DataSourceType, ErrorCode } from '../../src/index.js';
 import {
-  createTestRegistry,
   databaseInput,
   failsWith,
   isDeeplyFrozen,
   PLAINTEXT_PASSWORD,
   T0,
 } from '../support/registry-fixtures.js';
+import { describeEachStore } from '../support/store-matrix.js';
 
-describe('registry.register', () => {
+describeEachStore('registry.register', (harness) => {
   it('registers a pending source with every default filled in', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register({
       tenantId: 'acme',
@@ -59,7 +59,7 @@ describe('registry.register', () => {
   });
 
   it('keeps the description, tags, metadata, access roles and owner it is given', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(
       databaseInput({
@@ -81,7 +81,7 @@ describe('registry.register', () => {
   });
 
   it('trims the tenant, the name, the tags and the roles, and drops repeated tags and roles', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(
       databaseInput({
@@ -101,7 +101,7 @@ describe('registry.register', () => {
   });
 
   it('fills in the defaults of a partial config', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(databaseInput({ config: { host: 'db', port: 6543 } }));
 
@@ -118,7 +118,7 @@ describe('registry.register', () => {
   });
 
   it('accepts a config made by DataSourceConfig.create', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const config = DataSourceConfig.create({ host: 'vectors.internal', poolSize: 12 });
 
     const source = await registry.register(
@@ -129,7 +129,7 @@ describe('registry.register', () => {
   });
 
   it('keeps the secrets of the config in the snapshot it hands back', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(databaseInput());
 
@@ -137,7 +137,7 @@ describe('registry.register', () => {
   });
 
   it('hands back a deeply frozen snapshot', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(
       databaseInput({ tags: ['prod'], metadata: { nested: { deep: [1, 2] } } }),
@@ -147,7 +147,7 @@ describe('registry.register', () => {
   });
 
   it('hands back the same snapshot that get() returns afterwards', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(databaseInput());
 
@@ -155,7 +155,7 @@ describe('registry.register', () => {
   });
 
   it('appends one DataSourceRegistered event at the next position', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(databaseInput());
 
@@ -167,7 +167,7 @@ describe('registry.register', () => {
   });
 
   it('takes the time of the registration from the registry clock', async () => {
-    const { registry, clock } = createTestRegistry();
+    const { registry, clock } = await harness.createRegistry();
     clock.advance(90_000);
 
     const source = await registry.register(databaseInput());
@@ -177,7 +177,7 @@ describe('registry.register', () => {
   });
 
   it('uses the sourceId it is given', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const source = await registry.register(databaseInput({ sourceId: 'orders-primary' }));
 
@@ -186,7 +186,7 @@ describe('registry.register', () => {
   });
 
   it('makes a new id for each source when none is given', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const first = await registry.register(databaseInput({ name: 'First' }));
     const second = await registry.register(databaseInput({ name: 'Second' }));
@@ -195,7 +195,7 @@ describe('registry.register', () => {
   });
 
   it('refuses the id of a live source with DUPLICATE_ID', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ sourceId: 'orders', name: 'Orders' }));
 
     await failsWith(
@@ -205,7 +205,7 @@ describe('registry.register', () => {
   });
 
   it('refuses the id of a deleted source with DUPLICATE_ID', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ sourceId: 'orders' }));
     await registry.delete('orders');
 
@@ -216,7 +216,7 @@ describe('registry.register', () => {
   });
 
   it('refuses a name the tenant already uses with DUPLICATE_NAME, naming the holder', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const holder = await registry.register(databaseInput({ name: 'Orders DB' }));
 
     const error = await failsWith(
@@ -232,7 +232,7 @@ describe('registry.register', () => {
     ['letter case', 'ORDERS db'],
     ['Unicode normalization (NFD against NFC)', 'Cafe\u0301 Orders'],
   ])('compares names regardless of %s', async (_, duplicate) => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ name: 'Orders DB' }));
     await registry.register(databaseInput({ name: 'Caf\u00e9 Orders' }));
 
@@ -243,7 +243,7 @@ describe('registry.register', () => {
   });
 
   it('allows the same name in another tenant', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ tenantId: 'acme', name: 'Orders DB' }));
 
     const other = await registry.register(databaseInput({ tenantId: 'globex', name: 'Orders DB' }));
@@ -252,7 +252,7 @@ describe('registry.register', () => {
   });
 
   it('allows a name again once the source that had it is deleted', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const first = await registry.register(databaseInput({ name: 'Orders DB' }));
     await registry.delete(first.sourceId);
 
@@ -262,7 +262,7 @@ describe('registry.register', () => {
   });
 
   it('appends nothing when it refuses a registration', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ name: 'Orders DB' }));
 
     await failsWith(
@@ -275,7 +275,7 @@ describe('registry.register', () => {
   });
 
   it('refuses "***" as a secret of a new source, since there is no stored secret to keep', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const error = await failsWith(
       () => registry.register(databaseInput({ config: { password: '***' } })),
@@ -288,7 +288,7 @@ describe('registry.register', () => {
   });
 
   it('refuses a misspelt config key with INVALID_INPUT instead of dropping it', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const error = await failsWith(
       () =>
@@ -305,7 +305,7 @@ describe('registry.register', () => {
   });
 
   it('refuses a source type outside the enum with INVALID_INPUT', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
 
     const error = await failsWith(
       () => registry.register(databaseInput({ sourceType: 'mainframe' as never })),

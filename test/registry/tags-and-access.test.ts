@@ -1,16 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { CustomerDataSource, ErrorCode } from '../../src/index.js';
-import { createTestRegistry, databaseInput, failsWith } from '../support/registry-fixtures.js';
+import { databaseInput, failsWith } from '../support/registry-fixtures.js';
+import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 
-async function withSource(overrides: Parameters<typeof databaseInput>[0] = {}) {
-  const fixture = createTestRegistry();
+async function withSource(
+  harness: StoreHarness,
+  overrides: Parameters<typeof databaseInput>[0] = {},
+) {
+  const fixture = await harness.createRegistry();
   const source = await fixture.registry.register(databaseInput(overrides));
   return { ...fixture, source, sourceId: source.sourceId };
 }
 
-describe('registry.addTag', () => {
+describeEachStore('registry.addTag', (harness) => {
   it('adds a tag after the ones the source has', async () => {
-    const { registry, sourceId } = await withSource({ tags: ['prod'] });
+    const { registry, sourceId } = await withSource(harness, { tags: ['prod'] });
 
     const result = await registry.addTag(sourceId, 'eu');
 
@@ -18,7 +22,7 @@ describe('registry.addTag', () => {
   });
 
   it('trims the tag', async () => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     const result = await registry.addTag(sourceId, '  pii ');
 
@@ -26,7 +30,7 @@ describe('registry.addTag', () => {
   });
 
   it('makes the source findable by the tag', async () => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await registry.addTag(sourceId, 'pii');
 
@@ -34,7 +38,7 @@ describe('registry.addTag', () => {
   });
 
   it('appends a TagAdded event with the tag', async () => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await registry.addTag(sourceId, 'pii');
 
@@ -43,15 +47,15 @@ describe('registry.addTag', () => {
   });
 
   it('refuses a blank tag with INVALID_INPUT', async () => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await failsWith(() => registry.addTag(sourceId, '   '), ErrorCode.INVALID_INPUT);
   });
 });
 
-describe('registry.removeTag', () => {
+describeEachStore('registry.removeTag', (harness) => {
   it('removes a tag the source has', async () => {
-    const { registry, sourceId } = await withSource({ tags: ['prod', 'eu'] });
+    const { registry, sourceId } = await withSource(harness, { tags: ['prod', 'eu'] });
 
     const result = await registry.removeTag(sourceId, 'prod');
 
@@ -59,7 +63,7 @@ describe('registry.removeTag', () => {
   });
 
   it('takes the source out of the tag filter', async () => {
-    const { registry, sourceId } = await withSource({ tags: ['prod'] });
+    const { registry, sourceId } = await withSource(harness, { tags: ['prod'] });
 
     await registry.removeTag(sourceId, 'prod');
 
@@ -67,7 +71,7 @@ describe('registry.removeTag', () => {
   });
 
   it('appends a TagRemoved event with the tag', async () => {
-    const { registry, sourceId } = await withSource({ tags: ['prod'] });
+    const { registry, sourceId } = await withSource(harness, { tags: ['prod'] });
 
     await registry.removeTag(sourceId, 'prod');
 
@@ -76,9 +80,9 @@ describe('registry.removeTag', () => {
   });
 });
 
-describe('registry.grantAccess', () => {
+describeEachStore('registry.grantAccess', (harness) => {
   it('adds a role to the access roles', async () => {
-    const { registry, sourceId } = await withSource({ accessRoles: ['admin'] });
+    const { registry, sourceId } = await withSource(harness, { accessRoles: ['admin'] });
 
     const result = await registry.grantAccess(sourceId, 'analyst');
 
@@ -86,7 +90,7 @@ describe('registry.grantAccess', () => {
   });
 
   it('restricts a source open to everyone to the granted role', async () => {
-    const { registry, sourceId, source } = await withSource();
+    const { registry, sourceId, source } = await withSource(harness);
     expect(CustomerDataSource.hasAccess(source, 'intern')).toBe(true);
 
     const result = await registry.grantAccess(sourceId, 'admin');
@@ -96,7 +100,7 @@ describe('registry.grantAccess', () => {
   });
 
   it('appends an AccessGranted event with the role', async () => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await registry.grantAccess(sourceId, 'admin');
 
@@ -105,15 +109,15 @@ describe('registry.grantAccess', () => {
   });
 
   it('refuses an empty role with INVALID_INPUT', async () => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await failsWith(() => registry.grantAccess(sourceId, ''), ErrorCode.INVALID_INPUT);
   });
 });
 
-describe('registry.revokeAccess', () => {
+describeEachStore('registry.revokeAccess', (harness) => {
   it('removes a role from the access roles', async () => {
-    const { registry, sourceId } = await withSource({ accessRoles: ['admin', 'analyst'] });
+    const { registry, sourceId } = await withSource(harness, { accessRoles: ['admin', 'analyst'] });
 
     const result = await registry.revokeAccess(sourceId, 'admin');
 
@@ -121,7 +125,7 @@ describe('registry.revokeAccess', () => {
   });
 
   it('opens the source to everyone again once the last role is revoked', async () => {
-    const { registry, sourceId } = await withSource({ accessRoles: ['admin'] });
+    const { registry, sourceId } = await withSource(harness, { accessRoles: ['admin'] });
 
     const result = await registry.revokeAccess(sourceId, 'admin');
 
@@ -129,7 +133,7 @@ describe('registry.revokeAccess', () => {
   });
 
   it('appends an AccessRevoked event with the role', async () => {
-    const { registry, sourceId } = await withSource({ accessRoles: ['admin'] });
+    const { registry, sourceId } = await withSource(harness, { accessRoles: ['admin'] });
 
     await registry.revokeAccess(sourceId, 'admin');
 

@@ -1,22 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DataSourceConfig, ErrorCode } from '../../src/index.js';
 import {
-  createTestRegistry,
   databaseInput,
   failsWith,
   isDeeplyFrozen,
   PLAINTEXT_PASSWORD,
 } from '../support/registry-fixtures.js';
+import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 
-async function withSource(input = databaseInput()) {
-  const fixture = createTestRegistry();
+async function withSource(harness: StoreHarness, input = databaseInput()) {
+  const fixture = await harness.createRegistry();
   const source = await fixture.registry.register(input);
   return { ...fixture, source };
 }
 
-describe('registry.update', () => {
+describeEachStore('registry.update', (harness) => {
   it('renames a source', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     const renamed = await registry.update(source.sourceId, { name: 'Orders (primary)' });
 
@@ -25,7 +25,7 @@ describe('registry.update', () => {
   });
 
   it('frees the old name when renaming', async () => {
-    const { registry, source } = await withSource(databaseInput({ name: 'Orders DB' }));
+    const { registry, source } = await withSource(harness, databaseInput({ name: 'Orders DB' }));
     await registry.update(source.sourceId, { name: 'Orders archive' });
 
     const newcomer = await registry.register(databaseInput({ name: 'Orders DB' }));
@@ -34,7 +34,7 @@ describe('registry.update', () => {
   });
 
   it('refuses a rename to a name another source of the tenant has, with DUPLICATE_NAME', async () => {
-    const { registry, source } = await withSource(databaseInput({ name: 'Orders DB' }));
+    const { registry, source } = await withSource(harness, databaseInput({ name: 'Orders DB' }));
     await registry.register(databaseInput({ name: 'Billing DB' }));
 
     await failsWith(
@@ -45,7 +45,7 @@ describe('registry.update', () => {
   });
 
   it('allows a rename that only changes the letter case of its own name', async () => {
-    const { registry, source } = await withSource(databaseInput({ name: 'Orders DB' }));
+    const { registry, source } = await withSource(harness, databaseInput({ name: 'Orders DB' }));
 
     const renamed = await registry.update(source.sourceId, { name: 'ORDERS DB' });
 
@@ -53,7 +53,7 @@ describe('registry.update', () => {
   });
 
   it('changes the description', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     const updated = await registry.update(source.sourceId, {
       description: 'Orders of the EU shop',
@@ -63,7 +63,7 @@ describe('registry.update', () => {
   });
 
   it('clears the description with null', async () => {
-    const { registry, source } = await withSource(databaseInput({ description: 'old' }));
+    const { registry, source } = await withSource(harness, databaseInput({ description: 'old' }));
 
     const updated = await registry.update(source.sourceId, { description: null });
 
@@ -72,6 +72,7 @@ describe('registry.update', () => {
 
   it('replaces the config as a whole: keys left out go back to their defaults', async () => {
     const { registry, source } = await withSource(
+      harness,
       databaseInput({ config: { host: 'db', port: 5432, password: 'pw', poolSize: 20 } }),
     );
 
@@ -81,7 +82,7 @@ describe('registry.update', () => {
   });
 
   it('moves the source to configuring when the config changes', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
     await registry.activate(source.sourceId);
 
     const updated = await registry.update(source.sourceId, { config: { host: 'db2' } });
@@ -90,7 +91,10 @@ describe('registry.update', () => {
   });
 
   it('replaces the metadata as a whole', async () => {
-    const { registry, source } = await withSource(databaseInput({ metadata: { a: 1, b: 2 } }));
+    const { registry, source } = await withSource(
+      harness,
+      databaseInput({ metadata: { a: 1, b: 2 } }),
+    );
 
     const updated = await registry.update(source.sourceId, { metadata: { c: 3 } });
 
@@ -98,7 +102,7 @@ describe('registry.update', () => {
   });
 
   it('returns a new snapshot and never changes the old one', async () => {
-    const { registry, source } = await withSource(databaseInput({ metadata: { a: 1 } }));
+    const { registry, source } = await withSource(harness, databaseInput({ metadata: { a: 1 } }));
     const before = JSON.stringify(source);
 
     const updated = await registry.update(source.sourceId, {
@@ -114,7 +118,7 @@ describe('registry.update', () => {
   });
 
   it('appends one event per changed field, together', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     await registry.update(source.sourceId, {
       name: 'Renamed',
@@ -133,7 +137,7 @@ describe('registry.update', () => {
   });
 
   it('records the old and the new name in the DataSourceRenamed event', async () => {
-    const { registry, source } = await withSource(databaseInput({ name: 'Orders DB' }));
+    const { registry, source } = await withSource(harness, databaseInput({ name: 'Orders DB' }));
 
     await registry.update(source.sourceId, { name: 'Orders' });
 
@@ -142,7 +146,7 @@ describe('registry.update', () => {
   });
 
   it('moves updatedAt to the time of the change and keeps createdAt', async () => {
-    const { registry, source, clock } = await withSource();
+    const { registry, source, clock } = await withSource(harness);
     clock.advance(60_000);
 
     const updated = await registry.update(source.sourceId, { description: 'later' });
@@ -153,7 +157,7 @@ describe('registry.update', () => {
   });
 
   it('refuses an unknown key with INVALID_INPUT', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     const error = await failsWith(
       () => registry.update(source.sourceId, { nmae: 'typo' } as never),
@@ -164,9 +168,9 @@ describe('registry.update', () => {
   });
 });
 
-describe('registry.updateConfig', () => {
+describeEachStore('registry.updateConfig', (harness) => {
   it('replaces the config and moves the source to configuring', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     const updated = await registry.updateConfig(source.sourceId, { host: 'replica', port: 5433 });
 
@@ -175,7 +179,7 @@ describe('registry.updateConfig', () => {
   });
 
   it('keeps the stored password when the new config carries "***" in its place', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     const updated = await registry.updateConfig(source.sourceId, {
       host: 'replica',
@@ -187,6 +191,7 @@ describe('registry.updateConfig', () => {
 
   it('keeps every stored secret when a config read back through toDict is written back', async () => {
     const { registry, source } = await withSource(
+      harness,
       databaseInput({
         config: {
           host: 'db',
@@ -205,7 +210,10 @@ describe('registry.updateConfig', () => {
   });
 
   it('refuses "***" for a secret that was never stored, with INVALID_INPUT', async () => {
-    const { registry, source } = await withSource(databaseInput({ config: { host: 'db' } }));
+    const { registry, source } = await withSource(
+      harness,
+      databaseInput({ config: { host: 'db' } }),
+    );
 
     const error = await failsWith(
       () => registry.updateConfig(source.sourceId, { host: 'db', apiKey: '***' }),
@@ -216,7 +224,7 @@ describe('registry.updateConfig', () => {
   });
 
   it('accepts a config made by DataSourceConfig.create', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
     const config = DataSourceConfig.create({ host: 'replica', sslEnabled: true });
 
     const updated = await registry.updateConfig(source.sourceId, config);
@@ -225,7 +233,7 @@ describe('registry.updateConfig', () => {
   });
 
   it('refuses a port outside 1-65535 with INVALID_INPUT', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
 
     const error = await failsWith(
       () => registry.updateConfig(source.sourceId, { port: 70_000 }),
@@ -236,7 +244,7 @@ describe('registry.updateConfig', () => {
   });
 
   it('is refused on a deprecated source with INVALID_TRANSITION', async () => {
-    const { registry, source } = await withSource();
+    const { registry, source } = await withSource(harness);
     await registry.deprecate(source.sourceId);
 
     await failsWith(

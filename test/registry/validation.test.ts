@@ -2,20 +2,20 @@
  * Bad input gets a DataSourceError INVALID_INPUT listing `{ path, message }`
  * issues, through the promise the command returns, and changes nothing.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DataSourceError, type DataSourceRegistry, ErrorCode } from '../../src/index.js';
 import {
-  createTestRegistry,
   databaseInput,
   failsWith,
   recordEvents,
   snapshotOf,
 } from '../support/registry-fixtures.js';
+import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 
 type Call = (registry: DataSourceRegistry, sourceId: string) => Promise<unknown>;
 
-async function withSource() {
-  const fixture = createTestRegistry();
+async function withSource(harness: StoreHarness) {
+  const fixture = await harness.createRegistry();
   const source = await fixture.registry.register(databaseInput());
   return { ...fixture, sourceId: source.sourceId };
 }
@@ -57,11 +57,11 @@ function promiseOf(call: Call, registry: DataSourceRegistry, sourceId: string): 
   return promise ?? Promise.resolve();
 }
 
-describe('a command given invalid input', () => {
+describeEachStore('a command given invalid input', (harness) => {
   it.each([...rejecting, ...throwingAtTheCall])(
     '%s fails with INVALID_INPUT and its issues',
     async (_, call) => {
-      const { registry, sourceId } = await withSource();
+      const { registry, sourceId } = await withSource(harness);
 
       const error = await failsWith(() => call(registry, sourceId), ErrorCode.INVALID_INPUT);
 
@@ -76,7 +76,7 @@ describe('a command given invalid input', () => {
   it.each([...rejecting, ...throwingAtTheCall])(
     '%s leaves the log, the projections and the listeners as they were',
     async (_, call) => {
-      const { registry, sourceId, store } = await withSource();
+      const { registry, sourceId, store } = await withSource(harness);
       const before = snapshotOf(registry);
       const events = recordEvents(registry);
 
@@ -89,19 +89,19 @@ describe('a command given invalid input', () => {
   );
 
   it.each(rejecting)('%s reports it by rejecting its promise', async (_, call) => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await expect(promiseOf(call, registry, sourceId)).rejects.toBeInstanceOf(DataSourceError);
   });
 
   it.each(throwingAtTheCall)('%s reports it by rejecting its promise', async (_, call) => {
-    const { registry, sourceId } = await withSource();
+    const { registry, sourceId } = await withSource(harness);
 
     await expect(promiseOf(call, registry, sourceId)).rejects.toBeInstanceOf(DataSourceError);
   });
 });
 
-describe('registry.updateConfig without a config', () => {
+describeEachStore('registry.updateConfig without a config', (harness) => {
   // parseConfig(input ?? {}) reads a missing config as the empty input, so the
   // whole config, password included, is silently reset to the defaults.
   it.each([
@@ -110,7 +110,7 @@ describe('registry.updateConfig without a config', () => {
   ])(
     'refuses %s with INVALID_INPUT instead of resetting the config to the defaults',
     async (_, missing) => {
-      const { registry, sourceId } = await withSource();
+      const { registry, sourceId } = await withSource(harness);
 
       await failsWith(
         () => registry.updateConfig(sourceId, missing as never),
@@ -120,12 +120,12 @@ describe('registry.updateConfig without a config', () => {
   );
 });
 
-describe('metadata', () => {
+describeEachStore('metadata', (harness) => {
   // JSON.parse makes "__proto__" an ordinary key; the metadata schema copies
   // keys by assignment, which sets the copy's prototype instead, so the key
   // and its value vanish without an error.
   it('with a "__proto__" key is kept as given or refused, never dropped silently', async () => {
-    const { registry } = createTestRegistry();
+    const { registry } = await harness.createRegistry();
     const metadata = JSON.parse('{"__proto__": {"owner": "x"}, "team": "core"}');
 
     let kept: unknown;

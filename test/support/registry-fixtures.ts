@@ -1,7 +1,10 @@
 /**
- * Builders shared by the registry and projection tests: a registry on a
- * memory store with a clock the test moves and ids that count up, inputs with
- * sensible defaults, and helpers to read what a command left behind.
+ * Builders shared by the registry and projection tests: a clock the test
+ * moves, ids that count up, inputs with sensible defaults, and helpers to
+ * read what a command left behind. `createTestRegistry` makes a registry on
+ * a memory store, for what only a memory store does (`reset()`, the
+ * synchronous constructor); the registry suite runs on every store through
+ * `describeEachStore` (store-matrix.ts).
  */
 import { expect } from 'vitest';
 import {
@@ -131,7 +134,12 @@ export function snapshotOf(registry: DataSourceRegistry): string {
 }
 
 /** The statistics of a list of sources, counted one by one. */
-export function recount(sources: readonly CustomerDataSource[]): DataSourceStats {
+export function recount(
+  sources: readonly Pick<
+    CustomerDataSource,
+    'status' | 'sourceType' | 'connectionCount' | 'errorCount'
+  >[],
+): DataSourceStats {
   const byStatus = (status: DataSourceStatus) => sources.filter((s) => s.status === status).length;
   const sourcesByType: Partial<Record<DataSourceType, number>> = {};
   for (const source of sources) {

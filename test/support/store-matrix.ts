@@ -1,0 +1,191 @@
+/**
+ * The registry suite runs on every store: `describeEachStore` repeats a
+ * describe block for memory, SQLite (a real file in a temp dir) and
+ * PostgreSQL (a schema of its own per test, skipped without a database). Its
+ * harness makes registries with the test clock and counting ids, opens
+ * further registries on the same log, and closes and removes everything after
+ * each test.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe } from 'vitest';
+import {
+  createMemoryEventStore,
+  DataSourceRegistry,
+  type DataSourceRegistryOptions,
+  type EventStore,
+} from '../../src/index.js';
+import { createPostgresEventStore } from '../../src/store/postgres/index.js';
+import { quoteIdentifier } from '../../src/store/postgres/names.js';
+import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { adminQuery, describeWithPostgres, uniqueName } from './postgres.js';
+import { sequentialIds, type TestClock, testClock } from './registry-fixtures.js';
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+/** The key durable stores encrypt secrets with in these tests. */
+export const TEST_ENCRYPTION_KEY = randomBytes(32);
+
+/** What a test may set on the registries it makes; the store comes from the harness. */
+export type HarnessOptions = Omit<DataSourceRegistryOptions, 'store'>;
+
+/** A registry on a fresh log, and the means to open more on that same log. */
+export interface StoreRegistry {
+  readonly registry: DataSourceRegistry;
+  /** The store under `registry`, for reading the log through the EventStore API. */
+  readonly store: EventStore;
+  readonly clock: TestClock;
+  /**
+   * Another registry on the same log, replayed from it: a restart, or a
+   * second service instance. Its ids count up under a prefix of their own,
+   * so they never collide with the first registry's.
+   */
+  reopen(options?: HarnessOptions): Promise<DataSourceRegistry>;
+  /** Another store object on the same log (a new connection for a durable store); closed after the test. */
+  openStore(): EventStore;
+}
+
+/** One row of the matrix. */
+export interface StoreHarness {
+  readonly kind: StoreKind;
+  /** True for SQLite and PostgreSQL: secrets are encrypted, `reset()` is refused. */
+  readonly durable: boolean;
+  /** A registry with the test clock and counting ids on a fresh, empty log. */
+  createRegistry(options?: HarnessOptions): Promise<StoreRegistry>;
+}
+
+interface LogFactory {
+  /** A new, empty log; returns how to open a store object on it. */
+  newLog(): () => EventStore;
+  /** After each test, once its registries are closed. */
+  cleanUp(): Promise<void>;
+  /** After the last test of the block. */
+  cleanUpAll(): Promise<void>;
+}
+
+function memoryLogs(): LogFactory {
+  return {
+    newLog() {
+      // One log is one store object: a memory store cannot be opened twice.
+      const store = createMemoryEventStore();
+      return () => store;
+    },
+    async cleanUp() {},
+    async cleanUpAll() {},
+  };
+}
+
+function sqliteLogs(): LogFactory {
+  const dirs: string[] = [];
+  return {
+    newLog() {
+      const dir = mkdtempSync(join(tmpdir(), 'registry-matrix-'));
+      dirs.push(dir);
+      const filename = join(dir, 'log.db');
+      return () => createSqliteEventStore({ filename });
+    },
+    async cleanUp() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+    async cleanUpAll() {},
+  };
+}
+
+function postgresLogs(url: string): LogFactory {
+  const schemas: string[] = [];
+  return {
+    newLog() {
+      const schema = uniqueName('dsreg_matrix');
+      schemas.push(schema);
+      // A short poll keeps a registry that missed a notice from lagging long.
+      return () => createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 });
+    },
+    async cleanUp() {},
+    // Dropping a schema costs about as much as making one: once per block, all together.
+    async cleanUpAll() {
+      const names = schemas.splice(0).map(quoteIdentifier);
+      if (names.length > 0)
+        await adminQuery(url, `DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
+    },
+  };
+}
+
+function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
+  const opened: DataSourceRegistry[] = [];
+  const looseStores: EventStore[] = [];
+  afterEach(async () => {
+    // Every registry closes its own store; closing twice, or a shared memory store, is harmless.
+    for (const registry of opened.splice(0)) await registry.close();
+    for (const store of looseStores.splice(0)) await store.close();
+    await logs.cleanUp();
+  });
+  afterAll(() => logs.cleanUpAll());
+
+  const durable = kind !== 'memory';
+  let reopened = 0;
+
+  async function openOn(
+    store: EventStore,
+    clock: TestClock,
+    prefix: string,
+    options: HarnessOptions,
+  ) {
+    const registry = await DataSourceRegistry.open({
+      clock,
+      newId: sequentialIds(prefix),
+      ...(durable ? { encryptionKey: TEST_ENCRYPTION_KEY } : {}),
+      ...options,
+      store,
+    });
+    opened.push(registry);
+    return registry;
+  }
+
+  return {
+    kind,
+    durable,
+    async createRegistry(options = {}) {
+      const openStore = logs.newLog();
+      const clock = testClock();
+      const store = openStore();
+      const registry = await openOn(store, clock, 'id', options);
+      return {
+        registry,
+        store,
+        clock,
+        reopen: (more = {}) =>
+          openOn(openStore(), clock, `r${++reopened}`, { ...options, ...more }),
+        openStore() {
+          const another = openStore();
+          looseStores.push(another);
+          return another;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Repeats a describe block on memory, SQLite and PostgreSQL. Without
+ * DATASOURCE_REGISTRY_PG_URL the PostgreSQL block is skipped, and says so.
+ */
+export function describeEachStore(name: string, body: (harness: StoreHarness) => void): void {
+  describe(`${name} (memory)`, () => body(harness('memory', memoryLogs())));
+  describe(`${name} (SQLite)`, () => body(harness('sqlite', sqliteLogs())));
+  describeWithPostgres(`${name} (PostgreSQL)`, (url) =>
+    body(harness('postgres', postgresLogs(url))),
+  );
+}
+
+/** Repeats a describe block on the durable stores only: SQLite and PostgreSQL. */
+export function describeEachDurableStore(
+  name: string,
+  body: (harness: StoreHarness) => void,
+): void {
+  describe(`${name} (SQLite)`, () => body(harness('sqlite', sqliteLogs())));
+  describeWithPostgres(`${name} (PostgreSQL)`, (url) =>
+    body(harness('postgres', postgresLogs(url))),
+  );
+}
