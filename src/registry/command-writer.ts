@@ -12,7 +12,7 @@ import {
 } from '../projections/registry-view.js';
 import type { EventStore } from '../store/event-store.js';
 import type { CatchUp } from './catch-up.js';
-import { envelope, type ParsedContext } from './command-events.js';
+import { envelope, occurredAtOf, type ParsedContext } from './command-events.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { type AppendPlan, isConflict, writeError } from './write-plan.js';
@@ -49,7 +49,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     sourceId: string,
     tenantId: string,
     ctx: ParsedContext,
-    occurredAt = deps.clock().toISOString(),
+    occurredAt = occurredAtOf(deps.clock),
   ) {
     return {
       sourceId,
@@ -166,7 +166,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     return deps.locks.run(ids, () =>
       writeWithRetry(() => {
         const plan: AppendPlan = { events: [], expectedVersions: {}, claims: [], releases: [] };
-        const occurredAt = deps.clock().toISOString();
+        const occurredAt = occurredAtOf(deps.clock);
         // Sources registered since the ids were locked are cleared too: the
         // store's version check keeps that safe without their lock.
         for (const sourceId of view.tenants.get(tenantId)?.ids ?? []) {
