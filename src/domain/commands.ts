@@ -21,7 +21,8 @@ export const tenantIdSchema = z.compile(normalizedLabelSchema(LIMITS.tenantIdByt
  */
 export const nameSchema = z.compile(
   labelSchema(LIMITS.nameBytes).refine(
-    (name) => utf8Length(nameKey(name)) <= LIMITS.nameBytes,
+    // Checked only when the name itself fits, so an oversized name gets one issue.
+    (name) => utf8Length(name) > LIMITS.nameBytes || utf8Length(nameKey(name)) <= LIMITS.nameBytes,
     `must be at most ${LIMITS.nameBytes} bytes of UTF-8 after case folding`,
   ),
 );
