@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
-import { textProblem } from './text.js';
 
 /** A value JSON can carry exactly: what every event and snapshot is made of. */
 export type JsonValue =
@@ -45,14 +44,16 @@ function jsonStringBytes(text: string): number {
 /** A plain object's own prototype; anything else is not JSON. */
 const isPlainPrototype = (proto: unknown) => proto === Object.prototype || proto === null;
 
+// Copying a "__proto__" key by assignment would set a prototype and drop the key without a word.
 const keyProblem = (key: string): string | null =>
-  // Copying a "__proto__" key by assignment would set a prototype and drop the key without a word.
-  key === '__proto__' ? '"__proto__" is not allowed as a key' : textProblem(key);
+  key === '__proto__' ? '"__proto__" is not allowed as a key' : null;
 
+// Text is not judged here: input text is checked when it is copied (copyInput),
+// and a log written before that check existed must still be readable.
 function primitiveProblem(value: unknown): string | null {
   switch (typeof value) {
     case 'string':
-      return textProblem(value);
+      return null;
     case 'number':
       return Number.isFinite(value) ? null : `${value} is not a JSON number`;
     case 'boolean':
@@ -64,7 +65,7 @@ function primitiveProblem(value: unknown): string | null {
 
 /**
  * Why a value would not survive a trip through the log unchanged, or null:
- * only strings (well-formed, no NUL), finite numbers, booleans, null, arrays
+ * only strings, finite numbers, booleans, null, arrays
  * and plain objects, within the limits. Walked with an explicit stack, so deep
  * nesting is a problem reported, never a stack overflow; the depth limit also
  * ends any cycle. Reads each property once and never calls a getter twice.
