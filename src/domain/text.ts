@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
 /**
  * The UTF-8 length of a string: what a store's index and row limits count.
  * A lone surrogate counts 3 bytes, as its replacement character would.
@@ -17,8 +19,6 @@ export function utf8Length(text: string): number {
   }
   return bytes;
 }
-
-const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
 /**
  * Why a string cannot be stored exactly, or null. SQLite and PostgreSQL keep
