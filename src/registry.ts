@@ -3,9 +3,10 @@ import {
   type CommandContext,
   type DataSourceCommand,
   errorMessageSchema,
-  labelSchema,
+  nameSchema,
   type RegisterInput,
   sourceIdSchema,
+  tenantIdSchema,
   type UpdateInput,
   updateInputSchema,
 } from './domain/commands.js';
@@ -208,7 +209,7 @@ export class DataSourceRegistry {
 
   /** Deletes every live source of a tenant in one atomic append; resolves to how many. */
   async clearTenant(tenantId: string, ctx?: CommandContext): Promise<number> {
-    const tenant = parseInput(labelSchema, tenantId, 'tenant id');
+    const tenant = parseInput(tenantIdSchema, tenantId, 'tenant id');
     const context = parseContext(ctx);
     if (context.expectedVersion !== undefined) {
       throw new DataSourceError('expectedVersion applies to one source, not to clearTenant', {
@@ -239,14 +240,14 @@ export class DataSourceRegistry {
   /** The live source with this id, or null. */
   get(sourceId: string): CustomerDataSource | null {
     this.#assertOpen();
-    return getSource(this.#view, parseInput(z.string(), sourceId, 'source id'));
+    return getSource(this.#view, parseInput(sourceIdSchema, sourceId, 'source id'));
   }
 
   /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
   getByName(tenantId: string, name: string): CustomerDataSource | null {
     this.#assertOpen();
-    const tenant = parseInput(z.string(), tenantId, 'tenant id');
-    return getSourceByName(this.#view, tenant.trim(), parseInput(z.string(), name, 'name'));
+    const tenant = parseInput(tenantIdSchema, tenantId, 'tenant id');
+    return getSourceByName(this.#view, tenant, parseInput(nameSchema, name, 'name'));
   }
 
   /** Live sources, sorted by name then id; 100 at most unless `limit` says otherwise. */
@@ -266,7 +267,7 @@ export class DataSourceRegistry {
   /** Statistics of one tenant, or of all tenants. */
   getStatistics(tenantId?: string): DataSourceStats {
     this.#assertOpen();
-    const tenant = parseInput(labelSchema.optional(), tenantId, 'tenant id');
+    const tenant = parseInput(tenantIdSchema.optional(), tenantId, 'tenant id');
     return statisticsOf(this.#view, tenant);
   }
 

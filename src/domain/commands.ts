@@ -1,69 +1,111 @@
 import { z } from 'zod';
 import { type DataSourceConfig, dataSourceConfigInputSchema } from './config.js';
+import { nameKey } from './data-source.js';
 import { dataSourceTypeSchema } from './enums.js';
+import { copiedInput } from './input-copy.js';
 import { type JsonObject, jsonObjectInputSchema } from './json.js';
+import { LIMITS } from './limits.js';
+import { labelSchema, normalizedLabelSchema, textSchema, utf8Length } from './text.js';
 
 // Every command parses its arguments with these, so they are compiled to
 // generated parsers (z.compile): two to five times faster, same errors.
+// Inputs with objects in them are copied first (copiedInput): the schema
+// checks the copy, and the copy is what the log keeps.
 
-/** A label that is compared and kept after trimming: names, tenants, tags, roles. */
-export const labelSchema = z.compile(z.string().trim().min(1, 'must not be empty'));
+/** A tenant id: trimmed and NFC, so one tenant is never two spellings. */
+export const tenantIdSchema = z.compile(normalizedLabelSchema(LIMITS.tenantIdBytes));
+
+/**
+ * A name, kept trimmed. Its normalized form (NFC, lower case) is what a store
+ * claims in a unique index, and case folding can lengthen it, so both count.
+ */
+export const nameSchema = z.compile(
+  labelSchema(LIMITS.nameBytes).refine(
+    // Checked only when the name itself fits, so an oversized name gets one issue.
+    (name) => utf8Length(name) > LIMITS.nameBytes || utf8Length(nameKey(name)) <= LIMITS.nameBytes,
+    `must be at most ${LIMITS.nameBytes} bytes of UTF-8 after case folding`,
+  ),
+);
+
+/** A tag, kept and compared after trimming. */
+export const tagSchema = z.compile(labelSchema(LIMITS.tagBytes));
+
+/** An access role, kept and compared after trimming. */
+export const roleSchema = z.compile(labelSchema(LIMITS.roleBytes));
 
 /** Ids are kept exactly as given, so they must not need trimming. */
 export const sourceIdSchema = z.compile(
-  z
-    .string()
+  textSchema(LIMITS.sourceIdBytes)
     .min(1, 'must not be empty')
-    .max(200, 'must be at most 200 characters')
     .refine((id) => id.trim() === id, 'must not start or end with whitespace'),
 );
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
+const uniqueLabels = (label: z.ZodType<string>, max: number, what: string) =>
+  z
+    .array(label)
+    .transform(unique)
+    .refine((items) => items.length <= max, `must hold at most ${max} distinct ${what}`);
+
+const descriptionSchema = textSchema(LIMITS.descriptionBytes).nullable().optional();
+
 /** What `registry.register()` accepts. */
-export const registerInputSchema = z.compile(
-  z.strictObject({
-    tenantId: labelSchema,
-    name: labelSchema,
-    sourceType: dataSourceTypeSchema,
-    config: dataSourceConfigInputSchema.optional(),
-    description: z.string().nullable().optional(),
-    tags: z.array(labelSchema).transform(unique).optional(),
-    metadata: jsonObjectInputSchema.optional(),
-    accessRoles: z.array(labelSchema).transform(unique).optional(),
-    ownerId: z.string().nullable().optional(),
-    sourceId: sourceIdSchema.optional(),
-  }),
+export const registerInputSchema = copiedInput(
+  z.compile(
+    z.strictObject({
+      tenantId: tenantIdSchema,
+      name: nameSchema,
+      sourceType: dataSourceTypeSchema,
+      config: dataSourceConfigInputSchema.optional(),
+      description: descriptionSchema,
+      tags: uniqueLabels(tagSchema, LIMITS.tagsPerSource, 'tags').optional(),
+      metadata: jsonObjectInputSchema(LIMITS.metadataBytes).optional(),
+      accessRoles: uniqueLabels(roleSchema, LIMITS.rolesPerSource, 'roles').optional(),
+      ownerId: textSchema(LIMITS.ownerIdBytes).nullable().optional(),
+      sourceId: sourceIdSchema.optional(),
+    }),
+  ),
 );
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 /** What `registry.update()` accepts; a config given replaces the whole config. */
-export const updateInputSchema = z.compile(
-  z.strictObject({
-    name: labelSchema.optional(),
-    description: z.string().nullable().optional(),
-    config: dataSourceConfigInputSchema.optional(),
-    metadata: jsonObjectInputSchema.optional(),
-  }),
+export const updateInputSchema = copiedInput(
+  z.compile(
+    z.strictObject({
+      name: nameSchema.optional(),
+      description: descriptionSchema,
+      config: dataSourceConfigInputSchema.optional(),
+      metadata: jsonObjectInputSchema(LIMITS.metadataBytes).optional(),
+    }),
+  ),
 );
 export type UpdateInput = z.input<typeof updateInputSchema>;
 
+const contextText = textSchema(LIMITS.contextTextBytes).optional();
+
 /** Who is acting and why; it lands in the events' metadata. */
-export const commandContextSchema = z.compile(
-  z.strictObject({
-    actor: z.string().optional(),
-    correlationId: z.string().optional(),
-    causationId: z.string().optional(),
-    /** The version the caller last saw; a different current version is a CONCURRENCY_CONFLICT. */
-    expectedVersion: z.number().int().min(0).optional(),
-    metadata: jsonObjectInputSchema.optional(),
-  }),
+export const commandContextSchema = copiedInput(
+  z.compile(
+    z.strictObject({
+      actor: contextText,
+      correlationId: contextText,
+      causationId: contextText,
+      /** The version the caller last saw; a different current version is a CONCURRENCY_CONFLICT. */
+      expectedVersion: z.number().int().min(0).optional(),
+      metadata: jsonObjectInputSchema(LIMITS.contextMetadataBytes).optional(),
+    }),
+  ),
 );
 export type CommandContext = z.input<typeof commandContextSchema>;
 
-export const errorMessageSchema = z
-  .string()
-  .refine((message) => message.trim() !== '', 'must not be empty');
+/** The message of `recordError`: any well-formed text that is not blank. */
+export const errorMessageSchema = z.compile(
+  textSchema(LIMITS.errorMessageBytes).refine(
+    (message) => message.trim() !== '',
+    'must not be empty',
+  ),
+);
 
 /** A command to one source's stream, already validated, as `decide` takes it. */
 export type DataSourceCommand =

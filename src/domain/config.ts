@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { parseInput } from './errors.js';
 import { deepFreeze } from './freeze.js';
+import { copiedInput } from './input-copy.js';
 import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
+import { LIMITS } from './limits.js';
 import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
+import { textSchema } from './text.js';
 
-const optionalText = z.string().nullable().optional();
+const optionalText = textSchema(LIMITS.configTextBytes).nullable().optional();
 
-/** What `DataSourceConfig.create` accepts: every key optional, unknown keys rejected. */
+/**
+ * What `DataSourceConfig.create` accepts: every key optional, unknown keys
+ * rejected. It checks a copy of the caller's value (see `parseConfig`).
+ */
 export const dataSourceConfigInputSchema = z.strictObject({
-  connectionString: optionalText,
+  connectionString: textSchema(LIMITS.connectionStringBytes).nullable().optional(),
   host: optionalText,
   port: z.number().int().min(1).max(65535).nullable().optional(),
   username: optionalText,
@@ -16,14 +22,14 @@ export const dataSourceConfigInputSchema = z.strictObject({
   database: optionalText,
   authType: optionalText,
   apiKey: optionalText,
-  oauthConfig: jsonObjectInputSchema.nullable().optional(),
+  oauthConfig: jsonObjectInputSchema(LIMITS.oauthConfigBytes).nullable().optional(),
   poolSize: z.number().int().min(1).optional(),
   poolTimeout: z.number().int().min(0).optional(),
   maxRetries: z.number().int().min(0).optional(),
   sslEnabled: z.boolean().optional(),
   sslVerify: z.boolean().optional(),
   sslCertPath: optionalText,
-  options: jsonObjectInputSchema.optional(),
+  options: jsonObjectInputSchema(LIMITS.optionsBytes).optional(),
 });
 export type DataSourceConfigInput = z.input<typeof dataSourceConfigInputSchema>;
 
@@ -92,7 +98,7 @@ export function completeConfig(
   });
 }
 
-const compiledConfigInputSchema = z.compile(dataSourceConfigInputSchema);
+const compiledConfigInputSchema = copiedInput(z.compile(dataSourceConfigInputSchema));
 
 /** Validates any value as a config input; the registry calls it with what callers passed. */
 export function parseConfig(input: unknown): DataSourceConfig {
@@ -104,8 +110,10 @@ function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourc
 }
 
 /** The Python module's keys and no others: a camelCase or misspelt key is named, not mapped. */
-const snakeCaseConfigSchema = z.strictObject(
-  Object.fromEntries(Object.keys(SNAKE_TO_CAMEL).map((key) => [key, z.unknown().optional()])),
+const snakeCaseConfigSchema = copiedInput(
+  z.strictObject(
+    Object.fromEntries(Object.keys(SNAKE_TO_CAMEL).map((key) => [key, z.unknown().optional()])),
+  ),
 );
 
 function fromDict(dict: Record<string, unknown>): DataSourceConfig {

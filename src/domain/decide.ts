@@ -5,6 +5,7 @@ import { DataSourceStatus } from './enums.js';
 import { DataSourceError, ErrorCode } from './errors.js';
 import type { EventDraft } from './events.js';
 import { jsonEqual } from './json.js';
+import { LIMITS } from './limits.js';
 import { keepMaskedSecrets } from './secret-masks.js';
 import type { SourceStream } from './stream.js';
 
@@ -41,13 +42,23 @@ function changeConfig(source: CustomerDataSource, config: DataSourceConfig): Eve
   return [{ type: 'DataSourceConfigUpdated', data: { config: next } }];
 }
 
+/** A label added to a list that is full already: refused before anything is written. */
+function tooMany(source: CustomerDataSource, field: 'tags' | 'accessRoles', max: number) {
+  const message = `must hold at most ${max} distinct ${field === 'tags' ? 'tags' : 'roles'}`;
+  return new DataSourceError(`Data source ${source.sourceId} ${field} ${message}`, {
+    code: ErrorCode.INVALID_INPUT,
+    sourceId: source.sourceId,
+    details: { issues: [{ path: field, message }] },
+  });
+}
+
 function decideOnLive(command: DataSourceCommand, source: CustomerDataSource): EventDraft[] {
   switch (command.type) {
     case 'Register':
+      // The id may belong to another tenant: say it is taken, and nothing of what holds it.
       throw new DataSourceError(`Data source ${source.sourceId} already exists`, {
         code: ErrorCode.DUPLICATE_ID,
         sourceId: source.sourceId,
-        sourceType: source.sourceType,
       });
     case 'Update': {
       const events: EventDraft[] = [];
@@ -91,17 +102,21 @@ function decideOnLive(command: DataSourceCommand, source: CustomerDataSource): E
     case 'RecordError':
       return [{ type: 'ErrorRecorded', data: { error: command.message } }];
     case 'AddTag':
-      return source.tags.includes(command.tag)
-        ? []
-        : [{ type: 'TagAdded', data: { tag: command.tag } }];
+      if (source.tags.includes(command.tag)) return [];
+      if (source.tags.length >= LIMITS.tagsPerSource) {
+        throw tooMany(source, 'tags', LIMITS.tagsPerSource);
+      }
+      return [{ type: 'TagAdded', data: { tag: command.tag } }];
     case 'RemoveTag':
       return source.tags.includes(command.tag)
         ? [{ type: 'TagRemoved', data: { tag: command.tag } }]
         : [];
     case 'GrantAccess':
-      return source.accessRoles.includes(command.role)
-        ? []
-        : [{ type: 'AccessGranted', data: { role: command.role } }];
+      if (source.accessRoles.includes(command.role)) return [];
+      if (source.accessRoles.length >= LIMITS.rolesPerSource) {
+        throw tooMany(source, 'accessRoles', LIMITS.rolesPerSource);
+      }
+      return [{ type: 'AccessGranted', data: { role: command.role } }];
     case 'RevokeAccess':
       return source.accessRoles.includes(command.role)
         ? [{ type: 'AccessRevoked', data: { role: command.role } }]
@@ -129,7 +144,6 @@ export function decide(command: DataSourceCommand, stream: SourceStream): EventD
   if (stream.version > 0) {
     throw new DataSourceError('A deleted data source id cannot be used again', {
       code: ErrorCode.DUPLICATE_ID,
-      sourceType: command.sourceType,
     });
   }
   // The tenant goes in the envelope, not in the event's data.

@@ -46,10 +46,9 @@ export function reindexSource(
   const oldTags = before?.tags ?? [];
   const newTags = after?.tags ?? [];
   if (oldTags === newTags) return;
-  for (const tag of oldTags) {
-    if (!newTags.includes(tag) && before) untag(index, tag, before.sourceId);
-  }
-  for (const tag of newTags) {
-    if (!oldTags.includes(tag) && after) tagSet(index, tag).add(after.sourceId);
-  }
+  // Sets make a tag change cost O(tags), not O(tags²) from includes() in a loop.
+  const kept = new Set(newTags);
+  const had = new Set(oldTags);
+  if (before) for (const tag of oldTags) if (!kept.has(tag)) untag(index, tag, before.sourceId);
+  if (after) for (const tag of newTags) if (!had.has(tag)) tagSet(index, tag).add(after.sourceId);
 }

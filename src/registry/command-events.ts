@@ -1,5 +1,5 @@
 import { type CommandContext, commandContextSchema } from '../domain/commands.js';
-import { parseInput } from '../domain/errors.js';
+import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
 import {
   CURRENT_SCHEMA_VERSION,
   type DataSourceEvent,
@@ -7,6 +7,7 @@ import {
   type EventMetadata,
 } from '../domain/events.js';
 import { deepFreeze } from '../domain/freeze.js';
+import { eventProblems } from './read-events.js';
 
 /** A validated command context: who acts, why, and the version they saw. */
 export interface ParsedContext {
@@ -40,12 +41,58 @@ export interface EnvelopeInput {
   newId: () => string;
 }
 
+function badClock(message: string, cause?: unknown): DataSourceError {
+  return new DataSourceError(`The registry's clock ${message}`, {
+    code: ErrorCode.INVALID_INPUT,
+    details: { issues: [{ path: 'clock', message }] },
+    cause,
+  });
+}
+
 /**
- * Wraps decided drafts in their envelopes. Position 0 marks "not yet in the
- * log"; the store's answer replaces it.
+ * The time a command's events occur at, from the registry's clock, as the log
+ * writes it. A clock that throws or returns an invalid Date is named, rather
+ * than a RangeError escaping from `toISOString`.
+ */
+export function occurredAtOf(clock: () => Date): string {
+  let now: unknown;
+  try {
+    now = clock();
+  } catch (error) {
+    throw badClock('threw', error);
+  }
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+    throw badClock('did not return a valid Date');
+  }
+  return now.toISOString();
+}
+
+/**
+ * Refuses events the log could not read back: each is checked against the
+ * schema events are read with before anything is appended, so a value that
+ * slipped past the input checks (a clock in year 10000) fails the command
+ * instead of making the log unreadable.
+ */
+function assertReadable(events: readonly DataSourceEvent[]): void {
+  for (const event of events) {
+    const issues = eventProblems({ ...event, position: 1 });
+    if (issues.length === 0) continue;
+    const clock = issues.find((issue) => issue.path === 'occurredAt');
+    if (clock)
+      throw badClock(`gave ${event.occurredAt}, which the log cannot hold (${clock.message})`);
+    throw new DataSourceError(
+      `Invalid ${event.type} event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      { code: ErrorCode.INVALID_INPUT, sourceId: event.sourceId, details: { issues } },
+    );
+  }
+}
+
+/**
+ * Wraps decided drafts in their envelopes, each checked as the log will read
+ * it. Position 0 marks "not yet in the log"; the store's answer replaces it.
  */
 export function envelope(drafts: readonly EventDraft[], input: EnvelopeInput): DataSourceEvent[] {
-  return drafts.map(
+  const events = drafts.map(
     (draft, i) =>
       ({
         eventId: input.newId(),
@@ -60,4 +107,6 @@ export function envelope(drafts: readonly EventDraft[], input: EnvelopeInput): D
         metadata: input.metadata,
       }) as DataSourceEvent,
   );
+  assertReadable(events);
+  return events;
 }

@@ -8,7 +8,7 @@ import type { SourceStream } from '../domain/stream.js';
 import { getSourceByName, type RegistryView, streamOf } from '../projections/registry-view.js';
 import type { EventStore } from '../store/event-store.js';
 import { type CatchUp, catchUpToHead } from './catch-up.js';
-import { envelope, type ParsedContext } from './command-events.js';
+import { envelope, occurredAtOf, type ParsedContext } from './command-events.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { toDomainEvent } from './read-events.js';
@@ -60,7 +60,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     sourceId: string,
     tenantId: string,
     ctx: ParsedContext,
-    occurredAt = deps.clock().toISOString(),
+    occurredAt = occurredAtOf(deps.clock),
   ) {
     return {
       sourceId,
@@ -239,7 +239,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
             releases: [],
             tenantUnchanged: { tenantId, position: view.position },
           };
-          const occurredAt = deps.clock().toISOString();
+          const occurredAt = occurredAtOf(deps.clock);
           // Sources registered since the ids were locked are cleared too: the
           // store's version check keeps that safe without their lock.
           for (const sourceId of view.tenants.get(tenantId)?.ids ?? []) {

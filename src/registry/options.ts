@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { labelSchema } from '../domain/commands.js';
+import { tagSchema, tenantIdSchema } from '../domain/commands.js';
 import { dataSourceStatusSchema, dataSourceTypeSchema } from '../domain/enums.js';
+import { copiedInput } from '../domain/input-copy.js';
 import type { EventStore } from '../store/event-store.js';
 
 /** How a registry is built. Every option has a default. */
@@ -40,13 +41,15 @@ export const conflictOptionsSchema = z.object({
   conflictRetries: z.number().int().min(0).or(z.literal(Number.POSITIVE_INFINITY)).optional(),
 });
 
-/** The filter of `list` and `count`. */
-export const listFilterSchema = z.strictObject({
-  tenantId: labelSchema.optional(),
-  sourceType: dataSourceTypeSchema.optional(),
-  status: dataSourceStatusSchema.optional(),
-  tag: labelSchema.optional(),
-  limit: z.number().int().min(0).optional(),
-  offset: z.number().int().min(0).optional(),
-});
+/** The filter of `list` and `count`; the tenant id is normalized as when it was registered. */
+export const listFilterSchema = copiedInput(
+  z.strictObject({
+    tenantId: tenantIdSchema.optional(),
+    sourceType: dataSourceTypeSchema.optional(),
+    status: dataSourceStatusSchema.optional(),
+    tag: tagSchema.optional(),
+    limit: z.number().int().min(0).optional(),
+    offset: z.number().int().min(0).optional(),
+  }),
+);
 export type ListFilter = z.input<typeof listFilterSchema>;

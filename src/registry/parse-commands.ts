@@ -1,11 +1,28 @@
 import {
   type DataSourceCommand,
-  labelSchema,
   type RegisterInput,
   registerInputSchema,
+  roleSchema,
+  tagSchema,
 } from '../domain/commands.js';
 import { completeConfig } from '../domain/config.js';
 import { parseInput } from '../domain/errors.js';
+
+/**
+ * The id a caller asked for, to name in an error; read without trusting the
+ * input, which may be anything (a throwing getter, a proxy).
+ */
+function sourceIdOf(input: unknown): string | null {
+  try {
+    const descriptor =
+      typeof input === 'object' && input !== null
+        ? Object.getOwnPropertyDescriptor(input, 'sourceId')
+        : undefined;
+    return typeof descriptor?.value === 'string' ? descriptor.value : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A caller's register input as the command `decide` takes, and the id it registers under. */
 export function parseRegister(
@@ -13,7 +30,7 @@ export function parseRegister(
   newId: () => string,
 ): { sourceId: string; command: Extract<DataSourceCommand, { type: 'Register' }> } {
   const parsed = parseInput(registerInputSchema, input, 'data source', {
-    sourceId: typeof input?.sourceId === 'string' ? input.sourceId : null,
+    sourceId: sourceIdOf(input),
   });
   return {
     sourceId: parsed.sourceId ?? newId(),
@@ -39,7 +56,7 @@ export function parseLabelCommand(
   sourceId: string,
 ): DataSourceCommand {
   if (type === 'AddTag' || type === 'RemoveTag') {
-    return { type, tag: parseInput(labelSchema, value, 'tag', { sourceId }) };
+    return { type, tag: parseInput(tagSchema, value, 'tag', { sourceId }) };
   }
-  return { type, role: parseInput(labelSchema, value, 'role', { sourceId }) };
+  return { type, role: parseInput(roleSchema, value, 'role', { sourceId }) };
 }

@@ -8,6 +8,16 @@ import type { StoredEvent } from '../store/event-store.js';
 // generated parser: about seven times faster than the interpreted one.
 const eventSchema = z.compile(dataSourceEventSchema);
 
+/** The ways an event fails the schema it is read with; none when it passes. */
+export function eventProblems(event: unknown): { path: string; message: string }[] {
+  const result = eventSchema.safeParse(event);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
 /**
  * Checks an event read from a store against its schema. The log is a trust
  * boundary: a malformed event stops the read with CORRUPT_LOG rather than

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   commandContextSchema,
-  labelSchema,
   registerInputSchema,
   sourceIdSchema,
+  tagSchema,
   updateInputSchema,
 } from '../../src/domain/commands.js';
 
@@ -105,13 +105,13 @@ describe('sourceIdSchema', () => {
   });
 });
 
-describe('labelSchema', () => {
+describe('tagSchema', () => {
   it('trims a label', () => {
-    expect(labelSchema.parse('  pii ')).toBe('pii');
+    expect(tagSchema.parse('  pii ')).toBe('pii');
   });
 
   it('rejects a blank label with a readable message', () => {
-    expect(labelSchema.safeParse('  ').error?.issues[0]?.message).toBe('must not be empty');
+    expect(tagSchema.safeParse('  ').error?.issues[0]?.message).toBe('must not be empty');
   });
 });
 

@@ -192,8 +192,17 @@ describe('openEventSecrets', () => {
     expect(oauth.empty).toBeNull();
   });
 
-  it('round-trips a secret that is not well-formed UTF-16', () => {
-    const event = registered({ password: 'half a pair: \ud800', oauthConfig: { k: '\udfff' } });
+  it('round-trips a secret that is not well-formed UTF-16, which only input checks refuse', () => {
+    const base = registered({});
+    const config = {
+      ...configOf(base),
+      password: 'half a pair: \ud800',
+      oauthConfig: { k: '\udfff' },
+    };
+    const event = deepFreeze({
+      ...base,
+      data: { ...(base.data as object), config },
+    }) as typeof base;
     expect(openEventSecrets(sealEventSecrets(event, cipher), cipher)).toEqual(event);
   });
 
