@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskConnectionString } from './connection-string-mask.js';
 import { parseInput } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
@@ -142,18 +143,6 @@ function toDict(
   );
 }
 
-/** A URL's userinfo password: after the first ':', up to the authority's last '@'. */
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:(?:[a-z][a-z0-9+.-]*:)*\/\/[^:/?#]*:)([^/?#]*)(@)/i;
-/** A `password=…`-like setting, in a URL query or a keyword/value connection string. */
-const KEYWORD_SECRET =
-  /((?:^|[?&;\s])[\w.-]*(?:password|passwd|pwd|secret|token|key)\s*=\s*)('[^']*'|"[^"]*"|[^&;\s]*)/gi;
-
-function maskConnectionString(connectionString: string): string {
-  return connectionString
-    .replace(URL_PASSWORD, `$1${SECRET_MASK}$3`)
-    .replace(KEYWORD_SECRET, `$1${SECRET_MASK}`);
-}
-
 function getConnectionUrl(
   config: DataSourceConfig,
   { maskSecrets = false, scheme }: { maskSecrets?: boolean; scheme?: string } = {},
@@ -193,7 +182,9 @@ export const DataSourceConfig = {
   /**
    * `user:password@host:port/database`, user and password percent-encoded, an
    * IPv6 host in brackets, `scheme://` in front when given; the connection
-   * string when there is one; null without a host.
+   * string when there is one; null without a host. With `maskSecrets`, the
+   * password is `"***"`, and so is every secret in a connection string; a
+   * connection string that cannot be read with confidence is `"***"` whole.
    */
   getConnectionUrl,
 } as const;

@@ -1,0 +1,298 @@
+/**
+ * Readers of the connection-string forms in use. Each reads a whole string
+ * and says where its secret values are, or returns null when the string is
+ * not in its form beyond doubt: a reader never guesses, since a wrong guess
+ * shows part of a secret.
+ */
+
+/** Where a secret value sits in the string: [start, end). */
+export type Span = readonly [start: number, end: number];
+/** The secret values a reader found (possibly none), or null: not this form, or not surely. */
+export type Reading = Span[] | null;
+/** Whether a setting's value is a secret, from its name. */
+export type IsSecretKey = (key: string) => boolean;
+
+/** A setting name as it appears before a `=`, in any of the forms below. */
+const SETTING_NAME = /^[A-Za-z_][\w .-]*$/;
+/** `… word=` after a space: a libpq-style string, which no other reader may swallow as one value. */
+const SPACED_SETTING = /\s[A-Za-z_][\w.-]*\s*=/;
+/** `;word=`, `&word=`, `,word=`: a setting list, which a value may not swallow either. */
+const LISTED_SETTING = /[;&,]\s*[A-Za-z_][\w .-]*=/;
+
+const HOST = /^(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9._~%-]*)(?::\d*)?$/;
+/** Schemes where a user name alone (`https://ghp_…@github.com`) is conventionally a token. */
+const TOKEN_USER_SCHEMES = /^(?:https?|wss?)$/i;
+
+/**
+ * URL forms: `scheme://user:password@host:port/path?query`, one host or a
+ * list (MongoDB), `jdbc:` prefixes, and `;key=value` settings after the
+ * authority (JDBC SQL Server). The userinfo runs to the authority's last
+ * `@`, so a password may hold `@`; a password holding `/`, `?` or `#`
+ * unencoded leaves an `@` after the authority, and then the string is not
+ * read at all. Settings after a `;` are read as a setting list, whose quoted
+ * and braced values may hold anything.
+ */
+export function readUrl(text: string, isSecretKey: IsSecretKey): Reading {
+  const head = /^((?:[A-Za-z][A-Za-z0-9+.-]*:)+)\/\//.exec(text);
+  if (!head) return null;
+  const start = head[0].length;
+  const scheme = (head[1] as string).split(':').at(-2) ?? '';
+  let end = start;
+  while (end < text.length && !'/?#;'.includes(text[end] as string)) end++;
+  const rest = text.slice(end);
+  const authority = text.slice(start, end);
+  const at = authority.lastIndexOf('@');
+  const hosts = authority.slice(at + 1);
+  if (!hosts.split(',').every((host) => HOST.test(host))) return null;
+  const spans: Span[] = [];
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    if (colon >= 0) spans.push([start + colon + 1, start + at]);
+    else if (TOKEN_USER_SCHEMES.test(scheme)) spans.push([start, start + at]);
+  }
+  if (rest.startsWith(';')) {
+    const settings = readSettingList(text, end, isSecretKey);
+    return settings && [...spans, ...settings];
+  }
+  if (rest.includes('@') || rest.includes('#')) return null;
+  const question = rest.indexOf('?');
+  const path = question < 0 ? rest : rest.slice(0, question);
+  if (path.includes('=') || path.includes(';')) return null;
+  if (question < 0) return spans;
+  const query = readQuery(text, end + question + 1, isSecretKey);
+  return query && [...spans, ...query];
+}
+
+/** `a=1&password=2`: each value whose (decoded) name is a secret's. */
+function readQuery(text: string, from: number, isSecretKey: IsSecretKey): Reading {
+  const spans: Span[] = [];
+  let i = from;
+  while (i <= text.length) {
+    let end = text.indexOf('&', i);
+    if (end < 0) end = text.length;
+    const pair = text.slice(i, end);
+    const eq = pair.indexOf('=');
+    if (eq >= 0) {
+      let key: string;
+      try {
+        key = decodeURIComponent(pair.slice(0, eq).replaceAll('+', ' '));
+      } catch {
+        return null;
+      }
+      if (isSecretKey(key)) spans.push([i + eq + 1, end]);
+    }
+    i = end + 1;
+  }
+  return spans;
+}
+
+/** Where a `{…}` value (ODBC, `}}` for a brace inside) ends, past its `}`; -1 if it does not. */
+function bracedEnd(text: string, from: number): number {
+  for (let i = from + 1; i < text.length; i++) {
+    if (text[i] !== '}') continue;
+    if (text[i + 1] === '}') i++;
+    else return i + 1;
+  }
+  return -1;
+}
+
+/** Where a quoted value (ADO.NET, the quote doubled inside) ends, past its quote; -1 if it does not. */
+function quotedEnd(text: string, from: number): number {
+  const quote = text[from];
+  for (let i = from + 1; i < text.length; i++) {
+    if (text[i] !== quote) continue;
+    if (text[i + 1] === quote) i++;
+    else return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * `Key=Value;Key=Value`: ADO.NET, ODBC (`{…}` values), MySQL Connector/NET,
+ * Azure storage and Service Bus, JDBC settings. A value runs to the next `;`
+ * unless quoted or braced.
+ */
+export function readSettingList(text: string, from: number, isSecretKey: IsSecretKey): Reading {
+  const spans: Span[] = [];
+  let found = false;
+  let i = from;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === ';' || /\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const eq = text.indexOf('=', i);
+    const semi = text.indexOf(';', i);
+    if (eq < 0 || (semi >= 0 && semi < eq)) return null;
+    const key = text.slice(i, eq).trim();
+    if (!SETTING_NAME.test(key)) return null;
+    let v = eq + 1;
+    while (v < text.length && text[v] === ' ') v++;
+    let end: number;
+    const first = text[v];
+    if (first === '{') end = bracedEnd(text, v);
+    else if (first === '"' || first === "'") end = quotedEnd(text, v);
+    else {
+      end = text.indexOf(';', v);
+      if (end < 0) end = text.length;
+      const value = text.slice(v, end);
+      if (!isSecretKey(key) && (SPACED_SETTING.test(value) || LISTED_SETTING.test(value))) {
+        return null;
+      }
+    }
+    if (end < 0) return null;
+    let after = end;
+    while (after < text.length && text[after] === ' ') after++;
+    if (after < text.length && text[after] !== ';') return null;
+    if (isSecretKey(key) && end > v) spans.push([v, end]);
+    found = true;
+    i = after;
+  }
+  return found ? spans : null;
+}
+
+/**
+ * libpq's `host=h password='p w' dbname=d`: settings apart by spaces, values
+ * bare or in single quotes with backslash escapes. A bare value holding `=`
+ * is refused: it is another form's string read the wrong way.
+ */
+export function readKeywordValue(text: string, isSecretKey: IsSecretKey): Reading {
+  const setting = /\s*([A-Za-z_][\w.]*)\s*=\s*/y;
+  const spans: Span[] = [];
+  let i = 0;
+  let found = false;
+  while (i < text.length) {
+    if (/^\s*$/.test(text.slice(i))) break;
+    setting.lastIndex = i;
+    const match = setting.exec(text);
+    if (!match) return null;
+    const key = match[1] as string;
+    const v = setting.lastIndex;
+    let end = v;
+    if (text[v] === "'") {
+      end = v + 1;
+      while (end < text.length && text[end] !== "'") end += text[end] === '\\' ? 2 : 1;
+      if (end >= text.length) return null;
+      end++;
+    } else {
+      while (end < text.length && !/\s/.test(text[end] as string))
+        end += text[end] === '\\' ? 2 : 1;
+      end = Math.min(end, text.length);
+      if (text.slice(v, end).includes('=')) return null;
+    }
+    if (end < text.length && !/\s/.test(text[end] as string)) return null;
+    if (isSecretKey(key) && end > v) spans.push([v, end]);
+    found = true;
+    i = end;
+  }
+  return found ? spans : null;
+}
+
+const ORACLE_PREFIX = /^jdbc:oracle:[a-z0-9]+:/i;
+const EZCONNECT = /^(?:\/\/)?[A-Za-z0-9._-]+(?::\d+)?(?:[/:][\w.$-]+)?(?:[/:][\w.$-]+)?$/;
+const TNS_DESCRIPTOR = /^\([\w\s.=(),:/-]*\)$/;
+
+/**
+ * Oracle's `user/password@target` (SQL*Plus, EZConnect, JDBC thin), the
+ * target a host (`//host:port/service`, `host:port:sid`) or a TNS
+ * descriptor. The password runs to the last `@`, so it may hold `@` and `/`.
+ */
+export function readOracle(text: string): Reading {
+  const prefix = ORACLE_PREFIX.exec(text)?.[0].length ?? 0;
+  const at = text.lastIndexOf('@');
+  if (at < 0) return null;
+  const target = text.slice(at + 1);
+  if (!EZCONNECT.test(target) && !TNS_DESCRIPTOR.test(target)) return null;
+  const credentials = text.slice(prefix, at);
+  if (credentials === '' && prefix > 0) return [];
+  const slash = credentials.indexOf('/');
+  if (slash <= 0 || !/^[\w$#.]+$/.test(credentials.slice(0, slash))) return null;
+  return [[prefix + slash + 1, at]];
+}
+
+const JAAS_HEAD = /^\s*[\w.$]+\s+(?:required|requisite|sufficient|optional)\b/y;
+const JAAS_OPTION = /\s+([\w.]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s";]+)/y;
+
+/** A JAAS line (Kafka's `sasl.jaas.config`): `Module required user="u" password="p";`. */
+function readJaas(value: string, offset: number, isSecretKey: IsSecretKey): Reading {
+  JAAS_HEAD.lastIndex = 0;
+  if (!JAAS_HEAD.exec(value)) return null;
+  const spans: Span[] = [];
+  let i = JAAS_HEAD.lastIndex;
+  for (;;) {
+    JAAS_OPTION.lastIndex = i;
+    const match = JAAS_OPTION.exec(value);
+    if (!match) break;
+    const raw = match[2] as string;
+    const quoted = raw.startsWith('"') ? 1 : 0;
+    const end = JAAS_OPTION.lastIndex;
+    if (isSecretKey(match[1] as string)) {
+      spans.push([offset + end - raw.length + quoted, offset + end - quoted]);
+    }
+    i = end;
+  }
+  return /^\s*;?\s*$/.test(value.slice(i)) ? spans : null;
+}
+
+/**
+ * Java-style properties, one `key=value` a line (Kafka clients, librdkafka):
+ * a secret's value is hidden, a JAAS config down to its secret options.
+ * Comment lines are hidden whole: nobody can say what they hold.
+ */
+export function readProperties(text: string, isSecretKey: IsSecretKey): Reading {
+  const spans: Span[] = [];
+  const line = /[^\r\n]*/y;
+  let found = false;
+  let i = 0;
+  while (i <= text.length) {
+    line.lastIndex = i;
+    const content = (line.exec(text) as RegExpExecArray)[0];
+    const next = i + content.length;
+    const setting = /^(\s*)([A-Za-z_][\w.-]*)(\s*=\s*)(.*?)\s*$/.exec(content);
+    if (/^\s*[#!]/.test(content)) spans.push([i, next]);
+    else if (setting) {
+      const [, lead, key, eq, value] = setting as unknown as string[];
+      const v = i + (lead as string).length + (key as string).length + (eq as string).length;
+      const end = v + (value as string).length;
+      if ((key as string).toLowerCase().endsWith('jaas.config')) {
+        spans.push(...(readJaas(value as string, v, isSecretKey) ?? [[v, end]]));
+      } else if (isSecretKey(key as string)) {
+        if (end > v) spans.push([v, end]);
+      } else if (SPACED_SETTING.test(` ${value}`) || LISTED_SETTING.test(value as string)) {
+        return null;
+      }
+      found = true;
+    } else if (!/^\s*$/.test(content)) return null;
+    i = next + (text.startsWith('\r\n', next) ? 2 : 1);
+  }
+  return found ? spans : null;
+}
+
+/**
+ * StackExchange.Redis: `host:6379,host2:6380,password=p,ssl=True`, the
+ * endpoints first. An endpoint after a setting is refused: it may be the
+ * rest of a password that held a comma.
+ */
+export function readEndpointList(text: string, isSecretKey: IsSecretKey): Reading {
+  const spans: Span[] = [];
+  let endpoints = 0;
+  let settings = false;
+  let i = 0;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      if (settings || !/^\s*[A-Za-z0-9._-]+:\d+\s*$/.test(part)) return null;
+      endpoints++;
+    } else {
+      if (!/^\s*[A-Za-z][\w]*\s*$/.test(part.slice(0, eq))) return null;
+      settings = true;
+      if (isSecretKey(part.slice(0, eq).trim()) && eq + 1 < part.length) {
+        spans.push([i + eq + 1, i + part.length]);
+      }
+    }
+    i += part.length + 1;
+  }
+  return endpoints > 0 ? spans : null;
+}
