@@ -3,7 +3,8 @@ import { maskConnectionString } from './connection-string-mask.js';
 import { parseInput } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
-import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
+import { maskedValues, maskWhenPrinted } from './secret-display.js';
+import { SECRET_MASK } from './secrets.js';
 
 const optionalText = z.string().nullable().optional();
 
@@ -101,7 +102,7 @@ export function parseConfig(input: unknown): DataSourceConfig {
 }
 
 function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourceConfig {
-  return parseConfig(input);
+  return maskWhenPrinted(parseConfig(input));
 }
 
 /** The Python module's keys and no others: a camelCase or misspelt key is named, not mapped. */
@@ -117,20 +118,9 @@ function fromDict(dict: Record<string, unknown>): DataSourceConfig {
   return parseConfig(camel);
 }
 
-function maskValue(value: unknown): unknown {
-  return value === null || value === undefined ? null : SECRET_MASK;
-}
-
 /** The config with every secret replaced by the mask (oauthConfig keys kept). */
 function masked(config: DataSourceConfig): DataSourceConfig {
-  const out: Record<string, unknown> = { ...config };
-  for (const field of SECRET_FIELDS) out[field] = maskValue(config[field]);
-  if (config.oauthConfig !== null) {
-    out.oauthConfig = Object.fromEntries(
-      Object.keys(config.oauthConfig).map((key) => [key, SECRET_MASK]),
-    );
-  }
-  return deepFreeze(out as DataSourceConfig);
+  return deepFreeze(maskedValues(config));
 }
 
 function toDict(
@@ -171,10 +161,14 @@ function getConnectionUrl(
  * the functions that the Python module had as methods.
  */
 export const DataSourceConfig = {
-  /** Validates the input (unknown keys rejected), fills the defaults and freezes it. */
+  /**
+   * Validates the input (unknown keys rejected), fills the defaults and
+   * freezes it. Printed (`JSON.stringify`, `console.log`), its secrets show
+   * as `"***"`; reading a field gives the value.
+   */
   create,
-  /** Builds a config from the Python module's snake_case dict. */
-  fromDict,
+  /** Builds a config from the Python module's snake_case dict; printed as `create`'s. */
+  fromDict: (dict: Record<string, unknown>): DataSourceConfig => maskWhenPrinted(fromDict(dict)),
   /** The Python module's snake_case dict; secrets are `"***"` unless `includeSecrets`. */
   toDict,
   /** The config with every secret shown as `"***"`. */
