@@ -9,6 +9,7 @@ import {
   ErrorCode,
 } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { plainJson } from '../support/plain.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir('registry-sqlite-');
@@ -32,7 +33,7 @@ async function openRegistry(filename: string, encryptionKey: Uint8Array | null =
 }
 
 const stateOf = (registry: DataSourceRegistry) =>
-  JSON.stringify([registry.list({ limit: 10_000 }), registry.getStatistics()]);
+  plainJson([registry.list({ limit: 10_000 }), registry.getStatistics()]);
 
 function secretSource(tenantId = 'acme', name = 'Orders') {
   return {

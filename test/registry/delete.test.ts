@@ -6,6 +6,7 @@ import {
   ErrorCode,
   type EventStore,
 } from '../../src/index.js';
+import { plainJson } from '../support/plain.js';
 import {
   createTestRegistry,
   databaseInput,
@@ -119,7 +120,7 @@ describe('registry.clearTenant', () => {
 
   it('leaves the other tenants untouched', async () => {
     const { registry } = await threeTenantsOfSources();
-    const others = JSON.stringify([
+    const others = plainJson([
       registry.list({ tenantId: 'globex' }),
       registry.list({ tenantId: 'initech' }),
     ]);
@@ -127,10 +128,7 @@ describe('registry.clearTenant', () => {
     await registry.clearTenant('acme');
 
     expect(
-      JSON.stringify([
-        registry.list({ tenantId: 'globex' }),
-        registry.list({ tenantId: 'initech' }),
-      ]),
+      plainJson([registry.list({ tenantId: 'globex' }), registry.list({ tenantId: 'initech' })]),
     ).toBe(others);
     expect(registry.getStatistics().totalSources).toBe(2);
   });
@@ -223,12 +221,12 @@ describe('registry.clearTenant', () => {
       await registry.register(databaseInput({ name }));
     }
     const listened = recordEvents(registry);
-    const before = JSON.stringify(registry.list());
+    const before = plainJson(registry.list());
     failAppends = true;
 
     await failsWith(() => registry.clearTenant('acme'), ErrorCode.STORE_ERROR);
 
-    expect(JSON.stringify(registry.list())).toBe(before);
+    expect(plainJson(registry.list())).toBe(before);
     expect(registry.position).toBe(3);
     expect(await memory.head()).toBe(3);
     expect(listened).toEqual([]);

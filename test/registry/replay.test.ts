@@ -10,6 +10,7 @@ import {
   ErrorCode,
   type EventStore,
 } from '../../src/index.js';
+import { plainJson } from '../support/plain.js';
 import {
   createTestRegistry,
   databaseInput,
@@ -74,9 +75,7 @@ describe('DataSourceRegistry.open on the same store', () => {
 
     const replayed = await DataSourceRegistry.open({ store });
 
-    expect(JSON.stringify(replayed.list({ limit: 1e9 }))).toBe(
-      JSON.stringify(registry.list({ limit: 1e9 })),
-    );
+    expect(plainJson(replayed.list({ limit: 1e9 }))).toBe(plainJson(registry.list({ limit: 1e9 })));
     expect(JSON.stringify(replayed.getStatistics())).toBe(JSON.stringify(registry.getStatistics()));
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataSourceConfig, ErrorCode } from '../../src/index.js';
+import { plainJson } from '../support/plain.js';
 import {
   createTestRegistry,
   databaseInput,
@@ -99,7 +100,7 @@ describe('registry.update', () => {
 
   it('returns a new snapshot and never changes the old one', async () => {
     const { registry, source } = await withSource(databaseInput({ metadata: { a: 1 } }));
-    const before = JSON.stringify(source);
+    const before = plainJson(source);
 
     const updated = await registry.update(source.sourceId, {
       name: 'Renamed',
@@ -109,7 +110,7 @@ describe('registry.update', () => {
     });
 
     expect(updated).not.toBe(source);
-    expect(JSON.stringify(source)).toBe(before);
+    expect(plainJson(source)).toBe(before);
     expect(isDeeplyFrozen(updated)).toBe(true);
   });
 
