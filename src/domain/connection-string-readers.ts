@@ -294,5 +294,6 @@ export function readEndpointList(text: string, isSecretKey: IsSecretKey): Readin
     }
     i += part.length + 1;
   }
-  return endpoints > 0 ? spans : null;
+  // Endpoints alone (`admin:1234`) may as well be a user and a password.
+  return endpoints > 0 && settings ? spans : null;
 }

@@ -52,6 +52,10 @@ describe('getConnectionUrl with maskSecrets on a connection string', () => {
     expect(masked('just-a-secret-token-value')).toBe('***');
   });
 
+  it('masks a user and password with nothing else as a whole', () => {
+    expect(masked('admin:482913')).toBe('***');
+  });
+
   it('masks a keyword string whose quote never closes as a whole', () => {
     expect(masked('Server=db.example.com;Password="Vx8;Database=sales')).toBe('***');
   });
