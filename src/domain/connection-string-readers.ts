@@ -29,16 +29,19 @@ const TOKEN_USER_SCHEMES = /^(?:https?|wss?)$/i;
  * authority (JDBC SQL Server). The userinfo runs to the authority's last
  * `@`, so a password may hold `@`; a password holding `/`, `?` or `#`
  * unencoded leaves an `@` after the authority, and then the string is not
- * read at all. Settings after a `;` are read as a setting list, whose quoted
- * and braced values may hold anything.
+ * read at all. Settings after a `;` (JDBC SQL Server) are read as a
+ * setting list, whose quoted and braced values may hold anything.
  */
 export function readUrl(text: string, isSecretKey: IsSecretKey): Reading {
   const head = /^((?:[A-Za-z][A-Za-z0-9+.-]*:)+)\/\//.exec(text);
   if (!head) return null;
   const start = head[0].length;
   const scheme = (head[1] as string).split(':').at(-2) ?? '';
+  // Only SQL Server's JDBC URL puts settings after a `;`; elsewhere a `;`
+  // is part of the userinfo, where it may be a password's.
+  const delimiters = /sqlserver/i.test(head[1] as string) ? '/?#;' : '/?#';
   let end = start;
-  while (end < text.length && !'/?#;'.includes(text[end] as string)) end++;
+  while (end < text.length && !delimiters.includes(text[end] as string)) end++;
   const rest = text.slice(end);
   const authority = text.slice(start, end);
   const at = authority.lastIndexOf('@');
@@ -73,6 +76,9 @@ function readQuery(text: string, from: number, isSecretKey: IsSecretKey): Readin
     if (end < 0) end = text.length;
     const pair = text.slice(i, end);
     const eq = pair.indexOf('=');
+    // A bare word, or a secret with no value, is what a raw `&` in a
+    // password leaves behind: not read surely.
+    if (eq < 0 && pair !== '') return null;
     if (eq >= 0) {
       let key: string;
       try {
@@ -80,7 +86,10 @@ function readQuery(text: string, from: number, isSecretKey: IsSecretKey): Readin
       } catch {
         return null;
       }
-      if (isSecretKey(key)) spans.push([i + eq + 1, end]);
+      if (isSecretKey(key)) {
+        if (eq + 1 === pair.length) return null;
+        spans.push([i + eq + 1, end]);
+      }
     }
     i = end + 1;
   }
@@ -127,7 +136,8 @@ export function readSettingList(text: string, from: number, isSecretKey: IsSecre
     const semi = text.indexOf(';', i);
     if (eq < 0 || (semi >= 0 && semi < eq)) return null;
     const key = text.slice(i, eq).trim();
-    if (!SETTING_NAME.test(key)) return null;
+    // A JAAS config holds its own settings: the properties reader reads it.
+    if (!SETTING_NAME.test(key) || /jaas\.config$/i.test(key)) return null;
     let v = eq + 1;
     while (v < text.length && text[v] === ' ') v++;
     let end: number;
@@ -146,7 +156,11 @@ export function readSettingList(text: string, from: number, isSecretKey: IsSecre
     let after = end;
     while (after < text.length && text[after] === ' ') after++;
     if (after < text.length && text[after] !== ';') return null;
-    if (isSecretKey(key) && end > v) spans.push([v, end]);
+    if (isSecretKey(key)) {
+      // An empty secret is what a password starting with a raw `;` leaves.
+      if (end === v) return null;
+      spans.push([v, end]);
+    }
     found = true;
     i = after;
   }
@@ -288,7 +302,8 @@ export function readEndpointList(text: string, isSecretKey: IsSecretKey): Readin
     } else {
       if (!/^\s*[A-Za-z][\w]*\s*$/.test(part.slice(0, eq))) return null;
       settings = true;
-      if (isSecretKey(part.slice(0, eq).trim()) && eq + 1 < part.length) {
+      if (isSecretKey(part.slice(0, eq).trim())) {
+        if (eq + 1 === part.length) return null;
         spans.push([i + eq + 1, i + part.length]);
       }
     }
