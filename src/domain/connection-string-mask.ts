@@ -1,12 +1,14 @@
 import {
-  readEndpointList,
   readKeywordValue,
-  readOracle,
-  readProperties,
   readSettingList,
   readUrl,
   type Span,
 } from './connection-string-readers.js';
+import {
+  readEndpointList,
+  readOracle,
+  readProperties,
+} from './connection-string-vendor-readers.js';
 import { SECRET_MASK } from './secrets.js';
 
 /**
