@@ -140,15 +140,26 @@ for (const tenant of ['acme', 'globex']) {
   );
 }
 const acme = registry.getByName('acme', 'orders db');
-if (acme)
+if (acme) {
   console.log(
     `  acme's Orders DB as the Python to_dict: ${JSON.stringify(CustomerDataSource.toDict(acme)).slice(0, 120)}...`,
   );
+  console.log(
+    `  its config, printed as any log would: ${JSON.stringify(acme.config).slice(0, 110)}...`,
+  );
+}
 
 say('Replaying the log into a second registry');
 const replica = await open();
+// Printed, a source shows its secrets as "***"; the comparison is of the values themselves.
 const state = (r: DataSourceRegistry) =>
-  JSON.stringify([r.list({ limit: 10_000 }), r.getStatistics()]);
+  JSON.stringify([
+    r.list({ limit: 10_000 }).map((source) => ({
+      ...CustomerDataSource.toDict(source, { includeSecrets: true }),
+      version: source.version,
+    })),
+    r.getStatistics(),
+  ]);
 console.log(
   `  ${replica.position} events replayed; same state: ${state(replica) === state(registry)}`,
 );

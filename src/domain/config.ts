@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { maskConnectionString } from './connection-string-mask.js';
 import { parseInput } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { copiedInput } from './input-copy.js';
 import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
 import { LIMITS } from './limits.js';
+import { maskedValues, maskWhenPrinted } from './secret-display.js';
 import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
 import { textSchema } from './text.js';
 
@@ -106,7 +108,7 @@ export function parseConfig(input: unknown): DataSourceConfig {
 }
 
 function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourceConfig {
-  return parseConfig(input);
+  return maskWhenPrinted(parseConfig(input));
 }
 
 /** The Python module's keys and no others: a camelCase or misspelt key is named, not mapped. */
@@ -124,20 +126,9 @@ function fromDict(dict: Record<string, unknown>): DataSourceConfig {
   return parseConfig(camel);
 }
 
-function maskValue(value: unknown): unknown {
-  return value === null || value === undefined ? null : SECRET_MASK;
-}
-
 /** The config with every secret replaced by the mask (oauthConfig keys kept). */
 function masked(config: DataSourceConfig): DataSourceConfig {
-  const out: Record<string, unknown> = { ...config };
-  for (const field of SECRET_FIELDS) out[field] = maskValue(config[field]);
-  if (config.oauthConfig !== null) {
-    out.oauthConfig = Object.fromEntries(
-      Object.keys(config.oauthConfig).map((key) => [key, SECRET_MASK]),
-    );
-  }
-  return deepFreeze(out as DataSourceConfig);
+  return deepFreeze(maskedValues(config));
 }
 
 function toDict(
@@ -148,18 +139,6 @@ function toDict(
   return Object.fromEntries(
     Object.entries(SNAKE_TO_CAMEL).map(([snake, camel]) => [snake, structuredClone(shown[camel])]),
   );
-}
-
-/** A URL's userinfo password: after the first ':', up to the authority's last '@'. */
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:(?:[a-z][a-z0-9+.-]*:)*\/\/[^:/?#]*:)([^/?#]*)(@)/i;
-/** A `password=…`-like setting, in a URL query or a keyword/value connection string. */
-const KEYWORD_SECRET =
-  /((?:^|[?&;\s])[\w.-]*(?:password|passwd|pwd|secret|token|key)\s*=\s*)('[^']*'|"[^"]*"|[^&;\s]*)/gi;
-
-function maskConnectionString(connectionString: string): string {
-  return connectionString
-    .replace(URL_PASSWORD, `$1${SECRET_MASK}$3`)
-    .replace(KEYWORD_SECRET, `$1${SECRET_MASK}`);
 }
 
 function getConnectionUrl(
@@ -190,10 +169,14 @@ function getConnectionUrl(
  * the functions that the Python module had as methods.
  */
 export const DataSourceConfig = {
-  /** Validates the input (unknown keys rejected), fills the defaults and freezes it. */
+  /**
+   * Validates the input (unknown keys rejected), fills the defaults and
+   * freezes it. Printed (`JSON.stringify`, `console.log`), its secrets show
+   * as `"***"`; reading a field gives the value.
+   */
   create,
-  /** Builds a config from the Python module's snake_case dict. */
-  fromDict,
+  /** Builds a config from the Python module's snake_case dict; printed as `create`'s. */
+  fromDict: (dict: Record<string, unknown>): DataSourceConfig => maskWhenPrinted(fromDict(dict)),
   /** The Python module's snake_case dict; secrets are `"***"` unless `includeSecrets`. */
   toDict,
   /** The config with every secret shown as `"***"`. */
@@ -201,7 +184,9 @@ export const DataSourceConfig = {
   /**
    * `user:password@host:port/database`, user and password percent-encoded, an
    * IPv6 host in brackets, `scheme://` in front when given; the connection
-   * string when there is one; null without a host.
+   * string when there is one; null without a host. With `maskSecrets`, the
+   * password is `"***"`, and so is every secret in a connection string; a
+   * connection string that cannot be read with confidence is `"***"` whole.
    */
   getConnectionUrl,
 } as const;

@@ -2,6 +2,7 @@ import { type Draft, produce } from 'immer';
 import { DataSourceStatus } from './enums.js';
 import { DataSourceError, ErrorCode } from './errors.js';
 import type { DataSourceEvent } from './events.js';
+import { maskWhenPrinted } from './secret-display.js';
 import type { SourceStream } from './stream.js';
 
 function corrupt(event: DataSourceEvent, why: string): DataSourceError {
@@ -18,6 +19,10 @@ function corrupt(event: DataSourceEvent, why: string): DataSourceError {
  * draft; the projections run it on a shallow copy that they freeze afterwards.
  * That is safe because it only ever assigns the source's own fields: nested
  * values (config, metadata, tags, roles) are replaced whole, never changed in place.
+ *
+ * The source's config is the event's config as one that prints its secrets
+ * masked: made once per config change, from the event alone, so replaying a
+ * log still folds to the same state. The event keeps its plain config.
  */
 export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent): void {
   if (event.streamVersion !== stream.version + 1) {
@@ -34,7 +39,7 @@ export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent):
       tenantId: event.tenantId,
       name: data.name,
       sourceType: data.sourceType,
-      config: data.config,
+      config: maskWhenPrinted(data.config),
       status: DataSourceStatus.PENDING,
       description: data.description,
       tags: [...data.tags],
@@ -67,7 +72,7 @@ export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent):
       source.description = event.data.description;
       break;
     case 'DataSourceConfigUpdated':
-      source.config = event.data.config;
+      source.config = maskWhenPrinted(event.data.config);
       source.status = DataSourceStatus.CONFIGURING;
       break;
     case 'DataSourceMetadataReplaced':

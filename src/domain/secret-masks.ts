@@ -1,5 +1,6 @@
 import type { DataSourceConfig } from './config.js';
 import { DataSourceError, ErrorCode } from './errors.js';
+import { isMaskedWhenPrinted } from './secret-display.js';
 import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
 
 function noStoredSecret(path: string): DataSourceError {
@@ -17,6 +18,10 @@ function noStoredSecret(path: string): DataSourceError {
 /**
  * A config read back from `toDict()` carries `"***"` where its secrets were;
  * writing it back must keep the stored secrets, not store the mask.
+ *
+ * This is the config an event will carry, so it comes back plain even when
+ * it was one that prints its secrets masked (from `DataSourceConfig.create`
+ * or a snapshot): a store writes an event's JSON, which must hold the values.
  */
 export function keepMaskedSecrets(
   config: DataSourceConfig,
@@ -47,5 +52,6 @@ export function keepMaskedSecrets(
       put('oauthConfig', Object.fromEntries(oauth));
     }
   }
-  return (result ?? config) as DataSourceConfig;
+  if (result === null && isMaskedWhenPrinted(config)) result = { ...config };
+  return (result === null ? config : Object.freeze(result)) as DataSourceConfig;
 }

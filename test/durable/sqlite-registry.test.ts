@@ -10,6 +10,7 @@ import {
 } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { barrier, firstAppendWaitsFor } from '../support/barrier.js';
+import { plainJson } from '../support/plain.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir('registry-sqlite-');
@@ -38,7 +39,7 @@ async function openRegistry(
 }
 
 const stateOf = (registry: DataSourceRegistry) =>
-  JSON.stringify([registry.list({ limit: 10_000 }), registry.getStatistics()]);
+  plainJson([registry.list({ limit: 10_000 }), registry.getStatistics()]);
 
 function secretSource(tenantId = 'acme', name = 'Orders') {
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataSourceRegistry, ErrorCode } from '../../src/index.js';
 import { eventually } from '../support/postgres.js';
+import { plainJson } from '../support/plain.js';
 import {
   createTestRegistry,
   databaseInput,
@@ -119,7 +120,7 @@ describeEachStore('registry.clearTenant', (harness) => {
 
   it('leaves the other tenants untouched', async () => {
     const { registry } = await threeTenantsOfSources(harness);
-    const others = JSON.stringify([
+    const others = plainJson([
       registry.list({ tenantId: 'globex' }),
       registry.list({ tenantId: 'initech' }),
     ]);
@@ -127,10 +128,7 @@ describeEachStore('registry.clearTenant', (harness) => {
     await registry.clearTenant('acme');
 
     expect(
-      JSON.stringify([
-        registry.list({ tenantId: 'globex' }),
-        registry.list({ tenantId: 'initech' }),
-      ]),
+      plainJson([registry.list({ tenantId: 'globex' }), registry.list({ tenantId: 'initech' })]),
     ).toBe(others);
     expect(registry.getStatistics().totalSources).toBe(2);
   });
@@ -214,12 +212,12 @@ describeEachFailingStore('registry.clearTenant on a store that refuses the appen
       await registry.register(databaseInput({ name }));
     }
     const listened = recordEvents(registry);
-    const before = JSON.stringify(registry.list());
+    const before = plainJson(registry.list());
     await blockWrites();
 
     await failsWith(() => registry.clearTenant('acme'), ErrorCode.STORE_ERROR);
 
-    expect(JSON.stringify(registry.list())).toBe(before);
+    expect(plainJson(registry.list())).toBe(before);
     expect(registry.position).toBe(3);
     expect(await store.head()).toBe(3);
     expect(listened).toEqual([]);

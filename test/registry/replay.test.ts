@@ -4,6 +4,7 @@
  */
 import { expect, it } from 'vitest';
 import { DataSourceRegistry, DataSourceType, ErrorCode } from '../../src/index.js';
+import { plainJson } from '../support/plain.js';
 import {
   databaseInput,
   failsWith,
@@ -72,9 +73,7 @@ describeEachStore('DataSourceRegistry.open on the same log', (harness) => {
 
     const replayed = await reopen();
 
-    expect(JSON.stringify(replayed.list({ limit: 1e9 }))).toBe(
-      JSON.stringify(registry.list({ limit: 1e9 })),
-    );
+    expect(plainJson(replayed.list({ limit: 1e9 }))).toBe(plainJson(registry.list({ limit: 1e9 })));
     expect(JSON.stringify(replayed.getStatistics())).toBe(JSON.stringify(registry.getStatistics()));
   });
 

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DataSourceConfig, ErrorCode } from '../../src/index.js';
+import { plainJson } from '../support/plain.js';
 import {
   databaseInput,
   failsWith,
@@ -103,7 +104,7 @@ describeEachStore('registry.update', (harness) => {
 
   it('returns a new snapshot and never changes the old one', async () => {
     const { registry, source } = await withSource(harness, databaseInput({ metadata: { a: 1 } }));
-    const before = JSON.stringify(source);
+    const before = plainJson(source);
 
     const updated = await registry.update(source.sourceId, {
       name: 'Renamed',
@@ -113,7 +114,7 @@ describeEachStore('registry.update', (harness) => {
     });
 
     expect(updated).not.toBe(source);
-    expect(JSON.stringify(source)).toBe(before);
+    expect(plainJson(source)).toBe(before);
     expect(isDeeplyFrozen(updated)).toBe(true);
   });
 

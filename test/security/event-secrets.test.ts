@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataSourceConfig, type DataSourceConfigInput } from '../../src/domain/config.js';
+import type { DataSourceConfigInput } from '../../src/domain/config.js';
 import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import { deepFreeze } from '../../src/domain/freeze.js';
 import { ENCRYPTION_KEY_ENV } from '../../src/security/encryption-key.js';
@@ -12,6 +12,7 @@ import {
 } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
 import type { PendingEvent } from '../../src/store/event-store.js';
+import { eventConfig } from '../support/plain.js';
 
 const cipher = createSecretCipher(new Uint8Array(randomBytes(32)));
 
@@ -54,7 +55,7 @@ function registered(
     data: {
       name: 'Orders',
       sourceType: 'database',
-      config: DataSourceConfig.create(config),
+      config: eventConfig(config),
       description: null,
       tags: ['prod'],
       metadata: {},
@@ -71,7 +72,7 @@ function configUpdated(config: DataSourceConfigInput): PendingEvent {
     eventId: 'e-s1-2',
     type: 'DataSourceConfigUpdated',
     streamVersion: 2,
-    data: { config: DataSourceConfig.create(config) },
+    data: { config: eventConfig(config) },
   });
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataSourceConfig, type DataSourceConfigInput } from '../../src/domain/config.js';
+import type { DataSourceConfigInput } from '../../src/domain/config.js';
 import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import { ENCRYPTION_KEY_ENV } from '../../src/security/encryption-key.js';
 import { isSealedValue } from '../../src/security/event-secrets.js';
@@ -11,6 +11,7 @@ import { protectSecrets } from '../../src/security/protected-store.js';
 import type { AppendRequest, EventStore, PendingEvent } from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { eventConfig } from '../support/plain.js';
 
 const KEY = new Uint8Array(randomBytes(32));
 const PASSWORD = 'pw-Zq8x-plaintext';
@@ -34,7 +35,7 @@ function registered(
     data: {
       name: `Source ${sourceId}`,
       sourceType: 'database',
-      config: DataSourceConfig.create(config),
+      config: eventConfig(config),
       description: null,
       tags: [],
       metadata: {},

@@ -21,6 +21,7 @@ import {
   type MemoryEventStore,
   type RegisterInput,
 } from '../../src/index.js';
+import { plainJson } from './plain.js';
 
 /** The instant every test clock starts at. */
 export const T0 = '2024-03-01T09:00:00.000Z';
@@ -122,11 +123,14 @@ export function recordEvents(registry: DataSourceRegistry): DataSourceEvent[] {
   return events;
 }
 
-/** Everything a query can see, as one string: all sources, and the statistics of all and each tenant. */
+/**
+ * Everything a query can see, as one string: all sources, secrets included
+ * (a wrong password must show), and the statistics of all and each tenant.
+ */
 export function snapshotOf(registry: DataSourceRegistry): string {
   const sources = registry.list({ limit: 1e9 });
   const tenants = [...new Set(sources.map((source) => source.tenantId))].sort();
-  return JSON.stringify({
+  return plainJson({
     sources,
     stats: registry.getStatistics(),
     byTenant: tenants.map((tenantId) => [tenantId, registry.getStatistics(tenantId)]),
