@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JsonProblem } from './json.js';
 import { LIMITS } from './limits.js';
+import { isMaskedWhenPrinted } from './secret-display.js';
 import { textProblem } from './text.js';
 
 /**
@@ -84,7 +85,10 @@ export function copyInput(root: unknown): { value: unknown } | { problem: JsonPr
     if (depth > INPUT_DEPTH) fail(path, `must not nest deeper than ${INPUT_DEPTH} levels`);
     const isArray = Array.isArray(value);
     const proto: unknown = Object.getPrototypeOf(value);
-    if (isArray ? proto !== Array.prototype : proto !== Object.prototype && proto !== null) {
+    // A config handed out by this library masks its secrets when printed; its
+    // prototype adds only that, so it is read like the plain object it stands for.
+    const plain = proto === Object.prototype || proto === null || isMaskedWhenPrinted(value);
+    if (isArray ? proto !== Array.prototype : !plain) {
       fail(path, isArray ? 'must be a plain array' : 'must be a plain object or array');
     }
     const target = isArray ? [] : {};

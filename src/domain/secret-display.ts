@@ -75,7 +75,7 @@ const MaskedConfig = function MaskedConfig(
 MaskedConfig.prototype = MASKED_WHEN_PRINTED;
 
 /** True when the config prints its secrets masked already. */
-export function isMaskedWhenPrinted(config: DataSourceConfig): boolean {
+export function isMaskedWhenPrinted(config: object): boolean {
   return Object.getPrototypeOf(config) === MASKED_WHEN_PRINTED;
 }
 
