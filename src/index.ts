@@ -24,6 +24,7 @@ export {
   type EventOfType,
   EventType,
 } from './domain/events.js';
+export { LIMITS } from './domain/limits.js';
 export { SECRET_MASK } from './domain/secrets.js';
 export { DataSourceStats } from './projections/statistics.js';
 export type { FollowError, ListenerError, RegistryListeners } from './registry/event-bus.js';
@@ -43,6 +44,7 @@ export type {
   PendingEvent,
   ReadAllOptions,
   StoredEvent,
+  TenantGuard,
   UniqueClaim,
 } from './store/event-store.js';
 export { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';

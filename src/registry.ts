@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   type CommandContext,
   type DataSourceCommand,
@@ -300,7 +299,7 @@ export class DataSourceRegistry {
 
   /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
   async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
-    const id = parseInput(z.string(), sourceId, 'source id');
+    const id = parseInput(sourceIdSchema, sourceId, 'source id');
     this.#assertOpen();
     const stored = await this.#track(this.#store.readStream(id));
     return Object.freeze(stored.map((event) => deepFreeze(redactEvent(toDomainEvent(event)))));

@@ -6,7 +6,7 @@ import { copiedInput } from './input-copy.js';
 import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
 import { LIMITS } from './limits.js';
 import { maskedValues, maskWhenPrinted } from './secret-display.js';
-import { SECRET_FIELDS, SECRET_MASK } from './secrets.js';
+import { SECRET_MASK } from './secrets.js';
 import { textSchema } from './text.js';
 
 const optionalText = textSchema(LIMITS.configTextBytes).nullable().optional();

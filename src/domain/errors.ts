@@ -36,7 +36,9 @@ export class DataSourceError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DataSourceError';
     this.code = options.code ?? ErrorCode.DATASOURCE_ERROR;
-    this.sourceId = options.sourceId ?? null;
+    // Commands name the id they were called with before checking it: a value
+    // that is not a string is no id to report.
+    this.sourceId = typeof options.sourceId === 'string' ? options.sourceId : null;
     this.sourceType = options.sourceType ?? null;
     this.details = options.details;
   }

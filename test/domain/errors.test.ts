@@ -16,6 +16,12 @@ describe('DataSourceError', () => {
     });
   });
 
+  it('reports no source when the id it was given is not a string', () => {
+    const error = new DataSourceError('bad id', { sourceId: 42 as unknown as string });
+    expect(error.sourceId).toBeNull();
+    expect(error.toDict().source_id).toBeNull();
+  });
+
   it('is an Error named DataSourceError', () => {
     const error = new DataSourceError('x');
     expect(error).toBeInstanceOf(Error);
