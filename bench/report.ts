@@ -3,7 +3,7 @@ export type Unit = 'ms' | 's' | 'µs/op' | 'ops/s' | 'B/source';
 
 const HIGHER_IS_BETTER: ReadonlySet<Unit> = new Set<Unit>(['ops/s']);
 
-/** Whether a figure meets a DESIGN target; 'info' when it is there to explain another. */
+/** Whether a figure meets its target; 'info' when it is there to explain another. */
 export type Verdict = 'met' | 'missed' | 'info';
 
 /** One line of the results: a figure, the baseline measured beside it, and the target it answers. */

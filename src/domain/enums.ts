@@ -13,7 +13,7 @@ export const DataSourceType = {
 /** One of {@link DataSourceType}'s values. */
 export type DataSourceType = (typeof DataSourceType)[keyof typeof DataSourceType];
 
-/** The lifecycle status of a data source (DESIGN section 5). */
+/** The lifecycle status of a data source; docs/events.md gives the transitions. */
 export const DataSourceStatus = {
   PENDING: 'pending',
   CONFIGURING: 'configuring',

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { DataSourceType } from './enums.js';
 
-/** Every code a {@link DataSourceError} can carry (DESIGN section 6). */
+/** Every code a {@link DataSourceError} can carry. */
 export const ErrorCode = {
   /** The generic code of an error raised without a more precise one. */
   DATASOURCE_ERROR: 'DATASOURCE_ERROR',

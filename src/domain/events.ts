@@ -3,7 +3,7 @@ import { dataSourceConfigSchema } from './config.js';
 import { dataSourceTypeSchema } from './enums.js';
 import { jsonObjectSchema, jsonValueSchema } from './json.js';
 
-/** Each event's name; the catalog is DESIGN section 4 and docs/events.md. */
+/** Each event's name; docs/events.md is the catalog. */
 export const EventType = {
   DataSourceRegistered: 'DataSourceRegistered',
   DataSourceRenamed: 'DataSourceRenamed',

@@ -1,7 +1,7 @@
 /** What every secret looks like wherever it is shown instead of its value. */
 export const SECRET_MASK = '***';
 
-/** The config fields whose whole value is a secret (DESIGN section 8). */
+/** The config fields whose whole value is a secret: encrypted at rest, shown as "***" everywhere else. */
 export const SECRET_FIELDS = ['password', 'apiKey', 'connectionString'] as const;
 export type SecretField = (typeof SECRET_FIELDS)[number];
 

@@ -18,7 +18,7 @@ function refuseWithoutKey(event: PendingEvent, kind: string): PendingEvent {
 }
 
 /**
- * The store with secrets encrypted at its boundary (DESIGN section 8): what
+ * The store with secrets encrypted at its boundary: what
  * goes in is sealed with AES-256-GCM under `key`, what comes out is opened, so
  * the registry above works with plaintext and the log never holds it.
  *

@@ -1,5 +1,5 @@
 /**
- * Every cell of the status-transition table (DESIGN section 5):
+ * Every cell of the status-transition table (docs/events.md):
  *
  * | from \ to                            | active  | inactive | deprecated | configuring | error (recordError)  |
  * | pending, configuring, inactive, error| yes     | yes      | yes        | yes         | yes                  |

@@ -1,6 +1,6 @@
 /**
  * The status commands and the connection statistics, through the registry.
- * The transition table is DESIGN section 5; each cell is one test below.
+ * The status transition table (docs/events.md); each cell is one test below.
  */
 import { expect, it } from 'vitest';
 import {

@@ -1,6 +1,6 @@
 /**
  * Everything the Python module `datasource_model.py` did, and how it is done
- * here (DESIGN section 9). Each describe names the Python call it stands for.
+ * here (docs/migrating-from-python.md). Each describe names the Python call it stands for.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
