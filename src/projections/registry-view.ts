@@ -120,6 +120,14 @@ function foldStream(before: SourceStream, events: readonly DataSourceEvent[]): S
  * position were applied already and are skipped, so applying is idempotent.
  */
 export function applyEvents(view: RegistryView, events: readonly DataSourceEvent[]): void {
+  const [only] = events;
+  // A command's one event, the common case: no grouping needed.
+  if (events.length === 1 && only !== undefined) {
+    if (only.position <= view.position) return;
+    applyStream(view, only.sourceId, events);
+    view.position = only.position;
+    return;
+  }
   const byStream = new Map<string, DataSourceEvent[]>();
   let position = view.position;
   for (const event of events) {
@@ -129,13 +137,16 @@ export function applyEvents(view: RegistryView, events: readonly DataSourceEvent
     if (group) group.push(event);
     else byStream.set(event.sourceId, [event]);
   }
-  for (const [sourceId, group] of byStream) {
-    const before = view.streams.get(sourceId) ?? EMPTY_STREAM;
-    const after = foldStream(before, group);
-    view.streams.set(sourceId, after);
-    reindex(view, before.source, after);
-  }
+  for (const [sourceId, group] of byStream) applyStream(view, sourceId, group);
   view.position = position;
+}
+
+/** Folds one stream's new events into the view and its indexes. */
+function applyStream(view: RegistryView, sourceId: string, events: readonly DataSourceEvent[]) {
+  const before = view.streams.get(sourceId) ?? EMPTY_STREAM;
+  const after = foldStream(before, events);
+  view.streams.set(sourceId, after);
+  reindex(view, before.source, after);
 }
 
 /** The state of one stream, for deciding a command. */

@@ -8,7 +8,13 @@ import type { SourceStream } from '../domain/stream.js';
 import { getSourceByName, type RegistryView, streamOf } from '../projections/registry-view.js';
 import type { EventStore } from '../store/event-store.js';
 import { type CatchUp, catchUpToHead } from './catch-up.js';
-import { envelope, occurredAtOf, type ParsedContext } from './command-events.js';
+import {
+  atPosition,
+  envelope,
+  expectedVersions,
+  occurredAtOf,
+  type ParsedContext,
+} from './command-events.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { toDomainEvent } from './read-events.js';
@@ -119,10 +125,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         }
         throw writeError(error);
       }
-      // Data and metadata were frozen when the events were made; only the envelope is new.
-      const committed = step.plan.events.map((event, i) =>
-        Object.freeze({ ...event, position: positions[i] ?? 0 }),
-      );
+      const committed = step.plan.events.map((event, i) => atPosition(event, positions[i] ?? 0));
       await commit(committed);
       return step.result(committed);
     }
@@ -193,7 +196,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
           }
           const plan: AppendPlan = {
             events: envelope(drafts, envelopeOf(stream, sourceId, tenantId, ctx)),
-            expectedVersions: { [sourceId]: stream.version },
+            expectedVersions: expectedVersions(sourceId, stream.version),
             claims: names.claims,
             releases: names.releases,
           };
@@ -203,9 +206,10 @@ export function createCommandWriter(deps: CommandWriterDeps) {
             // result does not hang on the view having read them back.
             result: (committed) => {
               if (command.type === 'Delete') return before;
-              const after = fold(stream, committed);
+              // The view has usually applied them already: fold only when it has not.
+              const version = committed.at(-1)?.streamVersion ?? stream.version;
               const viewed = streamOf(view, sourceId);
-              return viewed.version === after.version ? viewed.source : after.source;
+              return viewed.version === version ? viewed.source : fold(stream, committed).source;
             },
           };
         },
@@ -234,7 +238,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         () => {
           const plan: AppendPlan = {
             events: [],
-            expectedVersions: {},
+            expectedVersions: expectedVersions(),
             claims: [],
             releases: [],
             tenantUnchanged: { tenantId, position: view.position },
