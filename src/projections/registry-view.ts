@@ -5,7 +5,13 @@ import type { DataSourceEvent } from '../domain/events.js';
 import { applyEvent } from '../domain/evolve.js';
 import { deepFreeze } from '../domain/freeze.js';
 import { EMPTY_STREAM, type SourceStream } from '../domain/stream.js';
-import { emptySourceIndex, reindexSource, type SourceIndex } from './source-index.js';
+import { type ListOrder, listEntry, visitFrom } from './list-order.js';
+import {
+  type EntryChange,
+  emptySourceIndex,
+  reindexSource,
+  type SourceIndex,
+} from './source-index.js';
 import { type DataSourceStats, statsOf } from './statistics.js';
 
 interface TenantIndex extends SourceIndex {
@@ -39,13 +45,26 @@ function tenantIndex(view: RegistryView, tenantId: string): TenantIndex {
   return index;
 }
 
+const UNMOVED: EntryChange = Object.freeze({ before: null, after: null });
+
+/** The list entries a change needs: none when neither the name nor the tags changed. */
+function entryChange(
+  before: CustomerDataSource | null,
+  after: CustomerDataSource | null,
+): EntryChange {
+  const moved = !before || !after || before.name !== after.name;
+  if (!moved && before.tags === after.tags) return UNMOVED;
+  return { before: before && listEntry(before), after: after && listEntry(after) };
+}
+
 function reindex(view: RegistryView, before: CustomerDataSource | null, after: SourceStream) {
   const source = after.source;
   const tenantId = (source ?? before)?.tenantId;
   if (tenantId === undefined) return;
   const tenant = tenantIndex(view, tenantId);
-  reindexSource(view.all, before, source);
-  reindexSource(tenant, before, source);
+  const entries = entryChange(before, source);
+  reindexSource(view.all, before, source, entries);
+  reindexSource(tenant, before, source, entries);
   if (before && source && before.name === source.name) return;
   if (before && (!source || nameKey(source.name) !== nameKey(before.name))) {
     // Events are applied stream by stream, so another source may already hold
@@ -101,6 +120,14 @@ function foldStream(before: SourceStream, events: readonly DataSourceEvent[]): S
  * position were applied already and are skipped, so applying is idempotent.
  */
 export function applyEvents(view: RegistryView, events: readonly DataSourceEvent[]): void {
+  const [only] = events;
+  // A command's one event, the common case: no grouping needed.
+  if (events.length === 1 && only !== undefined) {
+    if (only.position <= view.position) return;
+    applyStream(view, only.sourceId, events);
+    view.position = only.position;
+    return;
+  }
   const byStream = new Map<string, DataSourceEvent[]>();
   let position = view.position;
   for (const event of events) {
@@ -110,13 +137,16 @@ export function applyEvents(view: RegistryView, events: readonly DataSourceEvent
     if (group) group.push(event);
     else byStream.set(event.sourceId, [event]);
   }
-  for (const [sourceId, group] of byStream) {
-    const before = view.streams.get(sourceId) ?? EMPTY_STREAM;
-    const after = foldStream(before, group);
-    view.streams.set(sourceId, after);
-    reindex(view, before.source, after);
-  }
+  for (const [sourceId, group] of byStream) applyStream(view, sourceId, group);
   view.position = position;
+}
+
+/** Folds one stream's new events into the view and its indexes. */
+function applyStream(view: RegistryView, sourceId: string, events: readonly DataSourceEvent[]) {
+  const before = view.streams.get(sourceId) ?? EMPTY_STREAM;
+  const after = foldStream(before, events);
+  view.streams.set(sourceId, after);
+  reindex(view, before.source, after);
 }
 
 /** The state of one stream, for deciding a command. */
@@ -145,39 +175,15 @@ export interface SourceFilter {
   tag?: string;
 }
 
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
- * Ids in list order: by name as users read it (trimmed, NFC, any case), then
- * by exact name, then by id, so the order is total and the same everywhere.
+ * The ids a filter starts from, in list order, kept sorted on write. Scoped
+ * to the tenant's own index, so its cost does not grow with other tenants'
+ * sources.
  */
-function inListOrder(view: RegistryView, ids: Iterable<string>): string[] {
-  const rows: [key: string, name: string, id: string][] = [];
-  for (const id of ids) {
-    const name = getSource(view, id)?.name ?? '';
-    rows.push([nameKey(name), name, id]);
-  }
-  rows.sort(
-    (a, b) => compareText(a[0], b[0]) || compareText(a[1], b[1]) || compareText(a[2], b[2]),
-  );
-  return rows.map((row) => row[2]);
-}
-
-function sortedIds(view: RegistryView, index: SourceIndex): string[] {
-  index.sorted ??= inListOrder(view, index.ids);
-  return index.sorted;
-}
-
-/**
- * The ids a filter starts from, in list order. Scoped to the tenant's own
- * index, so its cost does not grow with other tenants' sources.
- */
-function candidates(view: RegistryView, filter: SourceFilter): readonly string[] {
+function candidates(view: RegistryView, filter: SourceFilter): ListOrder | undefined {
   const index = filter.tenantId === undefined ? view.all : view.tenants.get(filter.tenantId);
-  if (!index) return [];
-  if (filter.tag === undefined) return sortedIds(view, index);
-  const tagged = index.byTag.get(filter.tag);
-  return tagged ? inListOrder(view, tagged) : [];
+  if (!index) return undefined;
+  return filter.tag === undefined ? index.order : index.byTag.get(filter.tag);
 }
 
 function matches(source: CustomerDataSource, filter: SourceFilter): boolean {
@@ -194,20 +200,22 @@ export function listSources(
   offset: number,
   limit: number,
 ): readonly CustomerDataSource[] {
-  const ids = candidates(view, filter);
+  const order = candidates(view, filter);
   const page: CustomerDataSource[] = [];
+  if (!order || limit <= 0) return Object.freeze(page);
   const plain = filter.sourceType === undefined && filter.status === undefined;
-  const start = plain ? offset : 0;
-  let skipped = 0;
-  for (let i = start; i < ids.length && page.length < limit; i++) {
-    const source = getSource(view, ids[i] as string);
-    if (!source || !matches(source, filter)) continue;
-    if (!plain && skipped < offset) {
-      skipped++;
-      continue;
+  // Without a type or status filter every candidate matches: the page starts at the offset.
+  let skip = plain ? 0 : offset;
+  visitFrom(order, plain ? offset : 0, (id) => {
+    const source = getSource(view, id);
+    if (!source || !matches(source, filter)) return true;
+    if (skip > 0) {
+      skip--;
+      return true;
     }
     page.push(source);
-  }
+    return page.length < limit;
+  });
   return Object.freeze(page);
 }
 
@@ -218,11 +226,15 @@ export function countSources(view: RegistryView, filter: SourceFilter): number {
   if (filter.tag === undefined && filter.sourceType === undefined && filter.status === undefined) {
     return index.stats.total;
   }
+  const order = candidates(view, filter);
+  if (!order) return 0;
+  if (filter.sourceType === undefined && filter.status === undefined) return order.size;
   let n = 0;
-  for (const id of candidates(view, filter)) {
+  visitFrom(order, 0, (id) => {
     const source = getSource(view, id);
     if (source && matches(source, filter)) n++;
-  }
+    return true;
+  });
   return n;
 }
 

@@ -1,35 +1,53 @@
 import type { CustomerDataSource } from '../domain/data-source.js';
+import {
+  emptyListOrder,
+  insertEntry,
+  type ListEntry,
+  type ListOrder,
+  removeEntry,
+} from './list-order.js';
 import { countSource, emptyStatsCounter, type StatsCounter } from './statistics.js';
 
 /**
- * The live sources of one tenant (or of all tenants): their ids, a tag index,
- * incremental statistics, and the ids in list order, sorted lazily and kept
- * until a source joins, leaves or is renamed.
+ * The live sources of one tenant (or of all tenants): their ids, incremental
+ * statistics, and the ids in list order, overall and per tag, kept in order
+ * as sources join, leave, are renamed or retagged, so no list sorts.
  */
 export interface SourceIndex {
   readonly ids: Set<string>;
-  readonly byTag: Map<string, Set<string>>;
+  readonly byTag: Map<string, ListOrder>;
   readonly stats: StatsCounter;
-  sorted: string[] | null;
+  readonly order: ListOrder;
 }
 
 export function emptySourceIndex(): SourceIndex {
-  return { ids: new Set(), byTag: new Map(), stats: emptyStatsCounter(), sorted: null };
+  return { ids: new Set(), byTag: new Map(), stats: emptyStatsCounter(), order: emptyListOrder() };
 }
 
-function tagSet(index: SourceIndex, tag: string): Set<string> {
-  let set = index.byTag.get(tag);
-  if (!set) {
-    set = new Set();
-    index.byTag.set(tag, set);
+function tag(index: SourceIndex, name: string, entry: ListEntry) {
+  let order = index.byTag.get(name);
+  if (!order) {
+    order = emptyListOrder();
+    index.byTag.set(name, order);
   }
-  return set;
+  insertEntry(order, entry);
 }
 
-function untag(index: SourceIndex, tag: string, sourceId: string) {
-  const set = index.byTag.get(tag);
-  set?.delete(sourceId);
-  if (set?.size === 0) index.byTag.delete(tag);
+function untag(index: SourceIndex, name: string, entry: ListEntry) {
+  const order = index.byTag.get(name);
+  if (!order) return;
+  removeEntry(order, entry);
+  if (order.size === 0) index.byTag.delete(name);
+}
+
+/**
+ * A source's list entries before and after a change, made once by the caller
+ * and shared by every index it updates; null where the source is absent or
+ * the change leaves its place in every list alone.
+ */
+export interface EntryChange {
+  before: ListEntry | null;
+  after: ListEntry | null;
 }
 
 /** Moves one source's entry from its old snapshot to its new one (either may be null). */
@@ -37,18 +55,25 @@ export function reindexSource(
   index: SourceIndex,
   before: CustomerDataSource | null,
   after: CustomerDataSource | null,
+  entries: EntryChange,
 ): void {
   if (before) countSource(index.stats, before, -1);
   if (after) countSource(index.stats, after, 1);
-  if (!before || !after || before.name !== after.name) index.sorted = null;
   if (!before && after) index.ids.add(after.sourceId);
   if (before && !after) index.ids.delete(before.sourceId);
+  const moved = !before || !after || before.name !== after.name;
+  if (moved) {
+    if (entries.before) removeEntry(index.order, entries.before);
+    if (entries.after) insertEntry(index.order, entries.after);
+  }
   const oldTags = before?.tags ?? [];
   const newTags = after?.tags ?? [];
-  if (oldTags === newTags) return;
+  if (oldTags === newTags && !moved) return;
   // Sets make a tag change cost O(tags), not O(tags²) from includes() in a loop.
   const kept = new Set(newTags);
   const had = new Set(oldTags);
-  if (before) for (const tag of oldTags) if (!kept.has(tag)) untag(index, tag, before.sourceId);
-  if (after) for (const tag of newTags) if (!had.has(tag)) tagSet(index, tag).add(after.sourceId);
+  // A moved source leaves every tag list it was in and joins every one it is in now.
+  const { before: old, after: now } = entries;
+  if (old) for (const t of oldTags) if (moved || !kept.has(t)) untag(index, t, old);
+  if (now) for (const t of newTags) if (moved || !had.has(t)) tag(index, t, now);
 }

@@ -61,11 +61,19 @@ export function occurredAtOf(clock: () => Date): string {
   } catch (error) {
     throw badClock('threw', error);
   }
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-    throw badClock('did not return a valid Date');
+  if (!(now instanceof Date)) throw badClock('did not return a valid Date');
+  const time = now.getTime();
+  if (Number.isNaN(time)) throw badClock('did not return a valid Date');
+  // Commands within one millisecond share its text: formatting a date costs more than the rest of the envelope.
+  if (time !== lastTime) {
+    lastIso = now.toISOString();
+    lastTime = time;
   }
-  return now.toISOString();
+  return lastIso;
 }
+
+let lastTime = Number.NaN;
+let lastIso = '';
 
 /**
  * Refuses events the log could not read back: each is checked against the
@@ -109,4 +117,36 @@ export function envelope(drafts: readonly EventDraft[], input: EnvelopeInput): D
   );
   assertReadable(events);
   return events;
+}
+
+/**
+ * A committed event: the one appended, at the position the store gave it.
+ * Its data and metadata were frozen when it was made; only the envelope is
+ * new, and it is written out field by field, which V8 builds much faster than
+ * a spread.
+ */
+export function atPosition(event: DataSourceEvent, position: number): DataSourceEvent {
+  return Object.freeze({
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    sourceId: event.sourceId,
+    tenantId: event.tenantId,
+    streamVersion: event.streamVersion,
+    position,
+    occurredAt: event.occurredAt,
+    data: event.data,
+    metadata: event.metadata,
+  }) as DataSourceEvent;
+}
+
+/**
+ * The expected versions of an append, keyed by stream id. A prototype-less
+ * object: an object literal with the id as a key would give V8 a new hidden
+ * class for every id ever seen, which made commands slower as sources grew.
+ */
+export function expectedVersions(sourceId?: string, version?: number): Record<string, number> {
+  const expected: Record<string, number> = Object.create(null);
+  if (sourceId !== undefined && version !== undefined) expected[sourceId] = version;
+  return expected;
 }

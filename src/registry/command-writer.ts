@@ -8,7 +8,13 @@ import type { SourceStream } from '../domain/stream.js';
 import { getSourceByName, type RegistryView, streamOf } from '../projections/registry-view.js';
 import type { EventStore } from '../store/event-store.js';
 import { type CatchUp, catchUpToHead } from './catch-up.js';
-import { envelope, occurredAtOf, type ParsedContext } from './command-events.js';
+import {
+  atPosition,
+  envelope,
+  expectedVersions,
+  occurredAtOf,
+  type ParsedContext,
+} from './command-events.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { toDomainEvent } from './read-events.js';
@@ -78,7 +84,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
    * read here must not make it look failed (a caller would retry it and
    * apply it twice), so the follower catches up instead.
    */
-  async function commit(events: readonly DataSourceEvent[]) {
+  function commit(events: readonly DataSourceEvent[]): Promise<void> | undefined {
     const first = events[0];
     const last = events[events.length - 1];
     if (!first || !last) return;
@@ -86,11 +92,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
       deps.apply(events);
       return;
     }
-    try {
-      await catchUp(last.position);
-    } catch (error) {
-      deps.fellBehind(last.position, error);
-    }
+    return catchUp(last.position).catch((error: unknown) => deps.fellBehind(last.position, error));
   }
 
   async function writeWithRetry<T>(
@@ -99,7 +101,9 @@ export function createCommandWriter(deps: CommandWriterDeps) {
   ): Promise<T> {
     const deadline = Date.now() + deps.conflictTimeoutMs;
     for (let tries = 0; ; tries++) {
-      const step = await attempt();
+      // Most attempts decide without reading anything: no await for them.
+      const next = attempt();
+      const step = next instanceof Promise ? await next : next;
       if ('done' in step) return step.done;
       if (step.plan.events.length === 0) return step.result([]);
       let positions: number[];
@@ -119,11 +123,9 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         }
         throw writeError(error);
       }
-      // Data and metadata were frozen when the events were made; only the envelope is new.
-      const committed = step.plan.events.map((event, i) =>
-        Object.freeze({ ...event, position: positions[i] ?? 0 }),
-      );
-      await commit(committed);
+      const committed = step.plan.events.map((event, i) => atPosition(event, positions[i] ?? 0));
+      const applying = commit(committed);
+      if (applying) await applying;
       return step.result(committed);
     }
   }
@@ -134,21 +136,27 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     return fold(known, stored.filter((e) => e.streamVersion > known.version).map(toDomainEvent));
   }
 
-  /** The stream as the command should see it, caught up where this registry may be behind. */
-  async function currentStream(
+  /**
+   * The stream as the command should see it, caught up where this registry
+   * may be behind; at once when it need not read.
+   */
+  function currentStream(
     sourceId: string,
     command: DataSourceCommand,
     ctx: ParsedContext,
     latest: () => SourceStream,
-  ): Promise<SourceStream> {
-    let stream = latest();
+  ): SourceStream | Promise<SourceStream> {
+    const stream = latest();
     // Another instance may have registered it, or moved it on, since this one last read the log.
     const unknown = stream.version === 0 && command.type !== 'Register';
     const stale = ctx.expectedVersion !== undefined && stream.version !== ctx.expectedVersion;
     if (unknown || stale) {
-      await catchUp();
-      stream = latest();
+      return catchUp().then(() => checkedVersion(sourceId, ctx, latest()));
     }
+    return checkedVersion(sourceId, ctx, stream);
+  }
+
+  function checkedVersion(sourceId: string, ctx: ParsedContext, stream: SourceStream) {
     if (ctx.expectedVersion !== undefined && stream.version !== ctx.expectedVersion) {
       throw new DataSourceError(
         `Data source ${sourceId} is at version ${stream.version}, not ${ctx.expectedVersion}`,
@@ -175,39 +183,42 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         const viewed = streamOf(view, sourceId);
         return viewed.version >= read.version ? viewed : read;
       };
-      return writeWithRetry<CustomerDataSource | null>(
-        async () => {
-          const stream = await currentStream(sourceId, command, ctx, latest);
-          if (command.type !== 'Register' && stream.source === null) return { done: null };
-          const drafts = decide(command, stream);
-          const before = stream.source;
-          if (drafts.length === 0) return { done: before };
-          const tenantId =
-            before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
-          const names = nameChange(sourceId, tenantId, before, drafts);
-          if (names.taken !== null) {
-            const holder = getSourceByName(view, tenantId, names.taken);
-            if (holder && holder.sourceId !== sourceId) {
-              throw duplicateName(tenantId, names.taken, holder.sourceId);
-            }
+      const decideOn = (stream: SourceStream): Step<CustomerDataSource | null> => {
+        if (command.type !== 'Register' && stream.source === null) return { done: null };
+        const drafts = decide(command, stream);
+        const before = stream.source;
+        if (drafts.length === 0) return { done: before };
+        const tenantId = before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
+        const names = nameChange(sourceId, tenantId, before, drafts);
+        if (names.taken !== null) {
+          const holder = getSourceByName(view, tenantId, names.taken);
+          if (holder && holder.sourceId !== sourceId) {
+            throw duplicateName(tenantId, names.taken, holder.sourceId);
           }
-          const plan: AppendPlan = {
-            events: envelope(drafts, envelopeOf(stream, sourceId, tenantId, ctx)),
-            expectedVersions: { [sourceId]: stream.version },
-            claims: names.claims,
-            releases: names.releases,
-          };
-          return {
-            plan,
-            // The committed events on the state they were decided on: the
-            // result does not hang on the view having read them back.
-            result: (committed) => {
-              if (command.type === 'Delete') return before;
-              const after = fold(stream, committed);
-              const viewed = streamOf(view, sourceId);
-              return viewed.version === after.version ? viewed.source : after.source;
-            },
-          };
+        }
+        const plan: AppendPlan = {
+          events: envelope(drafts, envelopeOf(stream, sourceId, tenantId, ctx)),
+          expectedVersions: expectedVersions(sourceId, stream.version),
+          claims: names.claims,
+          releases: names.releases,
+        };
+        return {
+          plan,
+          // The committed events on the state they were decided on: the
+          // result does not hang on the view having read them back.
+          result: (committed) => {
+            if (command.type === 'Delete') return before;
+            // The view has usually applied them already: fold only when it has not.
+            const version = committed.at(-1)?.streamVersion ?? stream.version;
+            const viewed = streamOf(view, sourceId);
+            return viewed.version === version ? viewed.source : fold(stream, committed).source;
+          },
+        };
+      };
+      return writeWithRetry<CustomerDataSource | null>(
+        () => {
+          const stream = currentStream(sourceId, command, ctx, latest);
+          return stream instanceof Promise ? stream.then(decideOn) : decideOn(stream);
         },
         async (conflict) => {
           // Another writer moved this stream on: its events are all we need.
@@ -234,7 +245,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         () => {
           const plan: AppendPlan = {
             events: [],
-            expectedVersions: {},
+            expectedVersions: expectedVersions(),
             claims: [],
             releases: [],
             tenantUnchanged: { tenantId, position: view.position },

@@ -6,27 +6,59 @@ export interface KeyedLock {
   run<T>(keys: readonly string[], task: () => Promise<T>): Promise<T>;
 }
 
+/** A task queued behind others: it starts once it is first in line on every key it needs. */
+interface Waiter {
+  pending: number;
+  start: () => void;
+}
+
 export function createKeyedLock(): KeyedLock {
-  const tails = new Map<string, Promise<void>>();
+  // A key present is held; its array lists who waits for it, in order.
+  const queues = new Map<string, Waiter[]>();
+
+  function release(keys: readonly string[]) {
+    for (const key of keys) {
+      const next = queues.get(key)?.shift();
+      // The key passes to the next in line, or is free when no one waits.
+      if (next === undefined) queues.delete(key);
+      else if (--next.pending === 0) next.start();
+    }
+  }
+
+  function runHeld<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = task();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        release(keys);
+        return value;
+      },
+      (error: unknown) => {
+        release(keys);
+        throw error;
+      },
+    );
+  }
+
   return {
-    async run(keys, task) {
-      let release = () => {};
-      const done = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const waits: Promise<void>[] = [];
+    run(keys, task) {
+      // An uncontended key costs a map entry, not a promise of its own.
+      const waiter: Waiter = { pending: 0, start: () => {} };
       for (const key of keys) {
-        const tail = tails.get(key);
-        if (tail) waits.push(tail);
-        tails.set(key, done);
+        const queue = queues.get(key);
+        if (queue) {
+          queue.push(waiter);
+          waiter.pending++;
+        } else queues.set(key, []);
       }
-      try {
-        if (waits.length > 0) await Promise.all(waits);
-        return await task();
-      } finally {
-        release();
-        for (const key of keys) if (tails.get(key) === done) tails.delete(key);
-      }
+      if (waiter.pending === 0) return runHeld(keys, task);
+      return new Promise<void>((resolve) => {
+        waiter.start = resolve;
+      }).then(() => runHeld(keys, task));
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   versionConflict,
 } from '../append-checks.js';
 import type { AppendRequest, EventStore, StoredEvent } from '../event-store.js';
+import { createCheckpointer } from './checkpoints.js';
 import { notify } from './hub.js';
 import { createNotificationFeed } from './notifications.js';
 import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
@@ -29,6 +30,9 @@ export type { SqliteEventStoreOptions } from './options.js';
 
 const DEFAULT_POLL_INTERVAL_MS = 50;
 
+/** Bytes the WAL file is truncated to when it restarts after a checkpoint. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
 
 /** Opens the connection and sets it up; the pragmas are per connection, so every open sets them. */
@@ -46,6 +50,10 @@ function openDatabase(options: SqliteEventStoreOptions): Database.Database {
     // never tears or corrupts one. FULL adds that fsync.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Checkpoints run after the commit instead of inside it (see checkpoints.ts);
+    // the size limit gives the disk back after a large append once the WAL restarts.
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
     migrate(db);
     return db;
   } catch (error) {
@@ -133,6 +141,9 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
     appendInTransaction(sql, request),
   );
   let open = true;
+  const checkpoints = createCheckpointer(db, (error) =>
+    options.onError?.(storeError('Checkpointing the SQLite event store', error)),
+  );
   const feed = createNotificationFeed({
     hubKey: key,
     dataVersion: () => sql.dataVersion.get() ?? 0,
@@ -172,6 +183,7 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
         // busy_timeout instead of one failing when it upgrades a read lock.
         const stored = appendTransaction.immediate(request);
         const head = stored.at(-1)?.position ?? 0;
+        checkpoints.committed(stored.length);
         notify(key, head);
         return stored;
       });
@@ -200,6 +212,7 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       if (!open) return;
       open = false;
       feed.close();
+      checkpoints.close();
       try {
         db.close();
       } catch (error) {
