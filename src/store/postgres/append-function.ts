@@ -13,15 +13,24 @@ export const APPEND_FUNCTION_V1_ARGUMENTS =
 
 /**
  * The whole append as one server-side function, so a command costs one round
- * trip and the append lock is held only while the events are inserted and
- * committed, never while the network carries a statement.
+ * trip and no lock of the whole log is held while a statement crosses the
+ * network or a commit waits for the disk.
  *
- * Row locks come first and in a fixed order (streams sorted by id, then keys
- * sorted by scope and key, as the caller sends them), so two appends never
- * deadlock; the advisory lock is taken last, by which time nothing else is
- * awaited but the commit.
+ * Readers see an event only once every transaction that started writing
+ * before it has ended (its `transaction_id` below the oldest running one), so
+ * positions must be handed out in the order transaction ids are: both are
+ * taken together, first thing, under a session lock released at once. An
+ * event at position p then has a transaction id no lower than any event below
+ * p, and a reader that sees p has every committed event below it in sight.
+ *
+ * A tenant guard needs every stream created before its positions to be
+ * visible to its check: an append creating streams holds its tenants' locks
+ * shared, a guarded append holds its tenant's exclusively, both taken before
+ * the positions. Row locks come next, in a fixed order (streams sorted by id,
+ * then keys sorted by scope and key, as the caller sends them), so two
+ * appends never deadlock.
  */
-export function appendFunctionSql({ quoted: s, channel, appendLock }: SchemaNames): string {
+export function appendFunctionSql({ quoted: s, appendLock, tenantLockClass }: SchemaNames): string {
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_events(
   p_stream_ids text[], p_expected integer[], p_next integer[],
@@ -35,8 +44,45 @@ DECLARE
   actual integer;
   holder text;
   created bigint;
+  creating text;
   positions bigint[];
+  event_count integer := coalesce(cardinality(p_event_ids), 0);
 BEGIN
+  -- A stream not at the expected version fails here, before any lock or position is taken.
+  FOR i IN 1 .. coalesce(cardinality(p_stream_ids), 0) LOOP
+    SELECT version INTO actual FROM ${s}.streams WHERE stream_id = p_stream_ids[i];
+    IF coalesce(actual, 0) <> p_expected[i] THEN
+      RAISE EXCEPTION 'stream % is not at version %', p_stream_ids[i], p_expected[i]
+        USING ERRCODE = '${VERSION_CONFLICT_STATE}',
+              DETAIL = json_build_object('streamId', p_stream_ids[i],
+                'expected', p_expected[i], 'actual', coalesce(actual, 0))::text;
+    END IF;
+  END LOOP;
+
+  IF event_count > 0 THEN
+    IF p_guard_tenant IS NOT NULL THEN
+      PERFORM pg_advisory_xact_lock(${tenantLockClass}, hashtext(p_guard_tenant));
+    END IF;
+    FOR creating IN
+      SELECT DISTINCT t FROM unnest(p_tenant_ids, p_stream_versions) AS e(t, v)
+       WHERE v = 1 AND t IS DISTINCT FROM p_guard_tenant ORDER BY t
+    LOOP
+      PERFORM pg_advisory_xact_lock_shared(${tenantLockClass}, hashtext(creating));
+    END LOOP;
+    -- Nothing above wrote, so the transaction has no id yet: it gets it here, with the positions.
+    PERFORM pg_advisory_lock(${appendLock[0]}, ${appendLock[1]});
+    BEGIN
+      PERFORM pg_current_xact_id();
+      SELECT array_agg(nextval(pg_get_serial_sequence('${s.replaceAll("'", "''")}.events', 'position')))
+        INTO positions FROM generate_series(1, event_count);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+      -- A session lock outlives the transaction: it must not outlive a cancelled one.
+      PERFORM pg_advisory_unlock(${appendLock[0]}, ${appendLock[1]});
+      RAISE;
+    END;
+    PERFORM pg_advisory_unlock(${appendLock[0]}, ${appendLock[1]});
+  END IF;
+
   FOR i IN 1 .. coalesce(cardinality(p_stream_ids), 0) LOOP
     IF p_expected[i] = 0 THEN
       -- A row at version 0 is a stream that does not exist yet.
@@ -77,14 +123,12 @@ BEGIN
     END IF;
   END LOOP;
 
-  IF coalesce(cardinality(p_event_ids), 0) = 0 THEN
+  IF event_count = 0 THEN
     RETURN '{}';
   END IF;
 
-  PERFORM pg_advisory_xact_lock(${appendLock[0]}, ${appendLock[1]});
-  -- Every append creates its streams under this lock, and each statement of a
-  -- volatile function sees what committed before it: a stream created before
-  -- the check is seen here, one created after waits for this commit.
+  -- Under the tenant's exclusive lock every append that creates one of its
+  -- streams with a lower position has committed, and this statement sees it.
   IF p_guard_tenant IS NOT NULL THEN
     SELECT position INTO created FROM ${s}.events
       WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
@@ -96,21 +140,16 @@ BEGIN
                 'position', p_guard_position, 'createdAt', created)::text;
     END IF;
   END IF;
-  WITH inserted AS (
-    INSERT INTO ${s}.events (event_id, type, schema_version, source_id, tenant_id,
-                             stream_version, occurred_at, data, metadata)
-    SELECT e.event_id, e.type, e.schema_version, e.source_id, e.tenant_id,
-           e.stream_version, e.occurred_at, e.data::json, e.metadata::json
-      FROM unnest(p_event_ids, p_types, p_schema_versions, p_source_ids, p_tenant_ids,
-                  p_stream_versions, p_occurred_at, p_data, p_metadata)
-           WITH ORDINALITY AS e(event_id, type, schema_version, source_id, tenant_id,
-                                stream_version, occurred_at, data, metadata, ord)
-     ORDER BY e.ord
-    RETURNING position
-  )
-  SELECT array_agg(position ORDER BY position) INTO positions FROM inserted;
-  -- Delivered on commit, and in commit order, which the lock makes position order.
-  PERFORM pg_notify('${channel}', positions[cardinality(positions)]::text);
+  positions := ARRAY(SELECT p FROM unnest(positions) AS p ORDER BY p);
+  INSERT INTO ${s}.events (position, event_id, type, schema_version, source_id, tenant_id,
+                           stream_version, occurred_at, data, metadata)
+    OVERRIDING SYSTEM VALUE
+  SELECT positions[e.ord], e.event_id, e.type, e.schema_version, e.source_id, e.tenant_id,
+         e.stream_version, e.occurred_at, e.data::json, e.metadata::json
+    FROM unnest(p_event_ids, p_types, p_schema_versions, p_source_ids, p_tenant_ids,
+                p_stream_versions, p_occurred_at, p_data, p_metadata)
+         WITH ORDINALITY AS e(event_id, type, schema_version, source_id, tenant_id,
+                              stream_version, occurred_at, data, metadata, ord);
   RETURN positions;
 END
 $fn$;`;

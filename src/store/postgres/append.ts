@@ -1,7 +1,6 @@
-// Appends are serialized by a transaction-level advisory lock, taken just before the events are
-// inserted and held through commit: positions become visible in position order, and the positions
-// append() returns are readable at once. xid8 visibility measured faster only when appends may
-// return before their events are readable; given that guarantee too, it was no faster.
+// Appends commit side by side: nothing of the log is locked through a commit. Readers see an
+// event once every older transaction has ended, so the positions an append returns may become
+// readable a moment after it resolves, when an older append is still committing.
 import type { Pool } from 'pg';
 import { deepFreeze } from '../../domain/freeze.js';
 import {

@@ -17,6 +17,13 @@ const types: CustomTypesConfig = {
 
 const toStoredEvent = (row: EventRow): StoredEvent => eventFromRow(row);
 
+/**
+ * Only events of transactions older than every one still running: a reader
+ * seeing position p then sees every committed event below p, since positions
+ * are handed out in transaction id order.
+ */
+const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+
 /** Events after a position, in position order, optionally one tenant's and at most `limit`. */
 export async function readAllEvents(
   pool: Pool,
@@ -25,7 +32,7 @@ export async function readAllEvents(
 ): Promise<StoredEvent[]> {
   if (limit !== undefined && limit <= 0) return [];
   const parameters: unknown[] = [after];
-  let sql = `SELECT ${EVENT_COLUMNS} FROM ${names.quoted}.events WHERE position > $1`;
+  let sql = `SELECT ${EVENT_COLUMNS} FROM ${names.quoted}.events WHERE position > $1 AND ${VISIBLE}`;
   if (tenantId !== undefined) {
     parameters.push(tenantId);
     sql += ` AND tenant_id = $${parameters.length}`;
@@ -53,7 +60,11 @@ export async function readStreamEvents(
   return rows.map(toStoredEvent);
 }
 
-/** The highest position in the log, 0 when it is empty. */
+/**
+ * The highest committed position, 0 when the log is empty. It may not be
+ * readable yet, while an older append is still committing: a reader that
+ * must see it reads again until it does.
+ */
 export async function readHead(pool: Pool, names: SchemaNames): Promise<number> {
   const { rows } = await pool.query<{ head: string }>(
     `SELECT coalesce(max(position), 0) AS head FROM ${names.quoted}.events`,

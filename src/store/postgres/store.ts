@@ -2,8 +2,9 @@ import type { Pool } from 'pg';
 import pg from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
 import { storeError } from '../append-checks.js';
-import type { EventStore } from '../event-store.js';
+import type { EventStore, ReadAllOptions, StoredEvent } from '../event-store.js';
 import { appendEvents } from './append.js';
+import { createHeadAnnouncer } from './head-announcer.js';
 import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
@@ -43,6 +44,10 @@ export interface PostgresEventStore extends EventStore {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** How long a read waits for this store's own appends to become readable before it returns without them. */
+const OWN_WRITES_WAIT_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Opens an event store on PostgreSQL. Nothing is sent to the server until the
@@ -93,6 +98,31 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     }
   }
 
+  // The last position this store's appends committed: its reads wait for it.
+  let appended = 0;
+
+  /**
+   * An append resolves once committed, but becomes readable only when every
+   * older append has ended too: a read that would return without this store's
+   * own events reads again, so a caller reads its own writes.
+   */
+  async function readOwnWrites(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
+    const after = readOptions?.after ?? 0;
+    const started = Date.now();
+    for (;;) {
+      const events = await readAllEvents(pool, names, readOptions);
+      const reached = events.at(-1)?.position ?? after;
+      const full = readOptions?.limit !== undefined && events.length >= readOptions.limit;
+      // One tenant's read cannot tell from its last event whether ours are in sight.
+      const filtered = readOptions?.tenantId !== undefined;
+      if (reached >= appended || full || filtered || Date.now() - started > OWN_WRITES_WAIT_MS) {
+        return events;
+      }
+      await sleep(1);
+    }
+  }
+
+  const announcer = createHeadAnnouncer(pool, names.channel, report);
   const head = () => run('Reading the head', () => readHead(pool, names));
   const feed = createNotificationFeed({
     channel: names.channel,
@@ -110,11 +140,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async append(request) {
       const stored = await run('Append', () => appendEvents(pool, names, request));
       const last = stored.at(-1);
-      if (last) queueMicrotask(() => feed.publish(last.position));
+      if (last) {
+        appended = Math.max(appended, last.position);
+        queueMicrotask(() => feed.publish(last.position));
+        announcer.announce(last.position);
+      }
       return stored;
     },
     readAll(readOptions) {
-      return run('Reading the log', () => readAllEvents(pool, names, readOptions));
+      return run('Reading the log', () => readOwnWrites(readOptions));
     },
     readStream(streamId) {
       return run(`Reading stream ${streamId}`, () => readStreamEvents(pool, names, streamId));
@@ -127,6 +161,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async close() {
       if (closed) return;
       closed = true;
+      await announcer.drain();
       await feed.close();
       if (ownsPool) await pool.end();
       else pool.removeListener('error', onPoolError);
