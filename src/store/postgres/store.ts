@@ -2,8 +2,15 @@ import type { Pool } from 'pg';
 import pg from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
 import { storeError } from '../append-checks.js';
-import type { EventStore, ReadAllOptions, StoredEvent } from '../event-store.js';
-import { appendEvents } from './append.js';
+import { type BatchWriter, createAppendQueue } from '../append-queue.js';
+import type {
+  AppendOutcome,
+  AppendRequest,
+  EventStore,
+  ReadAllOptions,
+  StoredEvent,
+} from '../event-store.js';
+import { appendBatchEvents, appendEvents } from './append.js';
 import { createHeadAnnouncer } from './head-announcer.js';
 import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
@@ -41,11 +48,14 @@ export interface PostgresEventStore extends EventStore {
   readonly durable: true;
   /** The schema holding this store's tables. */
   readonly schema: string;
+  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** How long a read waits for this store's own appends to become readable before it returns without them. */
-const OWN_WRITES_WAIT_MS = 5_000;
+/** The most commands one group commit takes. */
+const MAX_BATCH = 256;
+/** How long a read waits for what was committed before it to become readable, then returns without it. */
+const COMMITTED_WAIT_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -103,26 +113,50 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
 
   /**
    * An append resolves once committed, but becomes readable only when every
-   * older append has ended too: a read that would return without this store's
-   * own events reads again, so a caller reads its own writes.
+   * older append has ended too. A read waits for what was committed when it
+   * began, this store's own appends among them, reading again until that is
+   * in sight: a caller reads its own writes, and a registry opened after a
+   * command resolved elsewhere sees it.
    */
-  async function readOwnWrites(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
-    const after = readOptions?.after ?? 0;
+  async function readCommitted(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
     const started = Date.now();
-    for (;;) {
-      const events = await readAllEvents(pool, names, readOptions);
-      const reached = events.at(-1)?.position ?? after;
-      const full = readOptions?.limit !== undefined && events.length >= readOptions.limit;
-      // One tenant's read cannot tell from its last event whether ours are in sight.
-      const filtered = readOptions?.tenantId !== undefined;
-      if (reached >= appended || full || filtered || Date.now() - started > OWN_WRITES_WAIT_MS) {
-        return events;
+    let target = appended;
+    for (let first = true; ; first = false) {
+      const page = await readAllEvents(pool, names, readOptions);
+      if (first) target = Math.max(target, page.committed);
+      const full = readOptions?.limit !== undefined && page.events.length >= readOptions.limit;
+      if (page.visible >= target || full || Date.now() - started > COMMITTED_WAIT_MS) {
+        return page.events;
       }
       await sleep(1);
     }
   }
 
   const announcer = createHeadAnnouncer(pool, names.channel, report);
+
+  // A lone command keeps the single append, which checks versions before it takes any lock.
+  const writeBatch: BatchWriter = async (requests) => {
+    if (requests.length !== 1) return appendBatchEvents(pool, names, requests);
+    try {
+      return [{ ok: true, events: await appendEvents(pool, names, requests[0] as AppendRequest) }];
+    } catch (error) {
+      return [{ ok: false, error: storeError('Append', error) }];
+    }
+  };
+  const groupCommit = createAppendQueue({
+    write: (requests) => run('Append', () => writeBatch(requests)),
+    maxBatch: MAX_BATCH,
+    concurrency: 2,
+    gather: false,
+  });
+
+  function committed(stored: readonly StoredEvent[]): void {
+    const last = stored.at(-1);
+    if (!last) return;
+    appended = Math.max(appended, last.position);
+    queueMicrotask(() => feed.publish(last.position));
+    announcer.announce(last.position);
+  }
   const head = () => run('Reading the head', () => readHead(pool, names));
   const feed = createNotificationFeed({
     channel: names.channel,
@@ -138,17 +172,19 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     durable: true,
     schema: names.schema,
     async append(request) {
-      const stored = await run('Append', () => appendEvents(pool, names, request));
-      const last = stored.at(-1);
-      if (last) {
-        appended = Math.max(appended, last.position);
-        queueMicrotask(() => feed.publish(last.position));
-        announcer.announce(last.position);
-      }
+      const stored = await groupCommit(request).catch((error: unknown) => {
+        throw storeError('Append', error);
+      });
+      committed(stored);
       return stored;
     },
+    async appendBatch(requests) {
+      const outcomes = await run('Append', () => appendBatchEvents(pool, names, requests));
+      for (const outcome of outcomes) if (outcome.ok) committed(outcome.events);
+      return outcomes;
+    },
     readAll(readOptions) {
-      return run('Reading the log', () => readOwnWrites(readOptions));
+      return run('Reading the log', () => readCommitted(readOptions));
     },
     readStream(streamId) {
       return run(`Reading stream ${streamId}`, () => readStreamEvents(pool, names, streamId));
