@@ -1,5 +1,6 @@
 import type { Workload } from '../workload.js';
 import { commandsWorkload } from './commands.js';
+import { groupCommitWorkload } from './group-commit.js';
 import { memoryWorkload } from './memory.js';
 import { peersWorkload } from './peers.js';
 import { postgresCommandsWorkload } from './postgres-commands.js';
@@ -20,5 +21,6 @@ export const WORKLOADS: readonly Workload[] = [
   sqliteCommandsWorkload,
   postgresCommandsWorkload,
   peersWorkload,
+  groupCommitWorkload,
   sqliteReplayWorkload,
 ];
