@@ -54,8 +54,8 @@ export interface PostgresEventStore extends EventStore {
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 /** The most commands one group commit takes. */
 const MAX_BATCH = 256;
-/** How long a read waits for what was committed before it to become readable, then returns without it. */
-const COMMITTED_WAIT_MS = 5_000;
+/** How long a read waits for this store's own appends to become readable, then returns without them. */
+const OWN_WRITES_WAIT_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -113,19 +113,17 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
 
   /**
    * An append resolves once committed, but becomes readable only when every
-   * older append has ended too. A read waits for what was committed when it
-   * began, this store's own appends among them, reading again until that is
-   * in sight: a caller reads its own writes, and a registry opened after a
-   * command resolved elsewhere sees it.
+   * older append has ended too: a read that would miss this store's own
+   * appends reads again until they are in sight, so a caller reads its own
+   * writes. Others' commits it returns as far as they are readable; a reader
+   * that must see them names the head (see `head()`) and reads until there.
    */
-  async function readCommitted(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
+  async function readOwnWrites(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
     const started = Date.now();
-    let target = appended;
-    for (let first = true; ; first = false) {
+    for (;;) {
       const page = await readAllEvents(pool, names, readOptions);
-      if (first) target = Math.max(target, page.committed);
       const full = readOptions?.limit !== undefined && page.events.length >= readOptions.limit;
-      if (page.visible >= target || full || Date.now() - started > COMMITTED_WAIT_MS) {
+      if (page.visible >= appended || full || Date.now() - started > OWN_WRITES_WAIT_MS) {
         return page.events;
       }
       await sleep(1);
@@ -184,7 +182,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       return outcomes;
     },
     readAll(readOptions) {
-      return run('Reading the log', () => readCommitted(readOptions));
+      return run('Reading the log', () => readOwnWrites(readOptions));
     },
     readStream(streamId) {
       return run(`Reading stream ${streamId}`, () => readStreamEvents(pool, names, streamId));
