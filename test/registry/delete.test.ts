@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataSourceRegistry, ErrorCode } from '../../src/index.js';
-import { eventually } from '../support/postgres.js';
 import { plainJson } from '../support/plain.js';
+import { eventually } from '../support/postgres.js';
 import {
   createTestRegistry,
   databaseInput,
