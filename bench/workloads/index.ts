@@ -1,6 +1,8 @@
 import type { Workload } from '../workload.js';
 import { commandsWorkload } from './commands.js';
+import { groupCommitWorkload } from './group-commit.js';
 import { memoryWorkload } from './memory.js';
+import { peersWorkload } from './peers.js';
 import { postgresCommandsWorkload } from './postgres-commands.js';
 import { queriesWorkload } from './queries.js';
 import { replayWorkload } from './replay.js';
@@ -18,5 +20,7 @@ export const WORKLOADS: readonly Workload[] = [
   memoryWorkload,
   sqliteCommandsWorkload,
   postgresCommandsWorkload,
+  peersWorkload,
+  groupCommitWorkload,
   sqliteReplayWorkload,
 ];

@@ -35,9 +35,17 @@ export function createCatchUp(
   let reading: Promise<void> = Promise.resolve();
   let queued: Promise<void> | null = null;
   let target = 0;
+  let replayed = false;
 
   async function readToHead(): Promise<void> {
     const started = Date.now();
+    // The replay at open reads to the head the store reports: a store may
+    // commit an event a moment before it can be read, and a registry opened
+    // after a command resolved elsewhere must still see it.
+    if (!replayed) {
+      target = Math.max(target, await store.head());
+      replayed = true;
+    }
     for (;;) {
       const batch = await store.readAll({ after: position(), limit: PAGE });
       if (batch.length > 0) apply(batch.map(toDomainEvent));

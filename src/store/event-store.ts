@@ -67,6 +67,15 @@ export interface AppendRequest {
   readonly tenantUnchanged?: TenantGuard;
 }
 
+/**
+ * What one command of a batch came to: the events it stored, or the error it
+ * failed with (a CONCURRENCY_CONFLICT, INVALID_INPUT or STORE_ERROR
+ * DataSourceError, as `append` would have thrown).
+ */
+export type AppendOutcome =
+  | { readonly ok: true; readonly events: StoredEvent[] }
+  | { readonly ok: false; readonly error: Error };
+
 export interface ReadAllOptions {
   /** Only events after this position (default 0: from the start). */
   readonly after?: number;
@@ -98,6 +107,15 @@ export interface EventStore {
   /** True when the log outlives the process; secrets must then be encrypted. */
   readonly durable: boolean;
   append(request: AppendRequest): Promise<StoredEvent[]>;
+  /**
+   * Appends several commands' writes in one store transaction, as if each
+   * were appended alone, in the order given: each is all or nothing, one that
+   * fails (a conflict, a claim held by an earlier command of the batch, bad
+   * input) fails alone, and the others commit. One outcome per request, in
+   * order. What makes a busy writer's commands cheaper together than apart;
+   * a store wrapper may leave it out, and callers then append one by one.
+   */
+  appendBatch?(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
   /** Events in position order. */
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   /** One stream's events in stream order; empty when it does not exist. */

@@ -7,6 +7,7 @@ import {
 } from './append-checks.js';
 import type {
   AppendListener,
+  AppendOutcome,
   AppendRequest,
   EventStore,
   ReadAllOptions,
@@ -17,6 +18,7 @@ import type {
 export interface MemoryEventStore extends EventStore {
   readonly kind: 'memory';
   readAllSync(options?: ReadAllOptions): StoredEvent[];
+  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
   /** Forgets every event and claim: what `registry.reset()` does. */
   clear(): void;
 }
@@ -30,6 +32,14 @@ export function createMemoryEventStore(): MemoryEventStore {
   let claims = new Map<string, string>();
 
   const listeners = new Set<AppendListener>();
+
+  function published(stored: readonly StoredEvent[]): void {
+    if (stored.length === 0) return;
+    const head = log.length;
+    queueMicrotask(() => {
+      for (const listener of listeners) listener(head);
+    });
+  }
 
   function appendSync(request: AppendRequest): StoredEvent[] {
     checkAppendRequest(request);
@@ -91,13 +101,20 @@ export function createMemoryEventStore(): MemoryEventStore {
     durable: false,
     async append(request) {
       const stored = appendSync(request);
-      if (stored.length > 0) {
-        const head = log.length;
-        queueMicrotask(() => {
-          for (const listener of listeners) listener(head);
-        });
-      }
+      published(stored);
       return stored;
+    },
+    async appendBatch(requests) {
+      // Nothing to commit in memory: the batch is each command in turn.
+      const outcomes = requests.map((request): AppendOutcome => {
+        try {
+          return { ok: true, events: appendSync(request) };
+        } catch (error) {
+          return { ok: false, error: error as Error };
+        }
+      });
+      published(outcomes.flatMap((outcome) => (outcome.ok ? outcome.events : [])));
+      return outcomes;
     },
     readAllSync,
     async readAll(options) {

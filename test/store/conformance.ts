@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
-import type { AppendRequest, EventStore, PendingEvent } from '../../src/store/event-store.js';
+import type {
+  AppendOutcome,
+  AppendRequest,
+  EventStore,
+  PendingEvent,
+} from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
 import {
   claim,
@@ -369,6 +374,110 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
         await heard;
         await new Promise((resolve) => setTimeout(resolve, 20));
         expect(stale).toEqual([]);
+      });
+    });
+
+    describe('batches', () => {
+      /** The store's appendBatch: every store of this library has one. */
+      function appendBatch(requests: readonly AppendRequest[]) {
+        if (!store.appendBatch) throw new Error(`The ${store.kind} store has no appendBatch`);
+        return store.appendBatch(requests);
+      }
+      const reasonOf = (outcome: AppendOutcome | undefined) =>
+        outcome?.ok === false ? (outcome.error as DataSourceError).details?.reason : 'ok';
+
+      it('commits every command but the one that conflicts, and nothing of that one', async () => {
+        await store.append(streamAppend('s2', 0));
+        const outcomes = await appendBatch([
+          streamAppend('s1', 0, 2),
+          streamAppend('s2', 0, 2),
+          streamAppend('s3', 0),
+        ]);
+
+        expect(outcomes.map(reasonOf)).toEqual(['ok', 'version', 'ok']);
+        const log = await store.readAll();
+        expect(log.map((event) => [event.sourceId, event.streamVersion])).toEqual([
+          ['s2', 1],
+          ['s1', 1],
+          ['s1', 2],
+          ['s3', 1],
+        ]);
+        expect(log.slice(1)).toEqual(outcomes.flatMap((o) => (o.ok ? o.events : [])));
+      });
+
+      it('gives each command of a batch later positions than the commands before it', async () => {
+        const outcomes = await appendBatch([streamAppend('a', 0, 2), streamAppend('b', 0, 3)]);
+
+        const positions = outcomes.flatMap((o) => (o.ok ? o.events.map((e) => e.position) : []));
+        expect(positions).toHaveLength(5);
+        expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+        expect(new Set(positions).size).toBe(5);
+      });
+
+      it('refuses a key an earlier command of the batch took, as if appended in turn', async () => {
+        const outcomes = await appendBatch([
+          streamAppend('s1', 0, 1, { claims: [claim('orders', 's1')] }),
+          streamAppend('s2', 0, 1, { claims: [claim('orders', 's2')] }),
+          streamAppend('s1', 1, 1, { releases: [claim('orders', 's1')] }),
+          streamAppend('s3', 0, 1, { claims: [claim('orders', 's3')] }),
+        ]);
+
+        expect(outcomes.map(reasonOf)).toEqual(['ok', 'claim', 'ok', 'ok']);
+        const taken = await failure(
+          store.append(streamAppend('s4', 0, 1, { claims: [claim('orders', 's4')] })),
+        );
+        expect(taken.details).toMatchObject({ reason: 'claim', heldBy: 's3' });
+      });
+
+      it('refuses a tenant guard when an earlier command of the batch created a stream', async () => {
+        await store.append(streamAppend('s1', 0, 1, { tenantId: 't1' }));
+        const outcomes = await appendBatch([
+          streamAppend('s2', 0, 1, { tenantId: 't1' }),
+          streamAppend('s1', 1, 1, {
+            tenantId: 't1',
+            tenantUnchanged: { tenantId: 't1', position: 1 },
+          }),
+        ]);
+
+        expect(outcomes.map(reasonOf)).toEqual(['ok', 'tenant']);
+      });
+
+      it('fails a malformed command alone with INVALID_INPUT', async () => {
+        const malformed = streamAppend('s1', 0, 1);
+        const outcomes = await appendBatch([
+          { ...malformed, expectedVersions: {} },
+          streamAppend('s2', 0),
+        ]);
+
+        expect(outcomes[0]?.ok === false && (outcomes[0].error as DataSourceError).code).toBe(
+          ErrorCode.INVALID_INPUT,
+        );
+        expect((await store.readAll()).map((event) => event.sourceId)).toEqual(['s2']);
+      });
+
+      it('commits 64 appends made at once on distinct streams, each once', async () => {
+        const stored = await Promise.all(
+          Array.from({ length: 64 }, (_, i) => store.append(streamAppend(`s${i}`, 0))),
+        );
+
+        const positions = stored.flat().map((event) => event.position);
+        expect(new Set(positions).size).toBe(64);
+        const log = await store.readAll();
+        expect(log.map((event) => event.position)).toEqual([...positions].sort((a, b) => a - b));
+      });
+
+      it('fails only the one of appends made at once whose version is stale', async () => {
+        await store.append(streamAppend('stale', 0));
+        const results = await Promise.allSettled([
+          store.append(streamAppend('x', 0)),
+          store.append(streamAppend('stale', 0)),
+          store.append(streamAppend('y', 0)),
+        ]);
+
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        // Appends made at once may commit in any order.
+        const logged = (await store.readAll()).map((event) => event.sourceId);
+        expect(logged.sort()).toEqual(['stale', 'x', 'y']);
       });
     });
 

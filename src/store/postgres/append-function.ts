@@ -11,31 +11,106 @@ export const TENANT_CONFLICT_STATE = 'DR003';
 export const APPEND_FUNCTION_V1_ARGUMENTS =
   'text[], integer[], integer[], text[], text[], text[], text[], text[], text[], integer[], text[], text[], integer[], text[], text[], text[]';
 
-/**
- * The whole append as one server-side function, so a command costs one round
- * trip and the append lock is held only while the events are inserted and
- * committed, never while the network carries a statement.
- *
- * Row locks come first and in a fixed order (streams sorted by id, then keys
- * sorted by scope and key, as the caller sends them), so two appends never
- * deadlock; the advisory lock is taken last, by which time nothing else is
- * awaited but the commit.
- */
-export function appendFunctionSql({ quoted: s, channel, appendLock }: SchemaNames): string {
-  return `
-CREATE OR REPLACE FUNCTION ${s}.append_events(
-  p_stream_ids text[], p_expected integer[], p_next integer[],
+const ARGUMENTS = `p_stream_ids text[], p_expected integer[], p_next integer[],
   p_key_actions text[], p_key_scopes text[], p_key_names text[], p_key_owners text[],
   p_event_ids text[], p_types text[], p_schema_versions integer[], p_source_ids text[],
   p_tenant_ids text[], p_stream_versions integer[], p_occurred_at text[],
-  p_data text[], p_metadata text[], p_guard_tenant text, p_guard_position bigint
-) RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+  p_data text[], p_metadata text[], p_guard_tenant text, p_guard_position bigint`;
+
+const ARGUMENT_NAMES = `p_stream_ids, p_expected, p_next, p_key_actions, p_key_scopes,
+  p_key_names, p_key_owners, p_event_ids, p_types, p_schema_versions, p_source_ids,
+  p_tenant_ids, p_stream_versions, p_occurred_at, p_data, p_metadata, p_guard_tenant,
+  p_guard_position`;
+
+/**
+ * The append as server-side functions, so a command (or a batch of them)
+ * costs one round trip and no lock of the whole log is held while a statement
+ * crosses the network or a commit waits for the disk.
+ *
+ * Readers see an event only once every transaction that started writing
+ * before it has ended (its `transaction_id` below the oldest running one), so
+ * positions must be handed out in the order transaction ids are: both are
+ * taken together, before anything is written, under a session lock released
+ * at once. An event at position p then has a transaction id no lower than any
+ * event below p, and a reader that sees p has every committed event below it
+ * in sight. A batch takes the positions of all its commands at once for the
+ * same reason; a command that then fails leaves a gap.
+ *
+ * A tenant guard needs every stream created before its positions to be
+ * visible to its check: an append creating streams holds its tenants' locks
+ * shared, a guarded append holds its tenant's exclusively, all taken in tenant
+ * order before the positions. Row locks come next, in a fixed order (streams
+ * sorted by id, then keys sorted by scope and key, as the caller sends them),
+ * so two appends never deadlock.
+ */
+export function appendFunctionSql(names: SchemaNames): string {
+  return [
+    lockTenantsSql(names),
+    takePositionsSql(names),
+    appendOneSql(names),
+    appendEventsSql(names),
+    appendBatchSql(names),
+  ].join('\n');
+}
+
+function lockTenantsSql({ quoted: s, tenantLockClass }: SchemaNames): string {
+  return `
+CREATE OR REPLACE FUNCTION ${s}.lock_tenants(p_guarded text[], p_creating text[])
+RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT tenant, bool_or(guarded) AS guarded
+      FROM (SELECT unnest(p_guarded) AS tenant, true AS guarded
+            UNION ALL SELECT unnest(p_creating), false) AS x
+     WHERE tenant IS NOT NULL GROUP BY tenant ORDER BY tenant
+  LOOP
+    IF t.guarded THEN
+      PERFORM pg_advisory_xact_lock(${tenantLockClass}, hashtext(t.tenant));
+    ELSE
+      PERFORM pg_advisory_xact_lock_shared(${tenantLockClass}, hashtext(t.tenant));
+    END IF;
+  END LOOP;
+END
+$fn$;`;
+}
+
+function takePositionsSql({ quoted: s, appendLock }: SchemaNames): string {
+  const events = `${s.replaceAll("'", "''")}.events`;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.take_positions(p_count integer)
+RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  positions bigint[];
+BEGIN
+  PERFORM pg_advisory_lock(${appendLock[0]}, ${appendLock[1]});
+  BEGIN
+    -- Nothing was written yet, so the transaction gets its id here, with the positions.
+    PERFORM pg_current_xact_id();
+    SELECT array_agg(p ORDER BY p) INTO positions
+      FROM (SELECT nextval(pg_get_serial_sequence('${events}', 'position')) AS p
+              FROM generate_series(1, p_count)) AS n;
+  EXCEPTION WHEN OTHERS OR query_canceled THEN
+    -- A session lock outlives the transaction: it must not outlive a cancelled one.
+    PERFORM pg_advisory_unlock(${appendLock[0]}, ${appendLock[1]});
+    RAISE;
+  END;
+  PERFORM pg_advisory_unlock(${appendLock[0]}, ${appendLock[1]});
+  RETURN positions;
+END
+$fn$;`;
+}
+
+function appendOneSql({ quoted: s }: SchemaNames): string {
+  return `
+CREATE OR REPLACE FUNCTION ${s}.append_one(p_positions bigint[], ${ARGUMENTS})
+RETURNS bigint[] LANGUAGE plpgsql AS $fn$
 DECLARE
   affected integer;
   actual integer;
   holder text;
   created bigint;
-  positions bigint[];
 BEGIN
   FOR i IN 1 .. coalesce(cardinality(p_stream_ids), 0) LOOP
     IF p_expected[i] = 0 THEN
@@ -81,10 +156,8 @@ BEGIN
     RETURN '{}';
   END IF;
 
-  PERFORM pg_advisory_xact_lock(${appendLock[0]}, ${appendLock[1]});
-  -- Every append creates its streams under this lock, and each statement of a
-  -- volatile function sees what committed before it: a stream created before
-  -- the check is seen here, one created after waits for this commit.
+  -- Under the tenant's exclusive lock every append that creates one of its
+  -- streams with a lower position has committed, and this statement sees it.
   IF p_guard_tenant IS NOT NULL THEN
     SELECT position INTO created FROM ${s}.events
       WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
@@ -96,22 +169,116 @@ BEGIN
                 'position', p_guard_position, 'createdAt', created)::text;
     END IF;
   END IF;
-  WITH inserted AS (
-    INSERT INTO ${s}.events (event_id, type, schema_version, source_id, tenant_id,
-                             stream_version, occurred_at, data, metadata)
-    SELECT e.event_id, e.type, e.schema_version, e.source_id, e.tenant_id,
-           e.stream_version, e.occurred_at, e.data::json, e.metadata::json
-      FROM unnest(p_event_ids, p_types, p_schema_versions, p_source_ids, p_tenant_ids,
-                  p_stream_versions, p_occurred_at, p_data, p_metadata)
-           WITH ORDINALITY AS e(event_id, type, schema_version, source_id, tenant_id,
-                                stream_version, occurred_at, data, metadata, ord)
-     ORDER BY e.ord
-    RETURNING position
-  )
-  SELECT array_agg(position ORDER BY position) INTO positions FROM inserted;
-  -- Delivered on commit, and in commit order, which the lock makes position order.
-  PERFORM pg_notify('${channel}', positions[cardinality(positions)]::text);
-  RETURN positions;
+  INSERT INTO ${s}.events (position, event_id, type, schema_version, source_id, tenant_id,
+                           stream_version, occurred_at, data, metadata)
+    OVERRIDING SYSTEM VALUE
+  SELECT p_positions[e.ord], e.event_id, e.type, e.schema_version, e.source_id, e.tenant_id,
+         e.stream_version, e.occurred_at, e.data::json, e.metadata::json
+    FROM unnest(p_event_ids, p_types, p_schema_versions, p_source_ids, p_tenant_ids,
+                p_stream_versions, p_occurred_at, p_data, p_metadata)
+         WITH ORDINALITY AS e(event_id, type, schema_version, source_id, tenant_id,
+                              stream_version, occurred_at, data, metadata, ord);
+  RETURN p_positions;
+END
+$fn$;`;
+}
+
+function appendEventsSql({ quoted: s }: SchemaNames): string {
+  return `
+CREATE OR REPLACE FUNCTION ${s}.append_events(${ARGUMENTS})
+RETURNS bigint[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  actual integer;
+  created bigint;
+  positions bigint[] := '{}';
+BEGIN
+  -- A stream not at the expected version fails here, before any lock or position is taken.
+  FOR i IN 1 .. coalesce(cardinality(p_stream_ids), 0) LOOP
+    SELECT version INTO actual FROM ${s}.streams WHERE stream_id = p_stream_ids[i];
+    IF coalesce(actual, 0) <> p_expected[i] THEN
+      RAISE EXCEPTION 'stream % is not at version %', p_stream_ids[i], p_expected[i]
+        USING ERRCODE = '${VERSION_CONFLICT_STATE}',
+              DETAIL = json_build_object('streamId', p_stream_ids[i],
+                'expected', p_expected[i], 'actual', coalesce(actual, 0))::text;
+    END IF;
+  END LOOP;
+  IF coalesce(cardinality(p_event_ids), 0) > 0 THEN
+    PERFORM ${s}.lock_tenants(ARRAY[p_guard_tenant],
+      ARRAY(SELECT t FROM unnest(p_tenant_ids, p_stream_versions) AS e(t, v) WHERE v = 1));
+    -- Checked again by append_one; here first, so a refused guard leaves no gap in the positions.
+    IF p_guard_tenant IS NOT NULL THEN
+      SELECT position INTO created FROM ${s}.events
+        WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
+        ORDER BY position LIMIT 1;
+      IF created IS NOT NULL THEN
+        RAISE EXCEPTION 'tenant % gained a stream after position %', p_guard_tenant, p_guard_position
+          USING ERRCODE = '${TENANT_CONFLICT_STATE}',
+                DETAIL = json_build_object('tenantId', p_guard_tenant,
+                  'position', p_guard_position, 'createdAt', created)::text;
+      END IF;
+    END IF;
+    positions := ${s}.take_positions(cardinality(p_event_ids));
+  END IF;
+  RETURN ${s}.append_one(positions, ${ARGUMENT_NAMES});
+END
+$fn$;`;
+}
+
+/**
+ * A batch: one transaction, each command in its own subtransaction, so a
+ * command that fails is rolled back alone and the others still commit. Takes
+ * a JSON array of commands, each an object of the single append's arguments
+ * by name (without the \`p_\` prefix); returns for each either
+ * \`{"positions": [...]}\` or \`{"state", "detail", "constraint", "message"}\`.
+ */
+function appendBatchSql({ quoted: s }: SchemaNames): string {
+  const texts = (field: string) => `ARRAY(SELECT json_array_elements_text(r->'${field}'))`;
+  const ints = (field: string) => `${texts(field)}::integer[]`;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.append_batch(p_requests json)
+RETURNS json LANGUAGE plpgsql AS $fn$
+DECLARE
+  r json;
+  results json[] := '{}';
+  all_positions bigint[] := '{}';
+  taken integer := 0;
+  n integer;
+  state text;
+  detail text;
+  constraint_name text;
+  message text;
+BEGIN
+  PERFORM ${s}.lock_tenants(
+    ARRAY(SELECT q->>'guard_tenant' FROM json_array_elements(p_requests) AS q
+           WHERE json_array_length(q->'event_ids') > 0),
+    ARRAY(SELECT e.t FROM json_array_elements(p_requests) AS q,
+            LATERAL unnest(ARRAY(SELECT json_array_elements_text(q->'tenant_ids')),
+                           ARRAY(SELECT json_array_elements_text(q->'stream_versions'))) AS e(t, v)
+           WHERE e.v = '1'));
+  n := (SELECT coalesce(sum(json_array_length(q->'event_ids')), 0)
+          FROM json_array_elements(p_requests) AS q);
+  IF n > 0 THEN
+    all_positions := ${s}.take_positions(n);
+  END IF;
+  FOR r IN SELECT * FROM json_array_elements(p_requests) LOOP
+    n := json_array_length(r->'event_ids');
+    BEGIN
+      results := results || json_build_object('positions', ${s}.append_one(
+        all_positions[taken + 1 : taken + n],
+        ${texts('stream_ids')}, ${ints('expected')}, ${ints('next')},
+        ${texts('key_actions')}, ${texts('key_scopes')}, ${texts('key_names')}, ${texts('key_owners')},
+        ${texts('event_ids')}, ${texts('types')}, ${ints('schema_versions')}, ${texts('source_ids')},
+        ${texts('tenant_ids')}, ${ints('stream_versions')}, ${texts('occurred_at')},
+        ${texts('data')}, ${texts('metadata')}, r->>'guard_tenant', (r->>'guard_position')::bigint));
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL,
+        constraint_name = CONSTRAINT_NAME, message = MESSAGE_TEXT;
+      results := results || json_build_object('state', state, 'detail', detail,
+        'constraint', constraint_name, 'message', message);
+    END;
+    taken := taken + n;
+  END LOOP;
+  RETURN array_to_json(results);
 END
 $fn$;`;
 }

@@ -1,7 +1,6 @@
-// Appends are serialized by a transaction-level advisory lock, taken just before the events are
-// inserted and held through commit: positions become visible in position order, and the positions
-// append() returns are readable at once. xid8 visibility measured faster only when appends may
-// return before their events are readable; given that guarantee too, it was no faster.
+// Appends commit side by side: nothing of the log is locked through a commit. Readers see an
+// event once every older transaction has ended, so the positions an append returns may become
+// readable a moment after it resolves, when an older append is still committing.
 import type { Pool } from 'pg';
 import { deepFreeze } from '../../domain/freeze.js';
 import {
@@ -11,7 +10,7 @@ import {
   tenantConflict,
   versionConflict,
 } from '../append-checks.js';
-import type { AppendRequest, StoredEvent, UniqueClaim } from '../event-store.js';
+import type { AppendOutcome, AppendRequest, StoredEvent, UniqueClaim } from '../event-store.js';
 import {
   CLAIM_CONFLICT_STATE,
   TENANT_CONFLICT_STATE,
@@ -41,6 +40,87 @@ export async function appendEvents(
     throw await explainFailure(pool, names, request, error);
   }
   return request.events.map((event, i) => deepFreeze({ ...event, position: positions[i] ?? 0 }));
+}
+
+/** The single append's arguments by name, as the batch function reads them from JSON. */
+const BATCH_FIELDS = [
+  'stream_ids',
+  'expected',
+  'next',
+  'key_actions',
+  'key_scopes',
+  'key_names',
+  'key_owners',
+  'event_ids',
+  'types',
+  'schema_versions',
+  'source_ids',
+  'tenant_ids',
+  'stream_versions',
+  'occurred_at',
+  'data',
+  'metadata',
+  'guard_tenant',
+  'guard_position',
+] as const;
+
+interface BatchResult {
+  positions?: (number | string)[] | null;
+  state?: string;
+  detail?: string | null;
+  constraint?: string | null;
+  message?: string;
+}
+
+/**
+ * Appends several commands in one transaction and one round trip, each in a
+ * subtransaction of its own, so one that fails leaves the others committed.
+ */
+export async function appendBatchEvents(
+  pool: Pool,
+  names: SchemaNames,
+  requests: readonly AppendRequest[],
+): Promise<AppendOutcome[]> {
+  const outcomes: (AppendOutcome | undefined)[] = requests.map((request) => {
+    try {
+      checkAppendRequest(request);
+      return undefined;
+    } catch (error) {
+      return { ok: false, error: error as Error };
+    }
+  });
+  const sent = requests.filter((_, i) => outcomes[i] === undefined);
+  if (sent.length === 0) return outcomes as AppendOutcome[];
+  const payload = sent.map((request) => {
+    const values = appendParameters(request);
+    return Object.fromEntries(BATCH_FIELDS.map((field, i) => [field, values[i]]));
+  });
+  const { rows } = await pool.query<{ results: BatchResult[] }>(
+    `SELECT ${names.quoted}.append_batch($1::json) AS results`,
+    [JSON.stringify(payload)],
+  );
+  const results = rows[0]?.results ?? [];
+  let next = 0;
+  for (let i = 0; i < requests.length; i++) {
+    if (outcomes[i] !== undefined) continue;
+    const request = requests[i] as AppendRequest;
+    const result = results[next++];
+    if (result?.positions !== undefined) {
+      const positions = (result.positions ?? []).map(Number);
+      const events = request.events.map((event, j) =>
+        deepFreeze({ ...event, position: positions[j] ?? 0 }),
+      );
+      outcomes[i] = { ok: true, events };
+      continue;
+    }
+    const failure = Object.assign(new Error(result?.message ?? 'no result for this command'), {
+      code: result?.state,
+      detail: result?.detail ?? undefined,
+      constraint: result?.constraint ?? undefined,
+    });
+    outcomes[i] = { ok: false, error: await explainFailure(pool, names, request, failure) };
+  }
+  return outcomes as AppendOutcome[];
 }
 
 type KeyAction = UniqueClaim & { readonly action: 'release' | 'claim' };

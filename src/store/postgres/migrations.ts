@@ -51,7 +51,23 @@ const addTenantGuard: Migration = {
 ${appendFunctionSql(names)}`,
 };
 
-const MIGRATIONS: readonly Migration[] = [createTables, createAppendFunction, addTenantGuard];
+// Appends stopped serializing through commit: a reader sees an event once every
+// transaction older than its own has ended. Events already in the log were
+// committed long ago, so transaction id 0 puts them in sight of every reader.
+const addTransactionIds: Migration = {
+  version: 4,
+  sql: (names) =>
+    `ALTER TABLE ${names.quoted}.events ADD COLUMN IF NOT EXISTS transaction_id xid8 NOT NULL DEFAULT '0';
+ALTER TABLE ${names.quoted}.events ALTER COLUMN transaction_id SET DEFAULT pg_current_xact_id();
+${appendFunctionSql(names)}`,
+};
+
+const MIGRATIONS: readonly Migration[] = [
+  createTables,
+  createAppendFunction,
+  addTenantGuard,
+  addTransactionIds,
+];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

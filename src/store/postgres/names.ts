@@ -9,8 +9,13 @@ export interface SchemaNames {
   readonly quoted: string;
   /** The LISTEN/NOTIFY channel of this schema's log. */
   readonly channel: string;
-  /** The advisory lock key pair that serializes appends to this schema's log. */
+  /**
+   * The advisory lock key pair under which an append takes its transaction id
+   * and its positions together; held for those two steps only, never to commit.
+   */
   readonly appendLock: readonly [number, number];
+  /** The first key of a tenant's advisory lock in this schema; the second is a hash of the tenant id. */
+  readonly tenantLockClass: number;
   /** The advisory lock key pair that serializes creating and migrating this schema. */
   readonly migrationLock: readonly [number, number];
 }
@@ -18,6 +23,7 @@ export interface SchemaNames {
 // Advisory locks share one namespace per database, so the first key says whose lock it is.
 const APPEND_LOCK_CLASS = 0x64737261; // "dsra"
 const MIGRATION_LOCK_CLASS = 0x6473726d; // "dsrm"
+const TENANT_LOCK_CLASS = 0x64737274; // "dsrt"
 
 // PostgreSQL silently truncates longer identifiers, so two long names could share tables.
 const MAX_IDENTIFIER_BYTES = 63;
@@ -45,5 +51,7 @@ export function schemaNames(schema: string): SchemaNames {
     channel: `dsreg_events_${digest.toString('hex').slice(0, 16)}`,
     appendLock: [APPEND_LOCK_CLASS, schemaKey],
     migrationLock: [MIGRATION_LOCK_CLASS, schemaKey],
+    // Schemas share the tenant locks' key space: a collision only makes two tenants take turns.
+    tenantLockClass: TENANT_LOCK_CLASS ^ schemaKey,
   };
 }

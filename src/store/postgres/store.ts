@@ -2,8 +2,16 @@ import type { Pool } from 'pg';
 import pg from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
 import { storeError } from '../append-checks.js';
-import type { EventStore } from '../event-store.js';
-import { appendEvents } from './append.js';
+import { type BatchWriter, createAppendQueue } from '../append-queue.js';
+import type {
+  AppendOutcome,
+  AppendRequest,
+  EventStore,
+  ReadAllOptions,
+  StoredEvent,
+} from '../event-store.js';
+import { appendBatchEvents, appendEvents } from './append.js';
+import { createHeadAnnouncer } from './head-announcer.js';
 import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
@@ -40,9 +48,16 @@ export interface PostgresEventStore extends EventStore {
   readonly durable: true;
   /** The schema holding this store's tables. */
   readonly schema: string;
+  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** The most commands one group commit takes. */
+const MAX_BATCH = 256;
+/** How long a read waits for this store's own appends to become readable, then returns without them. */
+const OWN_WRITES_WAIT_MS = 5_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Opens an event store on PostgreSQL. Nothing is sent to the server until the
@@ -93,6 +108,53 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     }
   }
 
+  // The last position this store's appends committed: its reads wait for it.
+  let appended = 0;
+
+  /**
+   * An append resolves once committed, but becomes readable only when every
+   * older append has ended too: a read that would miss this store's own
+   * appends reads again until they are in sight, so a caller reads its own
+   * writes. Others' commits it returns as far as they are readable; a reader
+   * that must see them names the head (see `head()`) and reads until there.
+   */
+  async function readOwnWrites(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
+    const started = Date.now();
+    for (;;) {
+      const page = await readAllEvents(pool, names, readOptions);
+      const full = readOptions?.limit !== undefined && page.events.length >= readOptions.limit;
+      if (page.visible >= appended || full || Date.now() - started > OWN_WRITES_WAIT_MS) {
+        return page.events;
+      }
+      await sleep(1);
+    }
+  }
+
+  const announcer = createHeadAnnouncer(pool, names.channel, report);
+
+  // A lone command keeps the single append, which checks versions before it takes any lock.
+  const writeBatch: BatchWriter = async (requests) => {
+    if (requests.length !== 1) return appendBatchEvents(pool, names, requests);
+    try {
+      return [{ ok: true, events: await appendEvents(pool, names, requests[0] as AppendRequest) }];
+    } catch (error) {
+      return [{ ok: false, error: storeError('Append', error) }];
+    }
+  };
+  const groupCommit = createAppendQueue({
+    write: (requests) => run('Append', () => writeBatch(requests)),
+    maxBatch: MAX_BATCH,
+    concurrency: 2,
+    gather: false,
+  });
+
+  function committed(stored: readonly StoredEvent[]): void {
+    const last = stored.at(-1);
+    if (!last) return;
+    appended = Math.max(appended, last.position);
+    queueMicrotask(() => feed.publish(last.position));
+    announcer.announce(last.position);
+  }
   const head = () => run('Reading the head', () => readHead(pool, names));
   const feed = createNotificationFeed({
     channel: names.channel,
@@ -108,13 +170,19 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     durable: true,
     schema: names.schema,
     async append(request) {
-      const stored = await run('Append', () => appendEvents(pool, names, request));
-      const last = stored.at(-1);
-      if (last) queueMicrotask(() => feed.publish(last.position));
+      const stored = await groupCommit(request).catch((error: unknown) => {
+        throw storeError('Append', error);
+      });
+      committed(stored);
       return stored;
     },
+    async appendBatch(requests) {
+      const outcomes = await run('Append', () => appendBatchEvents(pool, names, requests));
+      for (const outcome of outcomes) if (outcome.ok) committed(outcome.events);
+      return outcomes;
+    },
     readAll(readOptions) {
-      return run('Reading the log', () => readAllEvents(pool, names, readOptions));
+      return run('Reading the log', () => readOwnWrites(readOptions));
     },
     readStream(streamId) {
       return run(`Reading stream ${streamId}`, () => readStreamEvents(pool, names, streamId));
@@ -127,6 +195,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async close() {
       if (closed) return;
       closed = true;
+      await announcer.drain();
       await feed.close();
       if (ownsPool) await pool.end();
       else pool.removeListener('error', onPoolError);

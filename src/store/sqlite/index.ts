@@ -10,7 +10,9 @@ import {
   tenantConflict,
   versionConflict,
 } from '../append-checks.js';
-import type { AppendRequest, EventStore, StoredEvent } from '../event-store.js';
+import { createAppendQueue } from '../append-queue.js';
+import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
+import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
 import { notify } from './hub.js';
 import { createNotificationFeed } from './notifications.js';
@@ -24,6 +26,7 @@ export interface SqliteEventStore extends EventStore {
   readonly filename: string;
   /** The connection's `synchronous` setting, read back from SQLite after opening. */
   readonly synchronous: 'normal' | 'full';
+  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
@@ -32,6 +35,9 @@ const DEFAULT_POLL_INTERVAL_MS = 50;
 
 /** Bytes the WAL file is truncated to when it restarts after a checkpoint. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+/** The most commands one group commit takes. */
+const MAX_BATCH = 256;
 
 const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
 
@@ -137,9 +143,28 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   } catch (error) {
     throw storeError(`Opening the SQLite event store ${options.filename}`, error);
   }
-  const appendTransaction = db.transaction((request: AppendRequest) =>
-    appendInTransaction(sql, request),
-  );
+  const appendBatch = createBatchAppend(db, (request) => appendInTransaction(sql, request));
+  /** One transaction for the batch; subscribers hear its last position. */
+  function writeBatch(requests: readonly AppendRequest[]): AppendOutcome[] {
+    const outcomes = run('SQLite append', () => appendBatch(requests));
+    let head = 0;
+    let appended = 0;
+    for (const outcome of outcomes) {
+      if (!outcome.ok) continue;
+      appended += outcome.events.length;
+      head = Math.max(head, outcome.events.at(-1)?.position ?? 0);
+    }
+    checkpoints.committed(appended);
+    if (head > 0) notify(key, head);
+    return outcomes;
+  }
+  // Commands of this process reaching append in the same turn of the event loop share a commit.
+  const groupCommit = createAppendQueue({
+    write: async (requests) => writeBatch(requests),
+    maxBatch: MAX_BATCH,
+    concurrency: 1,
+    gather: true,
+  });
   let open = true;
   const checkpoints = createCheckpointer(db, (error) =>
     options.onError?.(storeError('Checkpointing the SQLite event store', error)),
@@ -176,17 +201,12 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
     filename: options.filename,
     synchronous,
     async append(request) {
-      return run('SQLite append', () => {
-        checkAppendRequest(request);
-        if (request.events.length === 0) return [];
-        // IMMEDIATE takes the write lock at BEGIN: two processes then queue on
-        // busy_timeout instead of one failing when it upgrades a read lock.
-        const stored = appendTransaction.immediate(request);
-        const head = stored.at(-1)?.position ?? 0;
-        checkpoints.committed(stored.length);
-        notify(key, head);
-        return stored;
-      });
+      run('SQLite append', () => checkAppendRequest(request));
+      if (request.events.length === 0) return [];
+      return groupCommit(request);
+    },
+    async appendBatch(requests) {
+      return writeBatch(requests);
     },
     async readAll({ after = 0, tenantId, limit } = {}) {
       return run('SQLite readAll', () => {
