@@ -19,9 +19,16 @@ const tempDir = useTempDir('datasource-registry-checkpoints-');
 
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
-/** Appends `count` one-event commits, each to a stream of its own, without yielding to the event loop. */
+/**
+ * Appends `count` one-event commits, each to a stream of its own, without
+ * yielding to the event loop: through `appendBatch`, which commits at once,
+ * since `append` waits a turn to gather a group commit.
+ */
 async function appendMany(store: SqliteEventStore, count: number, prefix: string) {
-  for (let i = 0; i < count; i++) await store.append(streamAppend(`${prefix}-${i}`, 0));
+  for (let i = 0; i < count; i++) {
+    const [outcome] = await store.appendBatch([streamAppend(`${prefix}-${i}`, 0)]);
+    if (!outcome?.ok) throw outcome?.error ?? new Error('no outcome');
+  }
 }
 
 function openStore() {
