@@ -1,5 +1,5 @@
 /**
- * The contract every event store keeps (DESIGN section 7). A store knows the
+ * The contract every event store keeps. A store knows the
  * envelope of an event, never what a data source is: names are just claims on
  * keys, data is opaque JSON.
  */

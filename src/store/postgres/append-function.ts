@@ -102,6 +102,25 @@ END
 $fn$;`;
 }
 
+/**
+ * The tenant guard, as PL/pgSQL: fails the append with a tenant conflict when
+ * the guarded tenant gained a stream after the guard's position. Both append
+ * functions run it (the outer one first, so a refusal takes no position).
+ */
+function tenantGuardSql(s: string): string {
+  return `  IF p_guard_tenant IS NOT NULL THEN
+    SELECT position INTO created FROM ${s}.events
+      WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
+      ORDER BY position LIMIT 1;
+    IF created IS NOT NULL THEN
+      RAISE EXCEPTION 'tenant % gained a stream after position %', p_guard_tenant, p_guard_position
+        USING ERRCODE = '${TENANT_CONFLICT_STATE}',
+              DETAIL = json_build_object('tenantId', p_guard_tenant,
+                'position', p_guard_position, 'createdAt', created)::text;
+    END IF;
+  END IF;`;
+}
+
 function appendOneSql({ quoted: s }: SchemaNames): string {
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_one(p_positions bigint[], ${ARGUMENTS})
@@ -158,17 +177,7 @@ BEGIN
 
   -- Under the tenant's exclusive lock every append that creates one of its
   -- streams with a lower position has committed, and this statement sees it.
-  IF p_guard_tenant IS NOT NULL THEN
-    SELECT position INTO created FROM ${s}.events
-      WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
-      ORDER BY position LIMIT 1;
-    IF created IS NOT NULL THEN
-      RAISE EXCEPTION 'tenant % gained a stream after position %', p_guard_tenant, p_guard_position
-        USING ERRCODE = '${TENANT_CONFLICT_STATE}',
-              DETAIL = json_build_object('tenantId', p_guard_tenant,
-                'position', p_guard_position, 'createdAt', created)::text;
-    END IF;
-  END IF;
+${tenantGuardSql(s)}
   INSERT INTO ${s}.events (position, event_id, type, schema_version, source_id, tenant_id,
                            stream_version, occurred_at, data, metadata)
     OVERRIDING SYSTEM VALUE
@@ -206,17 +215,7 @@ BEGIN
     PERFORM ${s}.lock_tenants(ARRAY[p_guard_tenant],
       ARRAY(SELECT t FROM unnest(p_tenant_ids, p_stream_versions) AS e(t, v) WHERE v = 1));
     -- Checked again by append_one; here first, so a refused guard leaves no gap in the positions.
-    IF p_guard_tenant IS NOT NULL THEN
-      SELECT position INTO created FROM ${s}.events
-        WHERE tenant_id = p_guard_tenant AND position > p_guard_position AND stream_version = 1
-        ORDER BY position LIMIT 1;
-      IF created IS NOT NULL THEN
-        RAISE EXCEPTION 'tenant % gained a stream after position %', p_guard_tenant, p_guard_position
-          USING ERRCODE = '${TENANT_CONFLICT_STATE}',
-                DETAIL = json_build_object('tenantId', p_guard_tenant,
-                  'position', p_guard_position, 'createdAt', created)::text;
-      END IF;
-    END IF;
+${tenantGuardSql(s)}
     positions := ${s}.take_positions(cardinality(p_event_ids));
   END IF;
   RETURN ${s}.append_one(positions, ${ARGUMENT_NAMES});
