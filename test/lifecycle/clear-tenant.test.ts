@@ -72,13 +72,20 @@ describeOnDurableStores('clearTenant with other processes on the log', (newLog) 
     }
   });
 
-  it('leaves no source live that another process registered before the call returned', async () => {
+  it('leaves no source live that another process registered before the clear committed', async () => {
     const log = newLog();
     const registry = await registries.open(log);
+    // The last position a clear deleted at: every source registered below it
+    // was live when that clear committed, so it must be gone. A source whose
+    // registration commits while clearTenant is returning comes after it.
+    let lastClear = 0;
+    registry.on('DataSourceDeleted', (event) => {
+      if (event.data.reason === 'tenant_cleared') lastClear = Math.max(lastClear, event.position);
+    });
     // A few milliseconds apart, as traffic goes: a writer registering back to
     // back faster than a round trip can starve clearTenant until its conflict budget ends.
     const child = startChild('tenant-registrar', log, 'acme', 'forever', '10');
-    const registeredBefore: string[][] = [];
+    const acknowledgedBefore: string[] = [];
     try {
       for (let round = 1; round <= 3; round++) {
         const seen = child.lines.length;
@@ -86,8 +93,8 @@ describeOnDurableStores('clearTenant with other processes on the log', (newLog) 
           async () => child.lines.length >= seen + 3,
           'the other process registering three more sources',
         );
+        acknowledgedBefore.push(...idsOf(child.lines));
         await registry.clearTenant('acme');
-        registeredBefore.push(idsOf(child.lines));
       }
     } finally {
       child.process.kill();
@@ -95,6 +102,11 @@ describeOnDurableStores('clearTenant with other processes on the log', (newLog) 
     }
 
     const fresh = await registries.open(log);
-    for (const sourceId of registeredBefore.flat()) expect(fresh.get(sourceId)).toBeNull();
+    expect(lastClear).toBeGreaterThan(0);
+    for (const sourceId of acknowledgedBefore) expect(fresh.get(sourceId)).toBeNull();
+    for (const source of fresh.list({ tenantId: 'acme', limit: 1_000_000 })) {
+      const [registered] = await fresh.history(source.sourceId);
+      expect(registered?.position).toBeGreaterThan(lastClear);
+    }
   }, 60_000);
 });
