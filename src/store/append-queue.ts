@@ -1,3 +1,4 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { AppendOutcome, AppendRequest, StoredEvent } from './event-store.js';
 
 /** How a store writes a batch: one transaction, one outcome per request, in order. */
@@ -20,6 +21,12 @@ export interface AppendQueueOptions {
    */
   readonly gather: boolean;
 }
+
+/** A store's batch writer answered fewer requests than it was given: a bug, said as one. */
+const missingOutcome = () =>
+  new DataSourceError('The store wrote a batch but gave no outcome for this append', {
+    code: ErrorCode.STORE_ERROR,
+  });
 
 /**
  * Group commit: appends made while a batch is being written wait for it and
@@ -47,7 +54,7 @@ export function createAppendQueue(options: AppendQueueOptions) {
           batch.forEach((w, i) => {
             const outcome = outcomes[i];
             if (outcome?.ok) w.resolve(outcome.events);
-            else w.reject(outcome ? outcome.error : new Error('The batch returned no outcome'));
+            else w.reject(outcome ? outcome.error : missingOutcome());
           });
         } catch (error) {
           for (const w of batch) w.reject(error);
