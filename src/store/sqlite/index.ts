@@ -41,6 +41,32 @@ const MAX_BATCH = 256;
 
 const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
 
+/** True for SQLite's "the database is locked" and its variants. */
+const isBusy = (error: unknown) =>
+  error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+
+/**
+ * Switches the file to WAL. On a new file that takes an exclusive lock which
+ * SQLite does not wait for with its busy handler, so a second process
+ * creating the same file at that moment would fail at once: wait for it
+ * here, within the busy timeout, briefly blocking (opening is synchronous).
+ */
+function enableWal(db: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      // Already WAL (the mode persists in the file): nothing to lock.
+      if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
 /** Opens the connection and sets it up; the pragmas are per connection, so every open sets them. */
 function openDatabase(options: SqliteEventStoreOptions): Database.Database {
   const db = new Database(options.filename);
@@ -54,7 +80,7 @@ function openDatabase(options: SqliteEventStoreOptions): Database.Database {
     // loses nothing acknowledged. synchronous=NORMAL only skips the fsync per
     // commit, so a power loss or OS crash can drop the latest commits, but
     // never tears or corrupts one. FULL adds that fsync.
-    db.pragma('journal_mode = WAL');
+    enableWal(db, options.busyTimeoutMs ?? 5000);
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Checkpoints run after the commit instead of inside it (see checkpoints.ts);
     // the size limit gives the disk back after a large append once the WAL restarts.
