@@ -145,7 +145,7 @@ if (acme) {
     `  acme's Orders DB as the Python to_dict: ${JSON.stringify(CustomerDataSource.toDict(acme)).slice(0, 120)}...`,
   );
   console.log(
-    `  its config, printed as any log would: ${JSON.stringify(acme.config).slice(0, 110)}...`,
+    `  its config, printed the way a log prints it: ${JSON.stringify(acme.config).slice(0, 110)}...`,
   );
 }
 

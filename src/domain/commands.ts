@@ -99,7 +99,7 @@ export const commandContextSchema = copiedInput(
 );
 export type CommandContext = z.input<typeof commandContextSchema>;
 
-/** The message of `recordError`: any well-formed text that is not blank. */
+/** The message of `recordError`: well-formed text, not blank. */
 export const errorMessageSchema = z.compile(
   textSchema(LIMITS.errorMessageBytes).refine(
     (message) => message.trim() !== '',
