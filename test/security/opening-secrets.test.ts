@@ -13,32 +13,13 @@ import {
 } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
 import type { PendingEvent, StoredEvent } from '../../src/store/event-store.js';
-import { eventConfig } from '../support/plain.js';
+import { eventConfig, registrationWith } from '../support/plain.js';
 
 const cipher = createSecretCipher(new Uint8Array(randomBytes(32)));
 
 /** A registration whose config holds `password` exactly as given (sealed or not). */
 function registered(password: unknown): PendingEvent {
-  return {
-    eventId: 'e-s1-1',
-    type: 'DataSourceRegistered',
-    schemaVersion: 1,
-    sourceId: 's1',
-    tenantId: 't1',
-    streamVersion: 1,
-    occurredAt: '2024-05-01T12:00:00.000Z',
-    data: {
-      name: 'Orders',
-      sourceType: 'database',
-      config: { ...eventConfig({ host: 'db.internal' }), password },
-      description: null,
-      tags: [],
-      metadata: {},
-      accessRoles: [],
-      ownerId: null,
-    },
-    metadata: {},
-  };
+  return registrationWith({ ...eventConfig({ host: 'db.internal' }), password });
 }
 
 function stored(event: PendingEvent, position: number): StoredEvent {

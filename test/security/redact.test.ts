@@ -8,28 +8,10 @@ import { sealEventSecrets } from '../../src/security/event-secrets.js';
 import { redactEvent } from '../../src/security/redact.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
 import type { PendingEvent } from '../../src/store/event-store.js';
+import { registrationWith } from '../support/plain.js';
 
 function registered(config: DataSourceConfigInput): PendingEvent {
-  return deepFreeze({
-    eventId: 'e-s1-1',
-    type: 'DataSourceRegistered',
-    schemaVersion: 1,
-    sourceId: 's1',
-    tenantId: 't1',
-    streamVersion: 1,
-    occurredAt: '2024-05-01T12:00:00.000Z',
-    data: {
-      name: 'Orders',
-      sourceType: 'database',
-      config: DataSourceConfig.create(config),
-      description: null,
-      tags: [],
-      metadata: {},
-      accessRoles: [],
-      ownerId: null,
-    },
-    metadata: {},
-  });
+  return deepFreeze(registrationWith(DataSourceConfig.create(config)));
 }
 
 function configOf(event: PendingEvent): Record<string, unknown> {

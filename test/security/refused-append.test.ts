@@ -4,28 +4,11 @@ import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import { protectSecrets } from '../../src/security/protected-store.js';
 import type { EventStore, PendingEvent } from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
-import { eventConfig } from '../support/plain.js';
+import { eventConfig, registrationWith } from '../support/plain.js';
 
-const registered: PendingEvent = {
-  eventId: 'e-s1-1',
-  type: 'DataSourceRegistered',
-  schemaVersion: 1,
-  sourceId: 's1',
-  tenantId: 't1',
-  streamVersion: 1,
-  occurredAt: '2024-05-01T12:00:00.000Z',
-  data: {
-    name: 'Orders',
-    sourceType: 'database',
-    config: eventConfig({ host: 'db.internal', password: 'pw', apiKey: 'ak' }),
-    description: null,
-    tags: [],
-    metadata: {},
-    accessRoles: [],
-    ownerId: null,
-  },
-  metadata: {},
-};
+const registered: PendingEvent = registrationWith(
+  eventConfig({ host: 'db.internal', password: 'pw', apiKey: 'ak' }),
+);
 
 describe('an append with secrets to a durable store without a key', () => {
   it('names the event and every secret field in its details', async () => {

@@ -2,29 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { mapEventSecrets, secretPaths } from '../../src/security/secret-paths.js';
 import type { PendingEvent } from '../../src/store/event-store.js';
-import { eventConfig } from '../support/plain.js';
+import { eventConfig, registrationWith } from '../support/plain.js';
 
 function registered(config: Record<string, unknown>): PendingEvent {
-  return {
-    eventId: 'e-s1-1',
-    type: 'DataSourceRegistered',
-    schemaVersion: 1,
-    sourceId: 's1',
-    tenantId: 't1',
-    streamVersion: 1,
-    occurredAt: '2024-05-01T12:00:00.000Z',
-    data: {
-      name: 'Orders',
-      sourceType: 'database',
-      config: { ...eventConfig({ host: 'db.internal' }), ...config },
-      description: null,
-      tags: [],
-      metadata: {},
-      accessRoles: [],
-      ownerId: null,
-    },
-    metadata: {},
-  };
+  return registrationWith({ ...eventConfig({ host: 'db.internal' }), ...config });
 }
 
 describe('mapEventSecrets', () => {
