@@ -4,7 +4,6 @@ import {
   errorMessageSchema,
   nameSchema,
   type RegisterInput,
-  sourceIdSchema,
   tenantIdSchema,
   type UpdateInput,
   updateInputSchema,
@@ -19,7 +18,6 @@ import type { CustomerDataSource } from './domain/data-source.js';
 import { DataSourceError, ErrorCode, parseInput } from './domain/errors.js';
 import type { DataSourceEvent } from './domain/events.js';
 import { deepFreeze } from './domain/freeze.js';
-import { LIMITS } from './domain/limits.js';
 import {
   applyEvents,
   countSources,
@@ -37,6 +35,7 @@ import { type CommandWriter, createCommandWriter } from './registry/command-writ
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
 import { type Follower, followStore } from './registry/follow.js';
 import { createUlidFactory } from './registry/ids.js';
+import { createInFlight } from './registry/in-flight.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
 import {
   conflictOptionsSchema,
@@ -44,7 +43,7 @@ import {
   type ListFilter,
   listFilterSchema,
 } from './registry/options.js';
-import { parseLabelCommand, parseRegister } from './registry/parse-commands.js';
+import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
@@ -53,20 +52,6 @@ import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
 
 const OPENED = Symbol('opened');
-
-/**
- * True for an id the source id schema accepts at a glance: printable ASCII
- * without spaces, within the byte limit, as generated ids are. Anything else
- * goes through the schema, which gives the same answer and the reasons.
- */
-function isPlainId(id: unknown): boolean {
-  if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.sourceIdBytes) return false;
-  for (let i = 0; i < id.length; i++) {
-    const unit = id.charCodeAt(i);
-    if (unit <= 0x20 || unit >= 0x7f) return false;
-  }
-  return true;
-}
 
 function isMemoryStore(store: EventStore): store is MemoryEventStore {
   return store.kind === 'memory' && 'readAllSync' in store;
@@ -84,8 +69,7 @@ export class DataSourceRegistry {
   readonly #catchUp;
   readonly #writer: CommandWriter;
   readonly #follower: Follower;
-  /** Commands, refreshes and history reads accepted and not settled yet: close() waits for them. */
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = createInFlight();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -232,7 +216,7 @@ export class DataSourceRegistry {
       });
     }
     this.#assertOpen();
-    return this.#track(this.#writer.clearTenant(tenant, context));
+    return this.#inFlight.track(this.#writer.clearTenant(tenant, context));
   }
 
   /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
@@ -254,7 +238,7 @@ export class DataSourceRegistry {
   /** The live source with this id, or null. */
   get(sourceId: string): CustomerDataSource | null {
     this.#assertOpen();
-    return getSource(this.#view, parseInput(sourceIdSchema, sourceId, 'source id'));
+    return getSource(this.#view, parseSourceId(sourceId));
   }
 
   /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
@@ -314,9 +298,9 @@ export class DataSourceRegistry {
 
   /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
   async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
-    const id = parseInput(sourceIdSchema, sourceId, 'source id');
+    const id = parseSourceId(sourceId);
     this.#assertOpen();
-    const stored = await this.#track(this.#store.readStream(id));
+    const stored = await this.#inFlight.track(this.#store.readStream(id));
     return Object.freeze(stored.map((event) => deepFreeze(redactEvent(toDomainEvent(event)))));
   }
 
@@ -328,7 +312,7 @@ export class DataSourceRegistry {
    */
   async refresh(): Promise<void> {
     this.#assertOpen();
-    await this.#track(catchUpToHead(this.#store, this.#catchUp));
+    await this.#inFlight.track(catchUpToHead(this.#store, this.#catchUp));
   }
 
   /**
@@ -345,18 +329,11 @@ export class DataSourceRegistry {
 
   async #drainAndClose(): Promise<void> {
     // Nothing new is accepted once #closed is set, so one pass sees them all.
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settled();
     this.#follower.stop();
     // A read still running would otherwise meet a closed store (or a pool that never answers).
     await this.#catchUp.idle();
     await this.#store.close();
-  }
-
-  #track<T>(operation: Promise<T>): Promise<T> {
-    this.#inFlight.add(operation);
-    const settled = () => this.#inFlight.delete(operation);
-    operation.then(settled, settled);
-    return operation;
   }
 
   #assertOpen() {
@@ -366,10 +343,10 @@ export class DataSourceRegistry {
   }
 
   #execute(sourceId: string, ctx: CommandContext | undefined, command: DataSourceCommand) {
-    if (!isPlainId(sourceId)) parseInput(sourceIdSchema, sourceId, 'source id');
+    parseSourceId(sourceId);
     const context = parseContext(ctx);
     this.#assertOpen();
-    return this.#track(this.#writer.execute(sourceId, context, command));
+    return this.#inFlight.track(this.#writer.execute(sourceId, context, command));
   }
 
   #apply(events: readonly DataSourceEvent[]) {

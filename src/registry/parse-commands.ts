@@ -3,10 +3,12 @@ import {
   type RegisterInput,
   registerInputSchema,
   roleSchema,
+  sourceIdSchema,
   tagSchema,
 } from '../domain/commands.js';
 import { completeConfig } from '../domain/config.js';
 import { parseInput } from '../domain/errors.js';
+import { LIMITS } from '../domain/limits.js';
 
 /**
  * The id a caller asked for, to name in an error; read without trusting the
@@ -59,4 +61,23 @@ export function parseLabelCommand(
     return { type, tag: parseInput(tagSchema, value, 'tag', { sourceId }) };
   }
   return { type, role: parseInput(roleSchema, value, 'role', { sourceId }) };
+}
+
+/**
+ * True for an id the source id schema accepts at a glance: printable ASCII
+ * without spaces, within the byte limit, as generated ids are. Anything else
+ * goes through the schema, which gives the same answer and the reasons.
+ */
+function isPlainId(id: unknown): boolean {
+  if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.sourceIdBytes) return false;
+  for (let i = 0; i < id.length; i++) {
+    const unit = id.charCodeAt(i);
+    if (unit <= 0x20 || unit >= 0x7f) return false;
+  }
+  return true;
+}
+
+/** A source id as every method takes it: at a glance when plain, else through its schema. */
+export function parseSourceId(id: unknown): string {
+  return isPlainId(id) ? (id as string) : parseInput(sourceIdSchema, id, 'source id');
 }
