@@ -23,6 +23,8 @@ export default mergeConfig(
         'test/promises/demo.test.ts',
         'test/promises/driver-subpaths.test.ts',
         'test/lifecycle/contention.test.ts',
+        'test/lifecycle/clear-tenant.test.ts',
+        'test/lifecycle/shutdown.test.ts',
       ],
     },
   }),

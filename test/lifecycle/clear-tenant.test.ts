@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { DataSourceRegistry, type EventStore } from '../../src/index.js';
 import { openStore } from '../fixtures/store-spec.js';
-import { runChild, SHARED_KEY, startChild } from '../support/children.js';
+import { CHILD_START_MS, runChild, SHARED_KEY, startChild } from '../support/children.js';
 import { describeOnDurableStores, useRegistries } from '../support/durable-stores.js';
 import { eventually } from '../support/postgres.js';
 
@@ -87,6 +87,11 @@ describeOnDurableStores('clearTenant with other processes on the log', (newLog) 
     const child = startChild('tenant-registrar', log, 'acme', 'forever', '10');
     const acknowledgedBefore: string[] = [];
     try {
+      await eventually(
+        async () => child.lines.length > 0,
+        'the other process registering its first source',
+        CHILD_START_MS,
+      );
       for (let round = 1; round <= 3; round++) {
         const seen = child.lines.length;
         await eventually(
@@ -108,5 +113,5 @@ describeOnDurableStores('clearTenant with other processes on the log', (newLog) 
       const [registered] = await fresh.history(source.sourceId);
       expect(registered?.position).toBeGreaterThan(lastClear);
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -5,6 +5,13 @@ import type { StoreSpec } from '../fixtures/store-spec.js';
 /** The key parent and children share, so each can read the secrets the other wrote. */
 export const SHARED_KEY = randomBytes(32);
 
+/**
+ * How long a test waits for a child's first line. A child compiles its
+ * fixture with tsx before it runs: well under a second on an idle machine,
+ * tens of seconds on one busy with other test files.
+ */
+export const CHILD_START_MS = 45_000;
+
 /** A fixture running in a process of its own, its stdout read as JSON lines. */
 export interface Child {
   readonly process: ChildProcess;
