@@ -48,6 +48,12 @@ import {
   TENANTS,
 } from './model.js';
 
+/**
+ * A property makes a fixed number of runs, each on a fresh file or schema: a
+ * time limit here only catches a hang, and must not fail a busy machine.
+ */
+const PROPERTY_TIMEOUT_MS = 180_000;
+
 /** Fewer runs where each one opens a file or a schema. */
 const RUNS = { memory: 1, sqlite: 0.25, postgres: 0.15 } as const;
 const runs = (harness: StoreHarness, onMemory: number) =>
@@ -231,30 +237,34 @@ async function checkReplay(made: StoreRegistry, model: Model): Promise<void> {
 }
 
 describeEachStore('the registry, against a model of it', (harness) => {
-  it('answers every command as the model predicts: the source, null, or the exact refusal', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.commands([modelCommand], { maxCommands: 60, size: 'max' }),
-        async (commands) => {
-          const made = await harness.createRegistry();
-          let published = 0;
-          made.registry.on('*', () => {
-            published++;
-          });
-          const model = emptyModel();
-          const real: Real = {
-            registry: made.registry,
-            clock: made.clock,
-            published: () => published,
-          };
-          await fc.asyncModelRun(() => ({ model, real }), commands);
-          await checkReplay(made, model);
-          await made.registry.close();
-        },
-      ),
-      { numRuns: runs(harness, 150) },
-    );
-  });
+  it(
+    'answers every command as the model predicts: the source, null, or the exact refusal',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.commands([modelCommand], { maxCommands: 60, size: 'max' }),
+          async (commands) => {
+            const made = await harness.createRegistry();
+            let published = 0;
+            made.registry.on('*', () => {
+              published++;
+            });
+            const model = emptyModel();
+            const real: Real = {
+              registry: made.registry,
+              clock: made.clock,
+              published: () => published,
+            };
+            await fc.asyncModelRun(() => ({ model, real }), commands);
+            await checkReplay(made, model);
+            await made.registry.close();
+          },
+        ),
+        { numRuns: runs(harness, 150) },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 // ── (b) racing registries ────────────────────────────────────────────────────
@@ -264,45 +274,49 @@ async function runIgnoringRefusals(registry: DataSourceRegistry, op: Op): Promis
 }
 
 describeEachStore('registries racing on one log', (harness) => {
-  it('end with the same state, which a third registry rebuilds from the log', async () => {
-    const batch = fc.array(fc.tuple(fc.boolean(), opArbitrary), {
-      minLength: 1,
-      maxLength: 6,
-      size: 'max',
-    });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(batch, { minLength: 2, maxLength: 10, size: 'max' }),
-        async (batches) => {
-          const made = await harness.createRegistry();
-          const { registry: first, store, clock } = made;
-          const second = await made.reopen();
-          for (const ops of batches) {
-            clock.advance(1_000);
-            await Promise.all(
-              ops.map(([onFirst, op]) => runIgnoringRefusals(onFirst ? first : second, op)),
+  it(
+    'end with the same state, which a third registry rebuilds from the log',
+    async () => {
+      const batch = fc.array(fc.tuple(fc.boolean(), opArbitrary), {
+        minLength: 1,
+        maxLength: 6,
+        size: 'max',
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(batch, { minLength: 2, maxLength: 10, size: 'max' }),
+          async (batches) => {
+            const made = await harness.createRegistry();
+            const { registry: first, store, clock } = made;
+            const second = await made.reopen();
+            for (const ops of batches) {
+              clock.advance(1_000);
+              await Promise.all(
+                ops.map(([onFirst, op]) => runIgnoringRefusals(onFirst ? first : second, op)),
+              );
+            }
+            const head = await store.head();
+            await eventually(
+              async () => first.position === head && second.position === head,
+              'both registries to follow the log to its head',
             );
-          }
-          const head = await store.head();
-          await eventually(
-            async () => first.position === head && second.position === head,
-            'both registries to follow the log to its head',
-          );
-          expect(snapshotOf(second)).toBe(snapshotOf(first));
-          const all = first.list({ limit: 1e9 });
-          expect(first.getStatistics()).toEqual(recount(all));
-          for (const tenantId of TENANTS) {
-            const names = first.list({ tenantId, limit: 1e9 }).map((s) => nameKey(s.name));
-            expect(new Set(names).size).toBe(names.length);
-          }
-          const replayed = await made.reopen();
-          expect(snapshotOf(replayed)).toBe(snapshotOf(first));
-          await Promise.all([first.close(), second.close(), replayed.close()]);
-        },
-      ),
-      { numRuns: runs(harness, 40) },
-    );
-  });
+            expect(snapshotOf(second)).toBe(snapshotOf(first));
+            const all = first.list({ limit: 1e9 });
+            expect(first.getStatistics()).toEqual(recount(all));
+            for (const tenantId of TENANTS) {
+              const names = first.list({ tenantId, limit: 1e9 }).map((s) => nameKey(s.name));
+              expect(new Set(names).size).toBe(names.length);
+            }
+            const replayed = await made.reopen();
+            expect(snapshotOf(replayed)).toBe(snapshotOf(first));
+            await Promise.all([first.close(), second.close(), replayed.close()]);
+          },
+        ),
+        { numRuns: runs(harness, 40) },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 // ── (c) invalid input ────────────────────────────────────────────────────────
@@ -590,34 +604,38 @@ async function populated(harness: StoreHarness) {
 }
 
 describeEachStore('random invalid input', (harness) => {
-  it('always fails with INVALID_INPUT and { path, message } issues, and changes nothing', async () => {
-    await fc.assert(
-      fc.asyncProperty(invalidCall, async (c) => {
-        const { registry, store, sourceId } = await populated(harness);
-        const before = { head: await store.head(), snapshot: snapshotOf(registry) };
-        const events = recordEvents(registry);
-        let listenerErrors = 0;
-        registry.on('listenerError', () => {
-          listenerErrors++;
-        });
+  it(
+    'always fails with INVALID_INPUT and { path, message } issues, and changes nothing',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(invalidCall, async (c) => {
+          const { registry, store, sourceId } = await populated(harness);
+          const before = { head: await store.head(), snapshot: snapshotOf(registry) };
+          const events = recordEvents(registry);
+          let listenerErrors = 0;
+          registry.on('listenerError', () => {
+            listenerErrors++;
+          });
 
-        const error = await failureOf(() => call(registry, sourceId, c));
-        await settle();
+          const error = await failureOf(() => call(registry, sourceId, c));
+          await settle();
 
-        expect(error.code).toBe(ErrorCode.INVALID_INPUT);
-        const issues = error.details?.issues;
-        expect(Array.isArray(issues) && issues.length > 0).toBe(true);
-        for (const issue of issues as unknown[]) {
-          expect(issue).toEqual({ path: expect.any(String), message: expect.any(String) });
-        }
-        expect(await store.head()).toBe(before.head);
-        expect(registry.position).toBe(before.head);
-        expect(snapshotOf(registry)).toBe(before.snapshot);
-        expect(events).toEqual([]);
-        expect(listenerErrors).toBe(0);
-        await registry.close();
-      }),
-      { numRuns: runs(harness, 300) },
-    );
-  });
+          expect(error.code).toBe(ErrorCode.INVALID_INPUT);
+          const issues = error.details?.issues;
+          expect(Array.isArray(issues) && issues.length > 0).toBe(true);
+          for (const issue of issues as unknown[]) {
+            expect(issue).toEqual({ path: expect.any(String), message: expect.any(String) });
+          }
+          expect(await store.head()).toBe(before.head);
+          expect(registry.position).toBe(before.head);
+          expect(snapshotOf(registry)).toBe(before.snapshot);
+          expect(events).toEqual([]);
+          expect(listenerErrors).toBe(0);
+          await registry.close();
+        }),
+        { numRuns: runs(harness, 300) },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
