@@ -32,7 +32,7 @@ describeOnDurableStores('commands racing on one source from several processes', 
     expect(tallies.flatMap((tally) => tally.failed)).toEqual([]);
     const fresh = await registries.open(log);
     expect(fresh.get(sourceId)?.connectionCount).toBe(600);
-  }, 120_000);
+  }, 240_000);
 });
 
 /** A store whose appends lose a race to another writer, `times` times, before going through. */
