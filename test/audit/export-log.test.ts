@@ -10,6 +10,7 @@ import {
   exportLog,
 } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { eventConfig, registrationWith } from '../support/plain.js';
 import { failsWith } from '../support/registry-fixtures.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { seed, seededSqliteLog } from './logs.js';
@@ -93,6 +94,7 @@ describe('exporting a log', () => {
     await exporting;
 
     expect(pagesWhenHeld).toEqual([1, 1, 1]);
+    expect(sink.stream.writableEnded).toBe(false);
     expect(sink.chunks.join('').trimEnd().split('\n')).toHaveLength(2500);
   });
 
@@ -152,5 +154,49 @@ describe('exporting a log', () => {
 
     expect(result).toEqual({ events: 0, position: 0 });
     expect(readFileSync(output, 'utf8')).toBe('');
+  });
+
+  it('leaves out events appended after it began', async () => {
+    const store = await memoryLog(1500);
+    const sink = slowSink();
+    let done = false;
+    const exporting = exportLog({ store, output: sink.stream, mode: 'audit' }).then((result) => {
+      done = true;
+      return result;
+    });
+    while (sink.chunks.length === 0) await new Promise((resolve) => setImmediate(resolve));
+
+    await new DataSourceRegistry({ store }).register({
+      tenantId: 'acme',
+      name: 'late',
+      sourceType: 'api',
+    });
+    while (!done) {
+      sink.next();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    expect(await exporting).toEqual({ events: 1500, position: 1500 });
+    expect(sink.chunks.join('')).not.toContain('"late"');
+  });
+
+  it('stops at a secret a durable store holds in plaintext, with CORRUPT_LOG, and removes its file', async () => {
+    const dir = tempDir();
+    const filename = join(dir, 'log.sqlite');
+    const store = createSqliteEventStore({ filename });
+    await store.append({
+      events: [registrationWith({ ...eventConfig(), password: 'in the clear' })],
+      expectedVersions: { s1: 0 },
+    });
+    const output = join(dir, 'backup.ndjson');
+
+    const error = await failsWith(
+      () => exportLog({ store, output, mode: 'backup' }),
+      ErrorCode.CORRUPT_LOG,
+    );
+    await store.close();
+
+    expect(error.details).toMatchObject({ position: 1, paths: ['config.password'] });
+    expect(() => readFileSync(output)).toThrow(/ENOENT/);
   });
 });

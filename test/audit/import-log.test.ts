@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
   createMemoryEventStore,
@@ -266,5 +267,68 @@ describe('importing a log', () => {
 
     expect(error.details).toMatchObject({ reason: 'claim' });
     await writer.close();
+  });
+
+  it('refuses an event on a deleted source, naming the line', async () => {
+    const { dir, lines, write } = await backupLines();
+    const deleted = lines.findIndex((line) => eventAt([line], 1).type === 'DataSourceDeleted');
+    const gone = eventAt(lines, deleted + 1);
+    const after = {
+      ...gone,
+      eventId: 'after-delete',
+      type: 'TagAdded',
+      streamVersion: gone.streamVersion + 1,
+      position: eventAt(lines, lines.length).position + 1,
+      data: { tag: 'late' },
+    };
+
+    const error = await importFails(
+      dir,
+      write([...lines, JSON.stringify(after)]),
+      ErrorCode.CORRUPT_LOG,
+    );
+
+    expect(error.message).toMatch(
+      new RegExp(`^Line ${lines.length + 1}: TagAdded on stream .* no live source`),
+    );
+  });
+
+  it('refuses a stream that changes tenant, naming the line', async () => {
+    const { dir, lines, write } = await backupLines();
+    const second = lines.findIndex((line) => eventAt([line], 1).streamVersion === 2);
+    const changed = changeLine(lines, second + 1, (event) => ({ ...event, tenantId: 'other' }));
+
+    const error = await importFails(dir, write(changed), ErrorCode.CORRUPT_LOG);
+
+    expect(error.message).toMatch(/belongs to tenant acme, not other/);
+  });
+
+  it('says how many events it wrote when the store fails while writing', async () => {
+    const { dir, backup, lines } = await backupLines();
+    const filename = join(dir, 'target.sqlite');
+    const store = createSqliteEventStore({ filename, busyTimeoutMs: 0 });
+    await store.head();
+    const locker = new Database(filename);
+
+    const error = await failsWith(
+      () =>
+        importLog({
+          store,
+          input: backup,
+          // Once every line is checked, another connection takes the write lock.
+          onProgress: (p) => {
+            if (p.phase === 'checking') locker.exec('BEGIN IMMEDIATE');
+          },
+        }),
+      ErrorCode.STORE_ERROR,
+    );
+
+    expect(error.message).toMatch(
+      new RegExp(`^Import stopped after writing 0 of ${lines.length} events`),
+    );
+    expect(error.details).toEqual({ written: 0, total: lines.length });
+    locker.exec('ROLLBACK');
+    locker.close();
+    await store.close();
   });
 });
