@@ -9,7 +9,7 @@ import { plaintextSecrets } from './secret-forms.js';
 /** Events read from the store at a time: what an export holds in memory. */
 const PAGE_SIZE = 1000;
 
-/** How far an export or import has come. */
+/** How far an export has come. */
 export interface ExportProgress {
   /** Events written so far. */
   readonly events: number;
