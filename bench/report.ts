@@ -1,5 +1,5 @@
 /** How a figure is read: a time or a size (lower is better) or a rate (higher is better). */
-export type Unit = 'ms' | 's' | 'µs/op' | 'ops/s' | 'B/source';
+export type Unit = 'ms' | 's' | 'µs/op' | 'ops/s' | 'B/source' | 'MiB';
 
 const HIGHER_IS_BETTER: ReadonlySet<Unit> = new Set<Unit>(['ops/s']);
 
@@ -42,6 +42,8 @@ export function formatValue(value: number, unit: Unit): string {
         : `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ${unit}`;
     case 's':
       return `${value.toFixed(2)} s`;
+    case 'MiB':
+      return `${value.toFixed(1)} MiB`;
     case 'ms':
       return value >= 10_000
         ? `${(value / 1000).toFixed(2)} s`

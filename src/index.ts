@@ -3,6 +3,18 @@
  * stores are the `./sqlite` and `./postgres` subpaths, so their drivers load
  * only when used.
  */
+export {
+  type ExportLogOptions,
+  type ExportProgress,
+  type ExportResult,
+  exportLog,
+} from './audit/export-log.js';
+export {
+  type ImportLogOptions,
+  type ImportProgress,
+  type ImportResult,
+  importLog,
+} from './audit/import-log.js';
 export type {
   CommandContext,
   RegisterInput,

@@ -1,4 +1,5 @@
 import type { Workload } from '../workload.js';
+import { auditWorkload } from './audit.js';
 import { commandsWorkload } from './commands.js';
 import { groupCommitWorkload } from './group-commit.js';
 import { memoryWorkload } from './memory.js';
@@ -23,4 +24,5 @@ export const WORKLOADS: readonly Workload[] = [
   peersWorkload,
   groupCommitWorkload,
   sqliteReplayWorkload,
+  auditWorkload,
 ];

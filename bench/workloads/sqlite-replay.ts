@@ -30,7 +30,11 @@ const thousands = (n: number) => n.toLocaleString('en-US');
  * prepared statements and in one transaction: the rows, stream versions and
  * name claims the registry would have left, secrets sealed under `key`.
  */
-function writeLog(filename: string, events: readonly DataSourceEvent[], key: Uint8Array): void {
+export function writeLog(
+  filename: string,
+  events: readonly DataSourceEvent[],
+  key: Uint8Array,
+): void {
   const cipher = createSecretCipher(key);
   const db = new Database(filename);
   try {
@@ -66,7 +70,7 @@ function writeLog(filename: string, events: readonly DataSourceEvent[], key: Uin
 }
 
 /** The I/O floor: the rows read in the registry's pages, data and metadata parsed, nothing else. */
-function readRaw(filename: string): number {
+export function readRaw(filename: string): number {
   const db = new Database(filename, { readonly: true });
   try {
     const page = db.prepare<[number, number], { position: number; data: string; metadata: string }>(

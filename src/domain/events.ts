@@ -24,7 +24,12 @@ export const EventType = {
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
 
-/** The shape of the events' data today; raise it with an upcaster when a shape changes. */
+/**
+ * The shape of the events' data today, for the whole catalog. Raise it when
+ * one type's data changes shape, and add the step from the old shape to
+ * `EVENT_UPCASTERS` (upcasters.ts): events already in a log keep the version
+ * they were written with and are raised when read.
+ */
 export const CURRENT_SCHEMA_VERSION = 1;
 
 const nothing = z.strictObject({});

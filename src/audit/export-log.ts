@@ -1,0 +1,142 @@
+import type { Writable } from 'node:stream';
+import { z } from 'zod';
+import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
+import { redactEvent } from '../security/redact.js';
+import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { openLineSink } from './ndjson.js';
+import { plaintextSecrets } from './secret-forms.js';
+
+/** Events read from the store at a time: what an export holds in memory. */
+const PAGE_SIZE = 1000;
+
+/** How far an export has come. */
+export interface ExportProgress {
+  /** Events written so far. */
+  readonly events: number;
+  /** The position of the last event written. */
+  readonly position: number;
+  /** The position the export runs to: the store's head when it began. */
+  readonly head: number;
+}
+
+/** What `exportLog` is given. */
+export interface ExportLogOptions {
+  /** The store to read, as created (not a registry): a durable store's secrets are read as it holds them. */
+  readonly store: EventStore;
+  /** A file path (created or replaced, mode 0600), or a writable stream, left open. */
+  readonly output: string | Writable;
+  /**
+   * `'audit'`: every secret as `"***"`, as listeners see events; for reading
+   * and handing on, not for restoring. `'backup'`: secrets as the durable
+   * store holds them (sealed ciphertext), restorable with `importLog` and
+   * the same key.
+   */
+  readonly mode: 'audit' | 'backup';
+  /** Called after each page of events is written. */
+  readonly onProgress?: (progress: ExportProgress) => void;
+}
+
+/** What an export wrote. */
+export interface ExportResult {
+  readonly events: number;
+  /** The position of the last event written; 0 for an empty log. */
+  readonly position: number;
+}
+
+const isWritable = (value: unknown): value is Writable =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Writable).write === 'function' &&
+  typeof (value as Writable).once === 'function';
+
+const optionsSchema = z.strictObject({
+  store: z.custom<EventStore>(
+    (value) => typeof value === 'object' && value !== null && 'readAll' in value,
+    'an event store',
+  ),
+  output: z.union([z.string().min(1), z.custom<Writable>(isWritable, 'a writable stream')]),
+  mode: z.enum(['audit', 'backup']),
+  onProgress: z
+    .custom<(progress: ExportProgress) => void>((value) => typeof value === 'function')
+    .optional(),
+});
+
+/** One event as a line: the envelope in a fixed order, whatever order the store built it in. */
+export function eventLine(event: StoredEvent): string {
+  return `${JSON.stringify({
+    position: event.position,
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    sourceId: event.sourceId,
+    tenantId: event.tenantId,
+    streamVersion: event.streamVersion,
+    occurredAt: event.occurredAt,
+    data: event.data,
+    metadata: event.metadata,
+  })}\n`;
+}
+
+/**
+ * Writes the log as NDJSON, one event per line in position order, up to the
+ * store's head when the export began (events appended meanwhile are left for
+ * the next export). Events are written as stored, each with its own
+ * `schemaVersion`. Streams: the store is read a page at a time and a page is
+ * written only when the output has taken the one before, so memory stays
+ * flat whatever the size of the log.
+ *
+ * @throws DataSourceError INVALID_INPUT for options that are not as typed;
+ *   FORBIDDEN for a backup of a store that is not durable (it keeps secrets
+ *   in plaintext, which a backup must never hold); CORRUPT_LOG when a
+ *   backup meets a secret the store holds in plaintext; STORE_ERROR when
+ *   the store fails. An output file is removed when the export fails.
+ */
+export async function exportLog(options: ExportLogOptions): Promise<ExportResult> {
+  const { store, output, mode, onProgress } = parseInput(optionsSchema, options, 'export options');
+  if (mode === 'backup' && !store.durable) {
+    throw new DataSourceError(
+      `A backup of the ${store.kind} store would hold its secrets in plaintext: export it with mode 'audit', or keep the log in a durable store`,
+      { code: ErrorCode.FORBIDDEN, details: { store: store.kind, mode } },
+    );
+  }
+  const head = await store.head();
+  const sink = openLineSink(output);
+  let events = 0;
+  let position = 0;
+  try {
+    while (position < head) {
+      const page = await store.readAll({ after: position, limit: PAGE_SIZE });
+      const inRange = page.filter((event) => event.position <= head);
+      if (inRange.length === 0) break;
+      let text = '';
+      for (const event of inRange) {
+        if (mode === 'backup') refusePlaintext(event);
+        text += eventLine(mode === 'audit' ? redactEvent(event) : event);
+      }
+      await sink.write(text);
+      events += inRange.length;
+      position = inRange[inRange.length - 1]?.position ?? position;
+      onProgress?.({ events, position, head });
+    }
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return { events, position };
+}
+
+/** A backup holds ciphertext only: a secret stored in plaintext is a damaged log, not a thing to copy. */
+function refusePlaintext(event: StoredEvent): void {
+  const plain = plaintextSecrets(event);
+  if (plain.length > 0) {
+    throw new DataSourceError(
+      `Event at position ${event.position}: ${plain.join(', ')} of data source ${event.sourceId} is stored in plaintext, not encrypted; a backup would disclose it`,
+      {
+        code: ErrorCode.CORRUPT_LOG,
+        sourceId: event.sourceId,
+        details: { position: event.position, eventId: event.eventId, paths: plain },
+      },
+    );
+  }
+}
