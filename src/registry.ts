@@ -35,6 +35,7 @@ import {
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
 import { sourceQueries } from './registry/source-queries.js';
+import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
@@ -291,6 +292,23 @@ export class DataSourceRegistry {
     this.#assertOpen();
     const stored = await this.#inFlight.track(this.#store.readStream(id));
     return Object.freeze(stored.map((event) => deepFreeze(redactEvent(toDomainEvent(event)))));
+  }
+
+  /**
+   * The registry as it was at a position of its log, or at a moment: the
+   * same queries, answered from the log folded up to there, frozen. At a
+   * Date: after every event before the first one that occurred later, in
+   * log order. See docs/time-travel.md.
+   *
+   * @throws DataSourceError INVALID_INPUT for anything but an integer ≥ 0 or
+   *   a valid Date, and for a position beyond the head of the log; FORBIDDEN
+   *   after `close()`; STORE_ERROR, CORRUPT_LOG or SECRET_UNAVAILABLE when
+   *   the log cannot be read.
+   */
+  async at(moment: number | Date): Promise<RegistryAt> {
+    const parsed = parseMoment(moment);
+    this.#assertOpen();
+    return this.#inFlight.track(registryAt(this.#store, parsed));
   }
 
   /**
