@@ -48,6 +48,8 @@ export {
   listDatasources,
   resetDatasourceRegistry,
 } from './registry/singleton.js';
+export type { SourceQueries } from './registry/source-queries.js';
+export type { RegistryAt } from './registry/time-travel.js';
 export { DataSourceRegistry } from './registry.js';
 export type {
   AppendListener,

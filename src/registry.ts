@@ -2,7 +2,6 @@ import {
   type CommandContext,
   type DataSourceCommand,
   errorMessageSchema,
-  nameSchema,
   type RegisterInput,
   tenantIdSchema,
   type UpdateInput,
@@ -18,33 +17,25 @@ import type { CustomerDataSource } from './domain/data-source.js';
 import { DataSourceError, ErrorCode, parseInput } from './domain/errors.js';
 import type { DataSourceEvent } from './domain/events.js';
 import { deepFreeze } from './domain/freeze.js';
-import {
-  applyEvents,
-  countSources,
-  createRegistryView,
-  getSource,
-  getSourceByName,
-  listSources,
-  type SourceFilter,
-  statisticsOf,
-} from './projections/registry-view.js';
+import { catchUpToHead, createCatchUp } from './follow/catch-up.js';
+import { type Follower, followStore } from './follow/follower.js';
 import type { DataSourceStats } from './projections/statistics.js';
-import { catchUpToHead, createCatchUp } from './registry/catch-up.js';
 import { parseContext } from './registry/command-events.js';
 import { type CommandWriter, createCommandWriter } from './registry/command-writer.js';
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
-import { type Follower, followStore } from './registry/follow.js';
 import { createUlidFactory } from './registry/ids.js';
 import { createInFlight } from './registry/in-flight.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
+import { applyToModels, clearModels, createModels } from './registry/models.js';
 import {
   conflictOptionsSchema,
   type DataSourceRegistryOptions,
   type ListFilter,
-  listFilterSchema,
 } from './registry/options.js';
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
+import { sourceQueries } from './registry/source-queries.js';
+import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
@@ -63,7 +54,9 @@ function isMemoryStore(store: EventStore): store is MemoryEventStore {
  */
 export class DataSourceRegistry {
   readonly #store: EventStore;
-  readonly #view = createRegistryView();
+  /** The state commands are decided on (and its position, where the log is followed from), the projections queries read. */
+  readonly #models = createModels();
+  readonly #queries = sourceQueries(this.#models.projections);
   readonly #bus = createEventBus();
   readonly #locks = createKeyedLock();
   readonly #catchUp;
@@ -90,12 +83,13 @@ export class DataSourceRegistry {
     this.#store = protectSecrets(store, key);
     this.#catchUp = createCatchUp(
       this.#store,
-      () => this.#view.position,
-      (events) => this.#apply(events),
+      () => this.#models.state.position,
+      (events) => this.#apply(events.map(toDomainEvent)),
     );
     this.#writer = createCommandWriter({
       store: this.#store,
-      view: this.#view,
+      state: this.#models.state,
+      projections: this.#models.projections,
       locks: this.#locks,
       catchUp: this.#catchUp,
       apply: (events) => this.#apply(events),
@@ -108,7 +102,7 @@ export class DataSourceRegistry {
     if (isMemoryStore(store)) this.#apply(store.readAllSync().map(toDomainEvent));
     this.#follower = followStore({
       store,
-      position: () => this.#view.position,
+      position: () => this.#models.state.position,
       catchUp: this.#catchUp,
       onError: (failure) => this.#bus.reportFollowError(failure),
     });
@@ -137,7 +131,7 @@ export class DataSourceRegistry {
 
   /** The last global position applied to the projections. */
   get position(): number {
-    return this.#view.position;
+    return this.#models.state.position;
   }
 
   /** Registers a new source, status pending. Its name must be free in its tenant. */
@@ -230,7 +224,7 @@ export class DataSourceRegistry {
     }
     await this.#locks.run(['*reset*'], async () => {
       store.clear();
-      Object.assign(this.#view, createRegistryView());
+      clearModels(this.#models);
       this.#follower.reset();
     });
   }
@@ -238,35 +232,31 @@ export class DataSourceRegistry {
   /** The live source with this id, or null. */
   get(sourceId: string): CustomerDataSource | null {
     this.#assertOpen();
-    return getSource(this.#view, parseSourceId(sourceId));
+    return this.#queries.get(sourceId);
   }
 
   /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
   getByName(tenantId: string, name: string): CustomerDataSource | null {
     this.#assertOpen();
-    const tenant = parseInput(tenantIdSchema, tenantId, 'tenant id');
-    return getSourceByName(this.#view, tenant, parseInput(nameSchema, name, 'name'));
+    return this.#queries.getByName(tenantId, name);
   }
 
   /** Live sources, sorted by name then id; 100 at most unless `limit` says otherwise. */
   list(filter: ListFilter = {}): readonly CustomerDataSource[] {
     this.#assertOpen();
-    const { limit = 100, offset = 0, ...rest } = parseInput(listFilterSchema, filter, 'filter');
-    return listSources(this.#view, rest as SourceFilter, offset, limit);
+    return this.#queries.list(filter);
   }
 
   /** How many live sources match the filter (paging ignored). */
   count(filter: ListFilter = {}): number {
     this.#assertOpen();
-    const { limit: _l, offset: _o, ...rest } = parseInput(listFilterSchema, filter, 'filter');
-    return countSources(this.#view, rest as SourceFilter);
+    return this.#queries.count(filter);
   }
 
   /** Statistics of one tenant, or of all tenants. */
   getStatistics(tenantId?: string): DataSourceStats {
     this.#assertOpen();
-    const tenant = parseInput(tenantIdSchema.optional(), tenantId, 'tenant id');
-    return statisticsOf(this.#view, tenant);
+    return this.#queries.getStatistics(tenantId);
   }
 
   /**
@@ -305,7 +295,24 @@ export class DataSourceRegistry {
   }
 
   /**
-   * Resolves once the view has applied every event the store held when it was
+   * The registry as it was at a position of its log, or at a moment: the
+   * same queries, answered from the log folded up to there, frozen. At a
+   * Date: after every event before the first one that occurred later, in
+   * log order. See docs/time-travel.md.
+   *
+   * @throws DataSourceError INVALID_INPUT for anything but an integer ≥ 0 or
+   *   a valid Date, and for a position beyond the head of the log; FORBIDDEN
+   *   after `close()`; STORE_ERROR, CORRUPT_LOG or SECRET_UNAVAILABLE when
+   *   the log cannot be read.
+   */
+  async at(moment: number | Date): Promise<RegistryAt> {
+    const parsed = parseMoment(moment);
+    this.#assertOpen();
+    return this.#inFlight.track(registryAt(this.#store, parsed));
+  }
+
+  /**
+   * Resolves once the registry has applied every event the store held when it was
    * called, whoever appended them: after it, queries answer from at least that
    * point of the log. Rejects with the read's error (STORE_ERROR …) when the
    * log cannot be read.
@@ -350,9 +357,9 @@ export class DataSourceRegistry {
   }
 
   #apply(events: readonly DataSourceEvent[]) {
-    const fresh = events.filter((event) => event.position > this.#view.position);
+    const fresh = events.filter((event) => event.position > this.#models.state.position);
     if (fresh.length === 0) return;
-    applyEvents(this.#view, fresh);
+    applyToModels(this.#models, fresh);
     for (const event of fresh) {
       if (this.#bus.wants(event.type)) this.#bus.publish(deepFreeze(redactEvent(event)));
     }

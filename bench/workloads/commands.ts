@@ -4,7 +4,7 @@ import type { DataSourceEvent } from '../../src/domain/events.js';
 import { evolve } from '../../src/domain/evolve.js';
 import { EMPTY_STREAM, type SourceStream } from '../../src/domain/stream.js';
 import type { DataSourceRegistry } from '../../src/index.js';
-import { applyEvents, createRegistryView } from '../../src/projections/registry-view.js';
+import { applyToModels, createModels } from '../../src/registry/models.js';
 import { CommandMix, type CommandOp, runBounded, runCommand } from '../command-mix.js';
 import { generateLog } from '../events.js';
 import { median, timeOnce } from '../measure.js';
@@ -155,12 +155,12 @@ async function atSize(context: BenchContext, sources: number, perRun: number, ru
   const log = generateLog({ sources, tenants: Math.max(1, sources / 100), eventsPerSource: 1 });
   const registry = await registryOn(log.events);
   const mix = new CommandMix(log.liveSourceIds, log.tenantIds);
-  const view = createRegistryView();
-  applyEvents(view, log.events);
-  const streams = new Map(view.streams);
+  const view = createModels();
+  applyToModels(view, log.events);
+  const streams = new Map(view.state.streams);
   const baselineMix = new CommandMix(log.liveSourceIds, log.tenantIds);
   const plain = new Map<string, PlainSource>();
-  for (const [id, stream] of view.streams) {
+  for (const [id, stream] of view.state.streams) {
     const source = stream.source;
     if (source) plain.set(id, { ...source, tags: [...source.tags] });
   }

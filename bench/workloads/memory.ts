@@ -1,10 +1,6 @@
 import type { DataSourceEvent } from '../../src/domain/events.js';
-import {
-  applyEvents,
-  countSources,
-  createRegistryView,
-  type RegistryView,
-} from '../../src/projections/registry-view.js';
+import { countSources } from '../../src/projections/queries.js';
+import { applyToModels, createModels, type RegistryModels } from '../../src/registry/models.js';
 import { generateLog } from '../events.js';
 import { heapAfterGc } from '../measure.js';
 import { createMutableFold, foldMutably, liveCount, type MutableFold } from '../mutable-fold.js';
@@ -29,10 +25,10 @@ function retainedPerSource<T>(
   return { perSource: (after - before) / sources, sources };
 }
 
-function buildView(sources: number): RegistryView {
+function buildView(sources: number): RegistryModels {
   const { events } = generateLog({ sources, tenants: sources / 100, eventsPerSource: 10 });
-  const view = createRegistryView();
-  for (let i = 0; i < events.length; i += BATCH) applyEvents(view, events.slice(i, i + BATCH));
+  const view = createModels();
+  for (let i = 0; i < events.length; i += BATCH) applyToModels(view, events.slice(i, i + BATCH));
   return view;
 }
 
@@ -48,7 +44,7 @@ async function run(context: BenchContext): Promise<Row[]> {
   context.progress(`memory: projections of ${sources.toLocaleString('en-US')} sources`);
   const view = retainedPerSource(
     () => buildView(sources),
-    (v) => countSources(v, {}),
+    (v) => countSources(v.projections, {}),
   );
   context.progress('memory: the hand-written fold of the same log');
   const fold = retainedPerSource(() => buildFold(sources), liveCount);

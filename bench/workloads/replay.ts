@@ -1,11 +1,7 @@
 import type { DataSourceEvent } from '../../src/domain/events.js';
 import { DataSourceRegistry } from '../../src/index.js';
-import {
-  applyEvents,
-  countSources,
-  createRegistryView,
-  type RegistryView,
-} from '../../src/projections/registry-view.js';
+import { countSources } from '../../src/projections/queries.js';
+import { applyToModels, createModels, type RegistryModels } from '../../src/registry/models.js';
 import { toDomainEvent } from '../../src/registry/read-events.js';
 import { generateLog } from '../events.js';
 import { median, timeOnce } from '../measure.js';
@@ -25,8 +21,8 @@ function inBatches(events: readonly DataSourceEvent[]): DataSourceEvent[][] {
   return batches;
 }
 
-function applyBatches(view: RegistryView, batches: readonly DataSourceEvent[][]) {
-  for (const batch of batches) applyEvents(view, batch);
+function applyBatches(view: RegistryModels, batches: readonly DataSourceEvent[][]) {
+  for (const batch of batches) applyToModels(view, batch);
 }
 
 const thousands = (n: number) => n.toLocaleString('en-US');
@@ -46,7 +42,7 @@ async function run(context: BenchContext): Promise<Row[]> {
   context.progress('replay: warming up on a tenth of the log');
   const warm = events.slice(0, events.length / 10);
   foldMutably(createMutableFold(), warm);
-  applyBatches(createRegistryView(), inBatches(warm));
+  applyBatches(createModels(), inBatches(warm));
 
   // The fold runs between the measured runs, so a change in the machine's
   // load during the minutes this takes reaches the baseline too.
@@ -60,24 +56,24 @@ async function run(context: BenchContext): Promise<Row[]> {
   context.progress('replay: timing the hand-written fold');
   await timeFold();
   const viewTimes: number[] = [];
-  let view: RegistryView = createRegistryView();
+  let view: RegistryModels = createModels();
   for (let r = 0; r < runs; r++) {
     context.progress(`replay: timing applyEvents, ${thousands(BATCH)} per call (run ${r + 1})`);
-    view = createRegistryView();
+    view = createModels();
     const v = view;
     viewTimes.push(await timeOnce(() => applyBatches(v, batches)));
     await timeFold();
   }
   context.progress('replay: timing applyEvents on the whole log in one call');
-  const oneCall = await timeOnce(() => applyEvents(createRegistryView(), events));
+  const oneCall = await timeOnce(() => applyToModels(createModels(), events));
   await timeFold();
   // The two folds must agree, or the comparison means nothing.
   const live = log.liveSourceIds.length;
-  if (liveCount(fold) !== live || countSources(view, {}) !== live) {
+  if (liveCount(fold) !== live || countSources(view.projections, {}) !== live) {
     throw new Error('replay: the hand-written fold and the projections disagree');
   }
   fold = createMutableFold();
-  view = createRegistryView();
+  view = createModels();
   const baseline = median(foldTimes);
   const projected = median(viewTimes);
 

@@ -5,11 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DataSourceEvent } from '../../src/domain/events.js';
 import { DataSourceRegistry } from '../../src/index.js';
-import {
-  applyEvents,
-  countSources,
-  createRegistryView,
-} from '../../src/projections/registry-view.js';
+import { countSources } from '../../src/projections/queries.js';
+import { applyToModels, createModels } from '../../src/registry/models.js';
 import { nameClaim } from '../../src/registry/name-claims.js';
 import { sealEventSecrets } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
@@ -97,9 +94,9 @@ export function readRaw(filename: string): number {
 
 /** The in-memory replay of the same events, in the registry's pages. */
 function replayInMemory(events: readonly DataSourceEvent[]): number {
-  const view = createRegistryView();
-  for (let i = 0; i < events.length; i += PAGE) applyEvents(view, events.slice(i, i + PAGE));
-  return countSources(view, {});
+  const view = createModels();
+  for (let i = 0; i < events.length; i += PAGE) applyToModels(view, events.slice(i, i + PAGE));
+  return countSources(view.projections, {});
 }
 
 /** Startup: the store opened on the file, the whole log replayed into the projections. */

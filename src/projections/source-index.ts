@@ -9,19 +9,18 @@ import {
 import { countSource, emptyStatsCounter, type StatsCounter } from './statistics.js';
 
 /**
- * The live sources of one tenant (or of all tenants): their ids, incremental
+ * The live sources of one tenant (or of all tenants): incremental
  * statistics, and the ids in list order, overall and per tag, kept in order
  * as sources join, leave, are renamed or retagged, so no list sorts.
  */
 export interface SourceIndex {
-  readonly ids: Set<string>;
   readonly byTag: Map<string, ListOrder>;
   readonly stats: StatsCounter;
   readonly order: ListOrder;
 }
 
 export function emptySourceIndex(): SourceIndex {
-  return { ids: new Set(), byTag: new Map(), stats: emptyStatsCounter(), order: emptyListOrder() };
+  return { byTag: new Map(), stats: emptyStatsCounter(), order: emptyListOrder() };
 }
 
 function tag(index: SourceIndex, name: string, entry: ListEntry) {
@@ -59,8 +58,6 @@ export function reindexSource(
 ): void {
   if (before) countSource(index.stats, before, -1);
   if (after) countSource(index.stats, after, 1);
-  if (!before && after) index.ids.add(after.sourceId);
-  if (before && !after) index.ids.delete(before.sourceId);
   const moved = !before || !after || before.name !== after.name;
   if (moved) {
     if (entries.before) removeEntry(index.order, entries.before);

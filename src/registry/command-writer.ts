@@ -5,9 +5,11 @@ import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { DataSourceEvent } from '../domain/events.js';
 import { evolve } from '../domain/evolve.js';
 import type { SourceStream } from '../domain/stream.js';
-import { getSourceByName, type RegistryView, streamOf } from '../projections/registry-view.js';
+import { type CatchUp, catchUpToHead } from '../follow/catch-up.js';
+import { getSourceByName } from '../projections/queries.js';
+import { type QueryProjections, tenantSourceIds } from '../projections/query-projections.js';
+import { streamOf, type WriteModel } from '../state/write-model.js';
 import type { EventStore } from '../store/event-store.js';
-import { type CatchUp, catchUpToHead } from './catch-up.js';
 import {
   atPosition,
   envelope,
@@ -23,12 +25,15 @@ import { type AppendPlan, isConflict, writeError } from './write-plan.js';
 /** What the writer needs from the registry it writes for. */
 export interface CommandWriterDeps {
   store: EventStore;
-  view: RegistryView;
+  /** The stream states commands are decided on, and the position they reach. */
+  state: WriteModel;
+  /** Names held by live sources, and a tenant's sources for clearTenant. */
+  projections: QueryProjections;
   locks: KeyedLock;
   catchUp: CatchUp;
-  /** Applies committed events to the projections and publishes them. */
+  /** Applies committed events to the state and the projections, and publishes them. */
   apply: (events: readonly DataSourceEvent[]) => void;
-  /** The view could not read up to `head` after a commit: the follower takes it from here. */
+  /** The registry could not read up to `head` after a commit: the follower takes it from here. */
   fellBehind: (head: number, error: unknown) => void;
   clock: () => Date;
   newId: () => string;
@@ -59,7 +64,7 @@ function fold(stream: SourceStream, events: readonly DataSourceEvent[]): SourceS
  * until the time budget runs out.
  */
 export function createCommandWriter(deps: CommandWriterDeps) {
-  const { view, catchUp } = deps;
+  const { state, projections, catchUp } = deps;
 
   function envelopeOf(
     stream: SourceStream,
@@ -88,7 +93,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     const first = events[0];
     const last = events[events.length - 1];
     if (!first || !last) return;
-    if (first.position === view.position + 1) {
+    if (first.position === state.position + 1) {
       deps.apply(events);
       return;
     }
@@ -177,11 +182,11 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     command: DataSourceCommand,
   ): Promise<CustomerDataSource | null> {
     return deps.locks.run([sourceId], () => {
-      // What a lost race taught us about this stream, when the view has not caught up yet.
-      let read: SourceStream = streamOf(view, sourceId);
+      // What a lost race taught us about this stream, while the write model has not caught up.
+      let read: SourceStream = streamOf(state, sourceId);
       const latest = () => {
-        const viewed = streamOf(view, sourceId);
-        return viewed.version >= read.version ? viewed : read;
+        const held = streamOf(state, sourceId);
+        return held.version >= read.version ? held : read;
       };
       const decideOn = (stream: SourceStream): Step<CustomerDataSource | null> => {
         if (command.type !== 'Register' && stream.source === null) return { done: null };
@@ -191,7 +196,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         const tenantId = before?.tenantId ?? (command.type === 'Register' ? command.tenantId : '');
         const names = nameChange(sourceId, tenantId, before, drafts);
         if (names.taken !== null) {
-          const holder = getSourceByName(view, tenantId, names.taken);
+          const holder = getSourceByName(projections, tenantId, names.taken);
           if (holder && holder.sourceId !== sourceId) {
             throw duplicateName(tenantId, names.taken, holder.sourceId);
           }
@@ -205,13 +210,13 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         return {
           plan,
           // The committed events on the state they were decided on: the
-          // result does not hang on the view having read them back.
+          // result does not wait for the write model to have applied them.
           result: (committed) => {
             if (command.type === 'Delete') return before;
-            // The view has usually applied them already: fold only when it has not.
+            // The write model has usually applied them already: fold only when it has not.
             const version = committed.at(-1)?.streamVersion ?? stream.version;
-            const viewed = streamOf(view, sourceId);
-            return viewed.version === version ? viewed.source : fold(stream, committed).source;
+            const held = streamOf(state, sourceId);
+            return held.version === version ? held.source : fold(stream, committed).source;
           },
         };
       };
@@ -222,7 +227,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         },
         async (conflict) => {
           // Another writer moved this stream on: its events are all we need.
-          // A name held elsewhere or a new stream needs the view itself.
+          // A name held elsewhere or a new stream needs the whole log read on.
           if (conflict.details?.reason === 'version') read = await readStream(sourceId, latest());
           else await catchUp();
         },
@@ -238,7 +243,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
    */
   async function clearTenant(tenantId: string, ctx: ParsedContext): Promise<number> {
     await catchUpToHead(deps.store, catchUp);
-    const ids = [...(view.tenants.get(tenantId)?.ids ?? [])];
+    const ids = tenantSourceIds(projections, tenantId);
     if (ids.length === 0) return 0;
     return deps.locks.run(ids, () =>
       writeWithRetry(
@@ -248,13 +253,13 @@ export function createCommandWriter(deps: CommandWriterDeps) {
             expectedVersions: expectedVersions(),
             claims: [],
             releases: [],
-            tenantUnchanged: { tenantId, position: view.position },
+            tenantUnchanged: { tenantId, position: state.position },
           };
           const occurredAt = occurredAtOf(deps.clock);
           // Sources registered since the ids were locked are cleared too: the
           // store's version check keeps that safe without their lock.
-          for (const sourceId of view.tenants.get(tenantId)?.ids ?? []) {
-            const stream = streamOf(view, sourceId);
+          for (const sourceId of projections.tenants.get(tenantId)?.ids ?? []) {
+            const stream = streamOf(state, sourceId);
             if (stream.source === null) continue;
             const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
             const at = envelopeOf(stream, sourceId, tenantId, ctx, occurredAt);

@@ -179,6 +179,7 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
   ),
   call('count', anyValue),
   call('getStatistics', textOrAny),
+  call('at', fc.oneof(fc.nat({ max: 8 }), fc.date(), anyValue)),
   call('DataSourceConfig.create', anyValue),
   call(
     'DataSourceConfig.fromDict',
@@ -204,6 +205,10 @@ function checkResult(method: string, result: unknown) {
     expect(result === null || (typeof result === 'object' && Object.isFrozen(result))).toBe(true);
   } else if (method === 'list') {
     expect(Array.isArray(result)).toBe(true);
+  } else if (method === 'at') {
+    const then = result as { position: number; count: () => number };
+    expect(Object.isFrozen(then) && Number.isInteger(then.position)).toBe(true);
+    expect(Number.isInteger(then.count())).toBe(true);
   } else if (method === 'count' || method === 'clearTenant') {
     expect(Number.isInteger(result)).toBe(true);
   }

@@ -76,7 +76,9 @@ describe('the layer table in docs/architecture.md', () => {
     expect(layers.map((layer) => layer.name)).toEqual(
       expect.arrayContaining([
         'domain',
+        'state',
         'projections',
+        'follow',
         'store',
         'security',
         'registry.ts',

@@ -127,7 +127,7 @@ export function recordEvents(registry: DataSourceRegistry): DataSourceEvent[] {
  * Everything a query can see, as one string: all sources, secrets included
  * (a wrong password must show), and the statistics of all and each tenant.
  */
-export function snapshotOf(registry: DataSourceRegistry): string {
+export function snapshotOf(registry: Pick<DataSourceRegistry, 'list' | 'getStatistics'>): string {
   const sources = registry.list({ limit: 1e9 });
   const tenants = [...new Set(sources.map((source) => source.tenantId))].sort();
   return plainJson({

@@ -1,13 +1,20 @@
 import type { EventStore } from '../store/event-store.js';
 import type { CatchUp } from './catch-up.js';
-import type { FollowError } from './event-bus.js';
 
-/** A registry's subscription to its store's appends. */
+/** A read of the log that failed in the background, and when it is tried again. */
+export interface ReadFailure {
+  error: unknown;
+  /** 1 for the first failure in a row, then 2, 3 … until a read succeeds. */
+  attempt: number;
+  retryInMs: number;
+}
+
+/** A fold's subscription to its store's appends. */
 export interface Follower {
   /** Forget the heads heard so far: the log was cleared. */
   reset(): void;
   /**
-   * The view must reach `head`, but reading failed: keep trying in the
+   * The fold must reach `head`, but reading failed: keep trying in the
    * background, reporting each failure, as for a read of the follower's own.
    */
   fellBehind(head: number, error: unknown): void;
@@ -21,18 +28,18 @@ const NO_PROGRESS_MS = 5;
 const FIRST_RETRY_MS = 50;
 const MAX_RETRY_MS = 5_000;
 
-/** What a follower needs: the store to hear, the view's position, how to catch up, whom to tell of failures. */
+/** What a follower needs: the store to hear, the fold's position, how to catch up, whom to tell of failures. */
 export interface FollowDeps {
   store: EventStore;
   position: () => number;
   catchUp: CatchUp;
   /** Told of every failed read, with when it is tried again; never of a read after stop(). */
-  onError: (failure: FollowError) => void;
+  onError: (failure: ReadFailure) => void;
 }
 
 /**
  * Follows the store's notices of appends: catches up soon, once per burst.
- * When the registry wrote those events itself it has applied them by then,
+ * When the fold's owner wrote those events itself it has applied them by then,
  * and nothing is read. Checked again after each catch-up, so a notice that
  * arrived while a read was in flight is not lost; a catch-up that made no
  * progress (the events are not visible yet) looks again a little later; one

@@ -1,7 +1,5 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
-import type { DataSourceEvent } from '../domain/events.js';
-import type { EventStore } from '../store/event-store.js';
-import { toDomainEvent } from './read-events.js';
+import type { EventStore, StoredEvent } from '../store/event-store.js';
 
 // Large pages: a page of a long log touches nearly as many streams as it has
 // events, and each stream touched costs a copy and a reindex once per page.
@@ -12,8 +10,8 @@ const VISIBILITY_TIMEOUT_MS = 30_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Reads what the log holds beyond the registry's position and applies it, one
- * reader at a time. Callers that come while a read is queued share it; a
+ * Reads what the log holds beyond a fold's position and hands it to the fold,
+ * one reader at a time. Callers that come while a read is queued share it; a
  * caller that needs its own events applied names their last position.
  */
 export interface CatchUp {
@@ -22,15 +20,21 @@ export interface CatchUp {
   idle(): Promise<void>;
 }
 
-/** Catches up to the head the store reports now: what `refresh()` promises. */
+/** Catches up to the head the store reports now: what the registry's `refresh()` promises. */
 export async function catchUpToHead(store: EventStore, catchUp: CatchUp): Promise<void> {
   await catchUp(await store.head());
 }
 
+/**
+ * A catch-up for any fold of the log: `position` says how far it has
+ * applied, `apply` takes the next stored events in position order (and must
+ * move `position` past them). What the events become is the fold's business:
+ * decoding them, checking their schema, folding them.
+ */
 export function createCatchUp(
   store: EventStore,
   position: () => number,
-  apply: (events: readonly DataSourceEvent[]) => void,
+  apply: (events: readonly StoredEvent[]) => void,
 ): CatchUp {
   let reading: Promise<void> = Promise.resolve();
   let queued: Promise<void> | null = null;
@@ -39,16 +43,16 @@ export function createCatchUp(
 
   async function readToHead(): Promise<void> {
     const started = Date.now();
-    // The replay at open reads to the head the store reports: a store may
-    // commit an event a moment before it can be read, and a registry opened
-    // after a command resolved elsewhere must still see it.
+    // The first read goes to the head the store reports: a store may commit
+    // an event a moment before it can be read, and a registry opened after a
+    // command resolved elsewhere must still see it.
     if (!replayed) {
       target = Math.max(target, await store.head());
       replayed = true;
     }
     for (;;) {
       const batch = await store.readAll({ after: position(), limit: PAGE });
-      if (batch.length > 0) apply(batch.map(toDomainEvent));
+      if (batch.length > 0) apply(batch);
       if (batch.length === PAGE) continue;
       if (position() >= target) return;
       if (Date.now() - started > VISIBILITY_TIMEOUT_MS) {

@@ -1,0 +1,94 @@
+import { type CustomerDataSource, nameKey } from '../domain/data-source.js';
+import { listEntry } from './list-order.js';
+import {
+  type EntryChange,
+  emptySourceIndex,
+  reindexSource,
+  type SourceIndex,
+} from './source-index.js';
+
+export interface TenantIndex extends SourceIndex {
+  /** The ids of the tenant's live sources: what clearTenant deletes. */
+  readonly ids: Set<string>;
+  /** Live sources by normalized name: the uniqueness check and getByName. */
+  readonly byName: Map<string, string>;
+}
+
+/**
+ * The indexes that answer queries: live sources by id, and per tenant and
+ * over all tenants their names, tags, list order and statistics. Fed with
+ * each source's change, before and after, never with events: whatever folds
+ * the log (the registry, a look at a past position) feeds them the same way.
+ */
+export interface QueryProjections {
+  /** Live sources only: a deleted one is gone from every query. */
+  readonly sources: Map<string, CustomerDataSource>;
+  readonly tenants: Map<string, TenantIndex>;
+  readonly all: SourceIndex;
+}
+
+export function createQueryProjections(): QueryProjections {
+  return { sources: new Map(), tenants: new Map(), all: emptySourceIndex() };
+}
+
+function tenantIndex(projections: QueryProjections, tenantId: string): TenantIndex {
+  let index = projections.tenants.get(tenantId);
+  if (!index) {
+    index = { ...emptySourceIndex(), ids: new Set(), byName: new Map() };
+    projections.tenants.set(tenantId, index);
+  }
+  return index;
+}
+
+const UNMOVED: EntryChange = Object.freeze({ before: null, after: null });
+
+/** The list entries a change needs: none when neither the name nor the tags changed. */
+function entryChange(
+  before: CustomerDataSource | null,
+  after: CustomerDataSource | null,
+): EntryChange {
+  const moved = !before || !after || before.name !== after.name;
+  if (!moved && before.tags === after.tags) return UNMOVED;
+  return { before: before && listEntry(before), after: after && listEntry(after) };
+}
+
+/** Moves one source from its old snapshot to its new one in every index (either may be null). */
+export function projectChange(
+  projections: QueryProjections,
+  before: CustomerDataSource | null,
+  after: CustomerDataSource | null,
+): void {
+  const tenantId = (after ?? before)?.tenantId;
+  if (tenantId === undefined) return;
+  const tenant = tenantIndex(projections, tenantId);
+  if (after) {
+    projections.sources.set(after.sourceId, after);
+    if (!before) tenant.ids.add(after.sourceId);
+  } else if (before) {
+    projections.sources.delete(before.sourceId);
+    tenant.ids.delete(before.sourceId);
+  }
+  const entries = entryChange(before, after);
+  reindexSource(projections.all, before, after, entries);
+  reindexSource(tenant, before, after, entries);
+  if (before && after && before.name === after.name) return;
+  if (before && (!after || nameKey(after.name) !== nameKey(before.name))) {
+    // Changes are fed stream by stream, so another source may already hold
+    // this name again in the same batch: only our own entry is ours to remove.
+    const key = nameKey(before.name);
+    if (tenant.byName.get(key) === before.sourceId) tenant.byName.delete(key);
+  }
+  if (after) tenant.byName.set(nameKey(after.name), after.sourceId);
+}
+
+/** The function that feeds these projections, made once so applying allocates no closure. */
+export function projectionFeed(
+  projections: QueryProjections,
+): (before: CustomerDataSource | null, after: CustomerDataSource | null) => void {
+  return (before, after) => projectChange(projections, before, after);
+}
+
+/** The ids of a tenant's live sources, in no particular order. */
+export function tenantSourceIds(projections: QueryProjections, tenantId: string): string[] {
+  return [...(projections.tenants.get(tenantId)?.ids ?? [])];
+}

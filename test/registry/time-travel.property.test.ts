@@ -1,0 +1,103 @@
+/**
+ * `registry.at(position)` is the registry exactly as it was then: after
+ * random commands, every answer the registry gave after each of them (all
+ * sources, each id, each name, lists by tenant, counts, statistics, secrets
+ * included) is what `at` answers for the position it had reached, and for
+ * the moment its clock showed.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DataSourceError, type DataSourceRegistry } from '../../src/index.js';
+import type { RegistryAt } from '../../src/registry/time-travel.js';
+import { plainJson } from '../support/plain.js';
+import { createTestRegistry } from '../support/registry-fixtures.js';
+import { IDS, NAMES, type Op, opArbitrary, TENANTS } from './model.js';
+
+function perform(registry: DataSourceRegistry, op: Op): Promise<unknown> {
+  switch (op.kind) {
+    case 'register':
+      return registry.register({
+        tenantId: op.tenant,
+        name: op.name,
+        sourceType: op.sourceType,
+        sourceId: op.id,
+        tags: op.tags,
+        config: { host: 'db', password: op.password },
+      });
+    case 'update': {
+      const { kind: _, id: sourceId, ...changes } = op;
+      return registry.update(sourceId, changes);
+    }
+    case 'updateConfig':
+      return registry.updateConfig(op.id, { host: op.host, password: op.password });
+    case 'recordError':
+      return registry.recordError(op.id, op.message);
+    case 'addTag':
+    case 'removeTag':
+      return registry[op.kind](op.id, op.tag);
+    case 'grantAccess':
+    case 'revokeAccess':
+      return registry[op.kind](op.id, op.role);
+    case 'clearTenant':
+      return registry.clearTenant(op.tenant);
+    case 'invalid':
+      return Promise.resolve();
+    default:
+      return registry[op.kind](op.id);
+  }
+}
+
+type Readable = Pick<RegistryAt, 'get' | 'getByName' | 'list' | 'count' | 'getStatistics'>;
+
+/** Every query's answer, secrets as they are, as one string. */
+function answersOf(reader: Readable): string {
+  return plainJson({
+    all: reader.list({ limit: 1e9 }),
+    byId: IDS.map((id) => reader.get(id)),
+    stats: reader.getStatistics(),
+    byTenant: TENANTS.map((tenantId) => ({
+      list: reader.list({ tenantId, limit: 1e9 }),
+      page: reader.list({ tenantId, offset: 1, limit: 1 }),
+      active: reader.count({ tenantId, status: 'active' }),
+      tagged: reader.list({ tenantId, tag: 'prod' }),
+      stats: reader.getStatistics(tenantId),
+      byName: NAMES.map((name) => reader.getByName(tenantId, name)?.sourceId ?? null),
+    })),
+  });
+}
+
+interface Seen {
+  position: number;
+  at: Date;
+  answers: string;
+}
+
+describe('registry.at', () => {
+  it('answers at each position exactly what the registry answered when it was there', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArbitrary, { maxLength: 25 }), async (ops) => {
+        const { registry, clock } = createTestRegistry();
+        const seen: Seen[] = [{ position: 0, at: clock(), answers: answersOf(registry) }];
+        for (const op of ops) {
+          clock.advance(1_000);
+          await perform(registry, op).catch((error: unknown) => {
+            if (!(error instanceof DataSourceError)) throw error;
+          });
+          seen.push({ position: registry.position, at: clock(), answers: answersOf(registry) });
+        }
+        for (const { position, answers } of seen) {
+          const then = await registry.at(position);
+          expect(then.position).toBe(position);
+          expect(answersOf(then)).toBe(answers);
+        }
+        for (const { position, at, answers } of seen) {
+          const then = await registry.at(at);
+          expect(then.position).toBe(position);
+          expect(answersOf(then)).toBe(answers);
+        }
+        await registry.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
