@@ -36,6 +36,12 @@ export {
   listDatasources,
   resetDatasourceRegistry,
 } from './registry/singleton.js';
+export type {
+  TenantHandle,
+  TenantHandleOptions,
+  TenantListFilter,
+  TenantRegisterInput,
+} from './registry/tenant-handle.js';
 export { DataSourceRegistry } from './registry.js';
 export type {
   AppendListener,
