@@ -56,6 +56,15 @@ describeEachStore('registry.forTenant', (harness) => {
     await failsWith(() => registry.forTenant('acme', options), ErrorCode.INVALID_INPUT);
   });
 
+  it('gives a handle whose queries and commands fail with FORBIDDEN after close()', async () => {
+    const { registry, acme } = await twoTenants(harness);
+    const handle = registry.forTenant('acme');
+    await registry.close();
+
+    await failsWith(() => handle.get(acme.sourceId), ErrorCode.FORBIDDEN);
+    await failsWith(() => handle.activate(acme.sourceId), ErrorCode.FORBIDDEN);
+  });
+
   it('refuses to make a handle after close() with FORBIDDEN', async () => {
     const { registry } = await harness.createRegistry();
     await registry.close();
@@ -139,6 +148,15 @@ describeEachStore('the actor of a tenant handle', (harness) => {
     const source = await handle.register(acmeInput, { actor: 'alice@acme' });
 
     expect(source.tenantId).toBe('acme');
+  });
+
+  it('left out, lets the command context name the actor, as the registry does', async () => {
+    const { registry } = await harness.createRegistry();
+
+    const { sourceId } = await registry.forTenant('acme').register(acmeInput, { actor: 'bob' });
+
+    const [registered] = await registry.history(sourceId);
+    expect(registered?.metadata.actor).toBe('bob');
   });
 
   it('cannot be replaced by another actor in the command context: FORBIDDEN, nothing appended', async () => {
@@ -267,6 +285,18 @@ describeEachStore('the commands of a tenant handle', (harness) => {
     await failsWith(() => registry.forTenant('acme').activate(sourceId), ErrorCode.FORBIDDEN);
 
     expect(other.get(sourceId)?.status).toBe('pending');
+  });
+
+  it('refuse a source id another tenant uses with DUPLICATE_ID', async () => {
+    const { registry, globex } = await twoTenants(harness);
+
+    await failsWith(
+      () =>
+        registry
+          .forTenant('acme')
+          .register({ ...acmeInput, name: 'New', sourceId: globex.sourceId }),
+      ErrorCode.DUPLICATE_ID,
+    );
   });
 
   it('clearTenant clears its own tenant only', async () => {
@@ -409,6 +439,39 @@ describeEachStore('a tenant handle with roles', (harness) => {
       ErrorCode.FORBIDDEN,
     );
     expect(registry.count({ tenantId: 'acme' })).toBe(3);
+  });
+
+  it('refuses the name of a source hidden from it with DUPLICATE_NAME, names being per tenant', async () => {
+    const { registry } = await withRoles();
+
+    await failsWith(
+      () =>
+        registry
+          .forTenant('acme', { roles: ['analyst'] })
+          .register({ ...acmeInput, name: 'admins' }),
+      ErrorCode.DUPLICATE_NAME,
+    );
+  });
+
+  it('gives an empty history for a deleted source that was hidden from it when deleted', async () => {
+    const { registry, admins } = await withRoles();
+    await registry.delete(admins.sourceId);
+
+    expect(
+      await registry.forTenant('acme', { roles: ['analyst'] }).history(admins.sourceId),
+    ).toEqual([]);
+  });
+
+  it('runs a command on a source another instance changed, and it still may see, before this one read the change', async () => {
+    const { registry, reopen, analysts } = await withRoles();
+    const other = await reopen();
+    await other.addTag(analysts.sourceId, 'eu');
+
+    const result = await registry
+      .forTenant('acme', { roles: ['analyst'] })
+      .activate(analysts.sourceId);
+
+    expect([result?.status, result?.tags, result?.version]).toEqual(['active', ['eu'], 3]);
   });
 
   it('refuses a command once another instance revoked its role, even before this one read the revocation', async () => {
