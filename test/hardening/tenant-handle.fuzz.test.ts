@@ -131,5 +131,5 @@ it('answers or throws a DataSourceError, and never changes another tenant', asyn
     ),
     { numRuns: 300 },
   );
-  expect(answered).toBeGreaterThan(300);
+  expect(answered).toBeGreaterThan(100);
 });
