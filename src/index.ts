@@ -41,7 +41,7 @@ export type {
   TenantHandleOptions,
   TenantListFilter,
   TenantRegisterInput,
-} from './registry/tenant-handle.js';
+} from './registry/tenant-handle-api.js';
 export { DataSourceRegistry } from './registry.js';
 export type {
   AppendListener,

@@ -45,11 +45,8 @@ import {
 } from './registry/options.js';
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
-import {
-  createTenantHandle,
-  type TenantHandle,
-  type TenantHandleOptions,
-} from './registry/tenant-handle.js';
+import { createTenantHandle } from './registry/tenant-handle.js';
+import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle-api.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
