@@ -49,6 +49,12 @@ export {
   resetDatasourceRegistry,
 } from './registry/singleton.js';
 export type { SourceQueries } from './registry/source-queries.js';
+export type {
+  TenantHandle,
+  TenantHandleOptions,
+  TenantListFilter,
+  TenantRegisterInput,
+} from './registry/tenant-handle-api.js';
 export type { RegistryAt } from './registry/time-travel.js';
 export { DataSourceRegistry } from './registry.js';
 export type {

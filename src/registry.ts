@@ -35,6 +35,8 @@ import {
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
 import { sourceQueries } from './registry/source-queries.js';
+import { createTenantHandle } from './registry/tenant-handle.js';
+import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle-api.js';
 import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
 import { resolveEncryptionKey } from './security/encryption-key.js';
 import { protectSecrets } from './security/protected-store.js';
@@ -211,6 +213,17 @@ export class DataSourceRegistry {
     }
     this.#assertOpen();
     return this.#inFlight.track(this.#writer.clearTenant(tenant, context));
+  }
+
+  /**
+   * The registry as one tenant sees it, acting as `options.actor` and, with
+   * `options.roles`, seeing only the sources those roles may use.
+   * @throws DataSourceError INVALID_INPUT for a bad tenant id, actor or roles;
+   *   FORBIDDEN after `close()`.
+   */
+  forTenant(tenantId: string, options?: TenantHandleOptions): TenantHandle {
+    this.#assertOpen();
+    return createTenantHandle(this, tenantId, options);
   }
 
   /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
