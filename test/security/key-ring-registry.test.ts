@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, DataSourceType, ErrorCode } from '../../src/index.js';
+import {
+  createMemoryEventStore,
+  DataSourceError,
+  DataSourceRegistry,
+  DataSourceType,
+  ErrorCode,
+} from '../../src/index.js';
+import { ENCRYPTION_KEY_ENV } from '../../src/security/encryption-key.js';
+import { encryptionKeyId } from '../../src/security/secret-cipher.js';
 import { describeEachStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
 
 const OTHER_KEY = randomBytes(32);
@@ -100,12 +108,58 @@ describeEachStore('a log shared by instances with different keys', (harness) => 
   });
 });
 
-describe('keys of a memory registry', () => {
-  it('refuses an all-zero key even though a memory registry encrypts nothing', async () => {
-    const { DataSourceRegistry } = await import('../../src/index.js');
-    const error = await refusal(
-      (async () => new DataSourceRegistry({ encryptionKey: new Uint8Array(32) }))(),
-    );
+describeEachStore('encryption keys given to a registry', (harness) => {
+  const key = harness.durable ? TEST_ENCRYPTION_KEY : randomBytes(32);
+
+  it('refuses an all-zero key with INVALID_INPUT, writing nothing', async () => {
+    const { store, reopen } = await harness.createRegistry({ encryptionKey: key });
+
+    const error = await refusal(reopen({ encryptionKey: new Uint8Array(32) }));
+
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
+    expect(await store.pinKeyRing?.([])).toHaveLength(1);
+  });
+
+  it('refuses a malformed key in a list with INVALID_INPUT', async () => {
+    const { reopen } = await harness.createRegistry({ encryptionKey: key });
+
+    const error = await refusal(reopen({ encryptionKey: [key, 'not base64!'] }));
+
+    expect(error.code).toBe(ErrorCode.INVALID_INPUT);
+  });
+
+  it('takes [new, old] from DATASOURCE_REGISTRY_KEY and brings the new key in', async () => {
+    const { store, reopen } = await harness.createRegistry({ encryptionKey: key });
+    const before = process.env[ENCRYPTION_KEY_ENV];
+    process.env[ENCRYPTION_KEY_ENV] =
+      `${OTHER_KEY.toString('base64')},${Buffer.from(key).toString('base64')}`;
+    try {
+      await reopen({ encryptionKey: undefined });
+    } finally {
+      if (before === undefined) delete process.env[ENCRYPTION_KEY_ENV];
+      else process.env[ENCRYPTION_KEY_ENV] = before;
+    }
+
+    expect(await store.pinKeyRing?.([])).toEqual([
+      encryptionKeyId(key),
+      encryptionKeyId(OTHER_KEY),
+    ]);
+  });
+});
+
+describe('a memory registry made without open()', () => {
+  it('refuses an all-zero key though it encrypts nothing', () => {
+    expect(() => new DataSourceRegistry({ encryptionKey: new Uint8Array(32) })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_INPUT }),
+    );
+  });
+
+  it('refuses a second registry with another key on the same store', () => {
+    const store = createMemoryEventStore();
+    new DataSourceRegistry({ store, encryptionKey: randomBytes(32) });
+
+    expect(() => new DataSourceRegistry({ store, encryptionKey: OTHER_KEY })).toThrow(
+      expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }),
+    );
   });
 });
