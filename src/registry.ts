@@ -81,6 +81,10 @@ export class DataSourceRegistry {
   /**
    * An in-memory registry, ready at once. A durable store needs
    * {@link DataSourceRegistry.open}, which replays it first.
+   *
+   * @throws DataSourceError FORBIDDEN for a durable store; INVALID_INPUT for
+   *   a bad option; SECRET_UNAVAILABLE when the store's key ring holds none
+   *   of the given keys.
    */
   constructor(options: DataSourceRegistryOptions = {}, opened?: typeof OPENED) {
     const store = options.store ?? createMemoryEventStore();
@@ -129,6 +133,11 @@ export class DataSourceRegistry {
   /**
    * A registry on any store, after replaying its log into the projections.
    * When opening fails, the store it was given is closed.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad option (a key not 32
+   *   bytes, not base64 or all zero); SECRET_UNAVAILABLE when the log's key
+   *   ring holds none of the given keys (nothing is written), or a secret in
+   *   the log cannot be opened with them; STORE_ERROR when the store fails.
    */
   static async open(options: DataSourceRegistryOptions = {}): Promise<DataSourceRegistry> {
     let registry: DataSourceRegistry;
