@@ -18,7 +18,7 @@ async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promis
   }
 }
 
-async function readRing(client: PoolClient, names: SchemaNames): Promise<readonly string[]> {
+async function readRing(client: Pool | PoolClient, names: SchemaNames): Promise<readonly string[]> {
   const { rows } = await client.query<{ key_id: string }>(
     `SELECT key_id FROM ${names.quoted}.key_ring ORDER BY seq`,
   );
@@ -35,10 +35,12 @@ export function pinKeyRing(
   names: SchemaNames,
   keyIds: readonly string[],
 ): Promise<readonly string[]> {
+  // Reading alone needs no lock: it is what every instance does when it opens.
+  if (keyIds.length === 0) return readRing(pool, names);
   return inTransaction(pool, async (client) => {
     await client.query(`LOCK TABLE ${names.quoted}.key_ring IN SHARE ROW EXCLUSIVE MODE`);
     const ring = await readRing(client, names);
-    if (ring.length > 0 || keyIds.length === 0) return ring;
+    if (ring.length > 0) return ring;
     await client.query(
       `INSERT INTO ${names.quoted}.key_ring (key_id)
        SELECT id FROM unnest($1::text[]) WITH ORDINALITY AS ids (id, n) ORDER BY n`,
