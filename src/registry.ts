@@ -28,9 +28,9 @@ import { createInFlight } from './registry/in-flight.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
 import { applyToModels, clearModels, createModels } from './registry/models.js';
 import {
-  conflictOptionsSchema,
   type DataSourceRegistryOptions,
   type ListFilter,
+  registryOptionsSchema,
 } from './registry/options.js';
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
@@ -38,9 +38,11 @@ import { sourceQueries } from './registry/source-queries.js';
 import { createTenantHandle } from './registry/tenant-handle.js';
 import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle-api.js';
 import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
-import { resolveEncryptionKey } from './security/encryption-key.js';
-import { protectSecrets } from './security/protected-store.js';
+import { resolveEncryptionKeys } from './security/encryption-key.js';
+import { enterKeyRing, enterKeyRingSync } from './security/key-ring.js';
+import { protectSecrets, readOnlyRefusal, readOnlyStore } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
+import { encryptionKeyId } from './security/secret-cipher.js';
 import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
 
@@ -65,12 +67,19 @@ export class DataSourceRegistry {
   readonly #writer: CommandWriter;
   readonly #follower: Follower;
   readonly #inFlight = createInFlight();
+  readonly #readOnly: boolean;
+  /** The ids of this instance's keys, current first; empty without a key or when read-only. */
+  readonly #keyIds: readonly string[];
   #closed = false;
   #closing: Promise<void> | undefined;
 
   /**
    * An in-memory registry, ready at once. A durable store needs
    * {@link DataSourceRegistry.open}, which replays it first.
+   *
+   * @throws DataSourceError FORBIDDEN for a durable store; INVALID_INPUT for
+   *   a bad option; SECRET_UNAVAILABLE when the store's key ring holds none
+   *   of the given keys.
    */
   constructor(options: DataSourceRegistryOptions = {}, opened?: typeof OPENED) {
     const store = options.store ?? createMemoryEventStore();
@@ -80,9 +89,12 @@ export class DataSourceRegistry {
         { code: ErrorCode.FORBIDDEN },
       );
     }
-    const conflicts = parseInput(conflictOptionsSchema, options, 'registry options');
-    const key = store.durable ? resolveEncryptionKey(options.encryptionKey, process.env) : null;
-    this.#store = protectSecrets(store, key);
+    const conflicts = parseInput(registryOptionsSchema, options, 'registry options');
+    // Checked on every store, so a bad key fails in tests on memory, not first in production.
+    const keys = resolveEncryptionKeys(options.encryptionKey, process.env);
+    this.#readOnly = conflicts.readOnly;
+    this.#keyIds = keys === null || this.#readOnly ? [] : keys.map(encryptionKeyId);
+    this.#store = this.#readOnly ? readOnlyStore(store) : protectSecrets(store, keys);
     this.#catchUp = createCatchUp(
       this.#store,
       () => this.#models.state.position,
@@ -101,7 +113,11 @@ export class DataSourceRegistry {
       conflictTimeoutMs: conflicts.conflictTimeoutMs,
       retries: conflicts.conflictRetries ?? Number.POSITIVE_INFINITY,
     });
-    if (isMemoryStore(store)) this.#apply(store.readAllSync().map(toDomainEvent));
+    if (isMemoryStore(store)) {
+      if (opened !== OPENED) enterKeyRingSync(store, this.#keyIds);
+      const events = store.readAllSync().map(toDomainEvent);
+      this.#apply(this.#readOnly ? events.map(redactEvent) : events);
+    }
     this.#follower = followStore({
       store,
       position: () => this.#models.state.position,
@@ -113,6 +129,11 @@ export class DataSourceRegistry {
   /**
    * A registry on any store, after replaying its log into the projections.
    * When opening fails, the store it was given is closed.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad option (a key not 32
+   *   bytes, not base64 or all zero); SECRET_UNAVAILABLE when the log's key
+   *   ring holds none of the given keys (nothing is written), or a secret in
+   *   the log cannot be opened with them; STORE_ERROR when the store fails.
    */
   static async open(options: DataSourceRegistryOptions = {}): Promise<DataSourceRegistry> {
     let registry: DataSourceRegistry;
@@ -123,7 +144,10 @@ export class DataSourceRegistry {
       throw error;
     }
     try {
+      // Refused before it reads or writes; a new log's ring is pinned once it was read.
+      const pin = await enterKeyRing(registry.#store, registry.#keyIds);
       await registry.#catchUp();
+      await pin();
     } catch (error) {
       await registry.close().catch(() => {});
       throw error;
@@ -211,7 +235,7 @@ export class DataSourceRegistry {
         details: { issues: [{ path: 'expectedVersion', message: 'not allowed here' }] },
       });
     }
-    this.#assertOpen();
+    this.#assertWritable();
     return this.#inFlight.track(this.#writer.clearTenant(tenant, context));
   }
 
@@ -228,7 +252,7 @@ export class DataSourceRegistry {
 
   /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
   async reset(): Promise<void> {
-    this.#assertOpen();
+    this.#assertWritable();
     const store = this.#store;
     if (store.durable || !isMemoryStore(store)) {
       throw new DataSourceError(`reset() would erase a ${store.kind} log; it is refused`, {
@@ -362,10 +386,15 @@ export class DataSourceRegistry {
     }
   }
 
+  #assertWritable() {
+    this.#assertOpen();
+    if (this.#readOnly) throw readOnlyRefusal();
+  }
+
   #execute(sourceId: string, ctx: CommandContext | undefined, command: DataSourceCommand) {
     parseSourceId(sourceId);
     const context = parseContext(ctx);
-    this.#assertOpen();
+    this.#assertWritable();
     return this.#inFlight.track(this.#writer.execute(sourceId, context, command));
   }
 

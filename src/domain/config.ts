@@ -8,6 +8,7 @@ import { LIMITS } from './limits.js';
 import { maskedValues, maskWhenPrinted } from './secret-display.js';
 import { SECRET_MASK } from './secrets.js';
 import { textSchema } from './text.js';
+import { assertSecretsPresent } from './withheld-secrets.js';
 
 const optionalText = textSchema(LIMITS.configTextBytes).nullable().optional();
 
@@ -135,6 +136,7 @@ function toDict(
   config: DataSourceConfig,
   { includeSecrets = false }: { includeSecrets?: boolean } = {},
 ): Record<string, unknown> {
+  if (includeSecrets) assertSecretsPresent(config);
   const shown = includeSecrets ? config : masked(config);
   return Object.fromEntries(
     Object.entries(SNAKE_TO_CAMEL).map(([snake, camel]) => [snake, structuredClone(shown[camel])]),
@@ -145,6 +147,9 @@ function getConnectionUrl(
   config: DataSourceConfig,
   { maskSecrets = false, scheme }: { maskSecrets?: boolean; scheme?: string } = {},
 ): string | null {
+  // Only the secret the URL is made of: a withheld password does not spoil a connection string.
+  if (!maskSecrets)
+    assertSecretsPresent(config, [config.connectionString ? 'connectionString' : 'password']);
   if (config.connectionString) {
     return maskSecrets ? maskConnectionString(config.connectionString) : config.connectionString;
   }
@@ -177,7 +182,12 @@ export const DataSourceConfig = {
   create,
   /** Builds a config from the Python module's snake_case dict; printed as `create`'s. */
   fromDict: (dict: Record<string, unknown>): DataSourceConfig => maskWhenPrinted(fromDict(dict)),
-  /** The Python module's snake_case dict; secrets are `"***"` unless `includeSecrets`. */
+  /**
+   * The Python module's snake_case dict; secrets are `"***"` unless `includeSecrets`.
+   *
+   * @throws DataSourceError SECRET_UNAVAILABLE with `includeSecrets` when the
+   *   config comes from a registry opened read-only, which holds no secret.
+   */
   toDict,
   /** The config with every secret shown as `"***"`. */
   masked,
@@ -187,6 +197,9 @@ export const DataSourceConfig = {
    * string when there is one; null without a host. With `maskSecrets`, the
    * password is `"***"`, and so is every secret in a connection string; a
    * connection string that cannot be read with confidence is `"***"` whole.
+   *
+   * @throws DataSourceError SECRET_UNAVAILABLE without `maskSecrets` when the
+   *   config comes from a registry opened read-only, which holds no secret.
    */
   getConnectionUrl,
 } as const;

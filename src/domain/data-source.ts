@@ -61,7 +61,12 @@ function toDict(
 export const CustomerDataSource = {
   /** True when the role may use the source; an empty `accessRoles` lets everyone in. */
   hasAccess,
-  /** The Python module's `to_dict()` shape; secrets are `"***"` unless `includeSecrets`. */
+  /**
+   * The Python module's `to_dict()` shape; secrets are `"***"` unless `includeSecrets`.
+   *
+   * @throws DataSourceError SECRET_UNAVAILABLE with `includeSecrets` when the
+   *   source comes from a registry opened read-only, which holds no secret.
+   */
   toDict,
 } as const;
 

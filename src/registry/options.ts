@@ -8,8 +8,35 @@ import type { EventStore } from '../store/event-store.js';
 export interface DataSourceRegistryOptions {
   /** Where the log lives: a new in-memory store by default. */
   store?: EventStore;
-  /** 32 bytes, or their base64, to encrypt secrets in a durable store; else DATASOURCE_REGISTRY_KEY. */
-  encryptionKey?: Uint8Array | string;
+  /**
+   * The master key that encrypts secrets in a durable store: 32 bytes, or
+   * their base64; else `DATASOURCE_REGISTRY_KEY` (base64, several keys
+   * separated by commas). Never all zero bytes.
+   *
+   * A list (current key first) serves a key rotation: the current key seals
+   * new secrets, every listed key opens what was sealed under it.
+   *
+   * The log keeps a key ring, the ids of the keys it accepts (never the
+   * keys). The first `open()` of a new log pins its keys; later, an instance
+   * whose current key is not in the ring is refused at `open()` with
+   * SECRET_UNAVAILABLE and writes nothing, unless another of its listed keys
+   * is in the ring: then its current key joins the ring. A memory registry
+   * checks the key and keeps a ring in its store too, though it encrypts nothing.
+   *
+   * @example
+   * // rotating: the new key joins the ring, secrets sealed under the old one stay readable
+   * await DataSourceRegistry.open({ store, encryptionKey: [newKey, oldKey] });
+   */
+  encryptionKey?: Uint8Array | string | readonly (Uint8Array | string)[];
+  /**
+   * Opens the log for reading only, without a key (default false): every
+   * query, listener and `history()` works, secrets read as `"***"`, and
+   * every command fails with FORBIDDEN, appending nothing. Reading a secret
+   * (`DataSourceConfig.getConnectionUrl` unmasked, `toDict` with
+   * `includeSecrets`) fails with SECRET_UNAVAILABLE. A read-only registry
+   * uses no key, even when one is set, and never changes the key ring.
+   */
+  readOnly?: boolean;
   /** The clock events take their time from. */
   clock?: () => Date;
   /** Makes event ids and new source ids: monotonic ULIDs by default. */
@@ -39,6 +66,11 @@ export const conflictOptionsSchema = z.object({
     .max(2 ** 31 - 1)
     .default(10_000),
   conflictRetries: z.number().int().min(0).or(z.literal(Number.POSITIVE_INFINITY)).optional(),
+});
+
+/** The options with a value to check when a registry is made. */
+export const registryOptionsSchema = conflictOptionsSchema.extend({
+  readOnly: z.boolean().default(false),
 });
 
 /** The filter of `list` and `count`; the tenant id is normalized as when it was registered. */

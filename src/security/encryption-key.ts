@@ -42,41 +42,83 @@ function decodeBase64Key(text: string, what: string): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+function checkBytes(key: Uint8Array, what: string): Uint8Array {
+  if (key.length !== ENCRYPTION_KEY_BYTES) {
+    throw invalidKey(what, `must be ${ENCRYPTION_KEY_BYTES} bytes; it is ${key.length} bytes`);
+  }
+  // A zeroed buffer is what a key that was never filled in looks like: it protects nothing.
+  if (key.every((byte) => byte === 0)) {
+    throw invalidKey(what, 'is all zero bytes; use 32 random bytes');
+  }
+  // A copy, so a caller that reuses or zeroes its buffer does not change ours.
+  return new Uint8Array(key);
+}
+
+function decodeKey(value: unknown, what: string): Uint8Array {
+  if (value instanceof Uint8Array) return checkBytes(value, what);
+  if (typeof value === 'string') return checkBytes(decodeBase64Key(value, what), what);
+  throw invalidKey(what, `must be a Uint8Array of ${ENCRYPTION_KEY_BYTES} bytes or their base64`);
+}
+
+/** The same key listed twice would only hide a mistake in the list. */
+function distinct(keys: Uint8Array[], what: string): Uint8Array[] {
+  const seen = new Set<string>();
+  keys.forEach((key, i) => {
+    const text = Buffer.from(key).toString('hex');
+    if (seen.has(text)) throw invalidKey(`${what}[${i}]`, 'repeats a key listed before it');
+    seen.add(text);
+  });
+  return keys;
+}
+
 /**
- * The key secrets are encrypted with: the `encryptionKey` option when given
- * (32 bytes, or their base64), else `DATASOURCE_REGISTRY_KEY` from `env`
- * (base64), else null. An empty environment variable counts as unset.
+ * The keys secrets are encrypted with, current first: the `encryptionKey`
+ * option when given (one key, or a list of keys; each 32 bytes or their
+ * base64), else `DATASOURCE_REGISTRY_KEY` from `env` (one base64 key, or
+ * several separated by commas), else null. An empty environment variable
+ * counts as unset.
  *
  * @param option - what the caller passed as `encryptionKey`; null counts as not given.
  * @param env - the environment to read, usually `process.env`.
- * @returns a copy of the 32 key bytes, or null when no key is set.
- * @throws DataSourceError INVALID_INPUT when a key is given but is not 32
- *   bytes or not base64; the message never contains the key.
+ * @returns copies of the keys, current first, or null when no key is set.
+ * @throws DataSourceError INVALID_INPUT when a key is not 32 bytes, not
+ *   base64, all zero bytes or listed twice, or the list is empty; the message
+ *   never contains a key.
  */
-export function resolveEncryptionKey(
-  option: Uint8Array | string | null | undefined,
+export function resolveEncryptionKeys(
+  option: Uint8Array | string | readonly (Uint8Array | string)[] | null | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): Uint8Array | null {
-  if (option instanceof Uint8Array) {
-    if (option.length !== ENCRYPTION_KEY_BYTES) {
-      throw invalidKey(
-        'encryptionKey',
-        `must be ${ENCRYPTION_KEY_BYTES} bytes; it is ${option.length} bytes`,
-      );
-    }
-    // A copy, so a caller that reuses or zeroes its buffer does not change ours.
-    return new Uint8Array(option);
-  }
-  if (typeof option === 'string') return decodeBase64Key(option, 'encryptionKey');
-  if (option !== undefined && option !== null) {
-    throw invalidKey(
+): Uint8Array[] | null {
+  if (Array.isArray(option)) {
+    if (option.length === 0) throw invalidKey('encryptionKey', 'must list at least one key');
+    return distinct(
+      option.map((key: unknown, i) => decodeKey(key, `encryptionKey[${i}]`)),
       'encryptionKey',
-      `must be a Uint8Array of ${ENCRYPTION_KEY_BYTES} bytes or their base64`,
     );
   }
+  if (option !== undefined && option !== null) return [decodeKey(option, 'encryptionKey')];
   const fromEnv = env[ENCRYPTION_KEY_ENV];
   if (fromEnv === undefined || fromEnv.trim() === '') return null;
-  return decodeBase64Key(fromEnv, ENCRYPTION_KEY_ENV);
+  const parts = fromEnv.split(',');
+  const what = (i: number) =>
+    parts.length === 1 ? ENCRYPTION_KEY_ENV : `${ENCRYPTION_KEY_ENV}[${i}]`;
+  return distinct(
+    parts.map((part, i) => decodeKey(part, what(i))),
+    ENCRYPTION_KEY_ENV,
+  );
+}
+
+/**
+ * The current key (see {@link resolveEncryptionKeys}): the one new secrets
+ * are sealed with, or null when no key is set.
+ *
+ * @throws DataSourceError INVALID_INPUT as {@link resolveEncryptionKeys} does.
+ */
+export function resolveEncryptionKey(
+  option: Uint8Array | string | readonly (Uint8Array | string)[] | null | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Uint8Array | null {
+  return resolveEncryptionKeys(option, env)?.[0] ?? null;
 }
 
 /**

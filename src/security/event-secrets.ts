@@ -1,5 +1,6 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import { deepFreeze } from '../domain/freeze.js';
+import { SECRET_MASK } from '../domain/secrets.js';
 import type { PendingEvent } from '../store/event-store.js';
 import { missingEncryptionKey } from './encryption-key.js';
 import type { SecretCipher } from './secret-cipher.js';
@@ -131,5 +132,23 @@ export function openEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
         },
       );
     }
+  });
+}
+
+/**
+ * The event with each sealed secret shown as `"***"`, for a reader without
+ * the key: what a read-only registry folds. Null secrets stay null; a secret
+ * in plaintext is refused as {@link openEventSecrets} refuses it.
+ *
+ * @throws DataSourceError CORRUPT_LOG when a secret is not sealed.
+ */
+export function withholdEventSecrets<E extends PendingEvent>(event: E): E {
+  return mapEventSecrets(event, (value, path) => {
+    if (value === null || isSealedValue(value)) return value === null ? null : SECRET_MASK;
+    const details = eventDetails(event, path);
+    throw new DataSourceError(
+      `Event ${event.eventId}: ${formatSecretPath(path)} of data source ${event.sourceId} is stored in plaintext, not encrypted`,
+      { code: ErrorCode.CORRUPT_LOG, sourceId: event.sourceId, details },
+    );
   });
 }

@@ -1,7 +1,9 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { EventStore, PendingEvent, StoredEvent } from '../store/event-store.js';
 import { missingEncryptionKey } from './encryption-key.js';
-import { openEventSecrets, sealEventSecrets } from './event-secrets.js';
-import { createSecretCipher } from './secret-cipher.js';
+import { openEventSecrets, sealEventSecrets, withholdEventSecrets } from './event-secrets.js';
+import { createKeyListCipher } from './key-list-cipher.js';
+import { redactEvent } from './redact.js';
 import { formatSecretPath, secretPaths } from './secret-paths.js';
 
 // Wrapping twice would seal sealed values; harmless, but wasted work on every write.
@@ -33,17 +35,22 @@ function refuseWithoutKey(event: PendingEvent, kind: string): PendingEvent {
  * - `readAll` and `readStream` open the secrets, and fail with
  *   SECRET_UNAVAILABLE when one cannot be opened (no key, another key,
  *   altered, moved).
+ * - with several keys, the first seals and each opens what was sealed under it.
  * - everything else is the store's own.
  *
  * Only the `EventStore` members are exposed: an extra method of the store
  * (a synchronous read, say) would bypass the decryption.
  *
- * @param key - 32 bytes, or null when no key is set.
- * @throws DataSourceError INVALID_INPUT when the key is not 32 bytes.
+ * @param keys - 32 bytes, or a list of such keys (current first), or null when no key is set.
+ * @throws DataSourceError INVALID_INPUT when a key is not 32 bytes.
  */
-export function protectSecrets(store: EventStore, key: Uint8Array | null): EventStore {
+export function protectSecrets(
+  store: EventStore,
+  keys: Uint8Array | readonly Uint8Array[] | null,
+): EventStore {
   if (!store.durable || protectedStores.has(store)) return store;
-  const cipher = key === null ? null : createSecretCipher(key);
+  const cipher =
+    keys === null ? null : createKeyListCipher(keys instanceof Uint8Array ? [keys] : keys);
   const seal = (event: PendingEvent): PendingEvent =>
     cipher === null ? refuseWithoutKey(event, store.kind) : sealEventSecrets(event, cipher);
   const open = (events: StoredEvent[]): StoredEvent[] =>
@@ -77,6 +84,46 @@ export function protectSecrets(store: EventStore, key: Uint8Array | null): Event
     subscribe: (listener) => store.subscribe(listener),
     close: () => store.close(),
   };
+  // The ring holds key ids only: nothing to seal on the way.
+  const { pinKeyRing, addToKeyRing } = store;
+  if (pinKeyRing) wrapped.pinKeyRing = (keyIds) => pinKeyRing.call(store, keyIds);
+  if (addToKeyRing) wrapped.addToKeyRing = (keyId) => addToKeyRing.call(store, keyId);
   protectedStores.add(wrapped);
   return wrapped;
+}
+
+/**
+ * The store as a reader without the key sees it: every sealed secret reads as
+ * `"***"`, and `append` is refused with FORBIDDEN before the store is called.
+ * Unlike {@link protectSecrets} it wraps a memory store too, so a read-only
+ * registry shows no secret whatever its store. The key ring is left out: a
+ * reader never changes it.
+ */
+export function readOnlyStore(store: EventStore): EventStore {
+  const withhold = (events: StoredEvent[]) =>
+    store.durable ? events.map(withholdEventSecrets) : events.map(redactEvent);
+  return {
+    kind: store.kind,
+    durable: store.durable,
+    async append() {
+      throw readOnlyRefusal();
+    },
+    async readAll(options) {
+      return withhold(await store.readAll(options));
+    },
+    async readStream(streamId) {
+      return withhold(await store.readStream(streamId));
+    },
+    head: () => store.head(),
+    subscribe: (listener) => store.subscribe(listener),
+    close: () => store.close(),
+  };
+}
+
+/** The error of every write through a read-only registry. */
+export function readOnlyRefusal(): DataSourceError {
+  return new DataSourceError(
+    'This registry was opened read-only: it appends nothing. Open it without `readOnly` (and with the encryption key) to change data sources',
+    { code: ErrorCode.FORBIDDEN },
+  );
 }

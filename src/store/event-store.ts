@@ -124,6 +124,24 @@ export interface EventStore {
   head(): Promise<number>;
   /** Live notification of appends, from this process or (where the store can tell) others. */
   subscribe(listener: AppendListener): () => void;
+  /**
+   * Reads the key ring: the ids of the master keys whose secrets this log
+   * accepts, in the order they joined. Never keys, only their ids; kept
+   * apart from the events. When the ring is empty, `keyIds` are pinned
+   * first, atomically: of callers racing on an empty ring, exactly one pins
+   * and every one gets its ring back. `pinKeyRing([])` only reads. A store
+   * without it keeps no ring, and a registry on it checks no key against the log.
+   *
+   * @throws DataSourceError INVALID_INPUT for an id that is not a non-empty
+   *   string of at most 128 characters; STORE_ERROR when the driver fails.
+   */
+  pinKeyRing?(keyIds: readonly string[]): Promise<readonly string[]>;
+  /**
+   * Adds one id to the key ring (nothing when it is there) and returns the ring.
+   *
+   * @throws DataSourceError as {@link EventStore.pinKeyRing}.
+   */
+  addToKeyRing?(keyId: string): Promise<readonly string[]>;
   /** Releases what the store opened; a pool passed in by the caller stays open. */
   close(): Promise<void>;
 }

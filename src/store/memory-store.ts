@@ -13,13 +13,20 @@ import type {
   ReadAllOptions,
   StoredEvent,
 } from './event-store.js';
+import { createMemoryKeyRing } from './key-ring.js';
 
 /** The in-memory store; it can also be read synchronously, so a registry on it is ready at once. */
 export interface MemoryEventStore extends EventStore {
   readonly kind: 'memory';
   readAllSync(options?: ReadAllOptions): StoredEvent[];
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
-  /** Forgets every event and claim: what `registry.reset()` does. */
+  pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
+  addToKeyRing(keyId: string): Promise<readonly string[]>;
+  /** {@link EventStore.pinKeyRing} at once, for a registry made without `open()`. */
+  pinKeyRingSync(keyIds: readonly string[]): readonly string[];
+  /** {@link EventStore.addToKeyRing} at once. */
+  addToKeyRingSync(keyId: string): readonly string[];
+  /** Forgets every event and claim: what `registry.reset()` does. The key ring stays. */
   clear(): void;
 }
 
@@ -32,6 +39,7 @@ export function createMemoryEventStore(): MemoryEventStore {
   let claims = new Map<string, string>();
 
   const listeners = new Set<AppendListener>();
+  const keyRing = createMemoryKeyRing();
 
   function published(stored: readonly StoredEvent[]): void {
     if (stored.length === 0) return;
@@ -129,6 +137,14 @@ export function createMemoryEventStore(): MemoryEventStore {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    pinKeyRingSync: (keyIds) => keyRing.pin(keyIds),
+    addToKeyRingSync: (keyId) => keyRing.add(keyId),
+    async pinKeyRing(keyIds) {
+      return keyRing.pin(keyIds);
+    },
+    async addToKeyRing(keyId) {
+      return keyRing.add(keyId);
     },
     clear() {
       log = [];

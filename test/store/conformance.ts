@@ -20,6 +20,7 @@ import {
   pendingEvent,
   streamAppend,
 } from './conformance-fixtures.js';
+import { describeKeyRingConformance } from './key-ring-conformance.js';
 
 export { type EventStoreFactory, pendingEvent, streamAppend } from './conformance-fixtures.js';
 
@@ -480,6 +481,12 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
         expect(logged.sort()).toEqual(['stale', 'x', 'y']);
       });
     });
+
+    describeKeyRingConformance(
+      () => store,
+      factory,
+      (another) => opened.push(another),
+    );
 
     describe('durability', () => {
       it.runIf(factory.reopen !== undefined)(

@@ -62,11 +62,27 @@ ALTER TABLE ${names.quoted}.events ALTER COLUMN transaction_id SET DEFAULT pg_cu
 ${appendFunctionSql(names)}`,
 };
 
+// The ids of the master keys whose secrets the log accepts, never the keys;
+// apart from the events, since a key joining is not an event of any data
+// source. A per-tenant data key, wrapped under one of these, would get a table
+// of its own naming the ring key that wraps it.
+const addKeyRing: Migration = {
+  version: 5,
+  sql: ({ quoted: s }) => `
+CREATE TABLE IF NOT EXISTS ${s}.key_ring (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key_id text NOT NULL,
+  added_at timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT key_ring_key_id_unique UNIQUE (key_id)
+);`,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,
   addTenantGuard,
   addTransactionIds,
+  addKeyRing,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

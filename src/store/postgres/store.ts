@@ -10,8 +10,10 @@ import type {
   ReadAllOptions,
   StoredEvent,
 } from '../event-store.js';
+import { checkKeyIds } from '../key-ring.js';
 import { appendBatchEvents, appendEvents } from './append.js';
 import { createHeadAnnouncer } from './head-announcer.js';
+import { addToKeyRing, pinKeyRing } from './key-ring.js';
 import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
@@ -49,6 +51,8 @@ export interface PostgresEventStore extends EventStore {
   /** The schema holding this store's tables. */
   readonly schema: string;
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
+  pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
+  addToKeyRing(keyId: string): Promise<readonly string[]>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -188,6 +192,14 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       return run(`Reading stream ${streamId}`, () => readStreamEvents(pool, names, streamId));
     },
     head,
+    async pinKeyRing(keyIds) {
+      const ids = checkKeyIds(keyIds);
+      return run('Pinning the key ring', () => pinKeyRing(pool, names, ids));
+    },
+    async addToKeyRing(keyId) {
+      const [id = ''] = checkKeyIds([keyId]);
+      return run('Adding to the key ring', () => addToKeyRing(pool, names, id));
+    },
     subscribe(listener) {
       if (closed) throw closedError('Subscribing');
       return feed.subscribe(listener);

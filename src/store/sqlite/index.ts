@@ -12,9 +12,11 @@ import {
 } from '../append-checks.js';
 import { createAppendQueue } from '../append-queue.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
+import { checkKeyIds } from '../key-ring.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
 import { notify } from './hub.js';
+import { createSqliteKeyRing, type SqliteKeyRing } from './key-ring.js';
 import { createNotificationFeed } from './notifications.js';
 import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
 import { migrate } from './schema.js';
@@ -27,6 +29,8 @@ export interface SqliteEventStore extends EventStore {
   /** The connection's `synchronous` setting, read back from SQLite after opening. */
   readonly synchronous: 'normal' | 'full';
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
+  pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
+  addToKeyRing(keyId: string): Promise<readonly string[]>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
@@ -161,9 +165,11 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   let sql: Statements;
   let key: string;
   let synchronous: 'normal' | 'full';
+  let keyRing: SqliteKeyRing;
   try {
     db = openDatabase(options);
     sql = prepareStatements(db);
+    keyRing = createSqliteKeyRing(db);
     key = hubKey(db);
     synchronous = synchronousOf(db);
   } catch (error) {
@@ -249,6 +255,17 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
     },
     async head() {
       return run('SQLite head', () => sql.head.get() ?? 0);
+    },
+    async pinKeyRing(keyIds) {
+      ensureOpen('SQLite key ring');
+      // Bad ids are the caller's INVALID_INPUT, not a store failure.
+      checkKeyIds(keyIds);
+      return run('SQLite key ring', () => keyRing.pin(keyIds));
+    },
+    async addToKeyRing(keyId) {
+      ensureOpen('SQLite key ring');
+      checkKeyIds([keyId]);
+      return run('SQLite key ring', () => keyRing.add(keyId));
     },
     subscribe(listener) {
       ensureOpen('SQLite subscribe');

@@ -34,6 +34,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (scope, key)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The ids of the master keys whose secrets the log accepts, never the keys.
+  -- Apart from the events: a key joining is not an event of any data source.
+  -- A per-tenant data key, wrapped under one of these, would get a table of
+  -- its own naming the ring key that wraps it.
+  CREATE TABLE IF NOT EXISTS key_ring (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key_id TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this library writes. */
