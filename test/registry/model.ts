@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import {
   type CustomerDataSource,
   DataSourceConfig,
+  type DataSourceRegistry,
   type DataSourceStatus,
   type DataSourceType,
   ErrorCode,
@@ -397,3 +398,45 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
 );
+
+/**
+ * Runs `op` on a registry as the model's operation means it; an invalid call
+ * is left to `invalid`, since what it calls is up to the property.
+ */
+export function performOp(
+  registry: DataSourceRegistry,
+  op: Op,
+  invalid: (call: Extract<Op, { kind: 'invalid' }>['call']) => Promise<unknown>,
+): Promise<unknown> {
+  switch (op.kind) {
+    case 'register':
+      return registry.register({
+        tenantId: op.tenant,
+        name: op.name,
+        sourceType: op.sourceType,
+        sourceId: op.id,
+        tags: op.tags,
+        config: { host: 'db', password: op.password },
+      });
+    case 'update': {
+      const { kind: _, id: sourceId, ...changes } = op;
+      return registry.update(sourceId, changes);
+    }
+    case 'updateConfig':
+      return registry.updateConfig(op.id, { host: op.host, password: op.password });
+    case 'recordError':
+      return registry.recordError(op.id, op.message);
+    case 'addTag':
+    case 'removeTag':
+      return registry[op.kind](op.id, op.tag);
+    case 'grantAccess':
+    case 'revokeAccess':
+      return registry[op.kind](op.id, op.role);
+    case 'clearTenant':
+      return registry.clearTenant(op.tenant);
+    case 'invalid':
+      return invalid(op.call);
+    default:
+      return registry[op.kind](op.id);
+  }
+}

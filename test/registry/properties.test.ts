@@ -44,6 +44,7 @@ import {
   nameKey,
   type Op,
   opArbitrary,
+  performOp,
   predict,
   TENANTS,
 } from './model.js';
@@ -61,39 +62,8 @@ const runs = (harness: StoreHarness, onMemory: number) =>
 
 // ── (a) every command against the model ──────────────────────────────────────
 
-function perform(registry: DataSourceRegistry, op: Op): Promise<unknown> {
-  switch (op.kind) {
-    case 'register':
-      return registry.register({
-        tenantId: op.tenant,
-        name: op.name,
-        sourceType: op.sourceType,
-        sourceId: op.id,
-        tags: op.tags,
-        config: { host: 'db', password: op.password },
-      });
-    case 'update': {
-      const { kind: _, id: sourceId, ...changes } = op;
-      return registry.update(sourceId, changes);
-    }
-    case 'updateConfig':
-      return registry.updateConfig(op.id, { host: op.host, password: op.password });
-    case 'recordError':
-      return registry.recordError(op.id, op.message);
-    case 'addTag':
-    case 'removeTag':
-      return registry[op.kind](op.id, op.tag);
-    case 'grantAccess':
-    case 'revokeAccess':
-      return registry[op.kind](op.id, op.role);
-    case 'clearTenant':
-      return registry.clearTenant(op.tenant);
-    case 'invalid':
-      return performInvalid(registry, op.call);
-    default:
-      return registry[op.kind](op.id);
-  }
-}
+const perform = (registry: DataSourceRegistry, op: Op) =>
+  performOp(registry, op, (call) => performInvalid(registry, call));
 
 async function performInvalid(
   registry: DataSourceRegistry,

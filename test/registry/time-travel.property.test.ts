@@ -11,41 +11,10 @@ import { DataSourceError, type DataSourceRegistry } from '../../src/index.js';
 import type { RegistryAt } from '../../src/registry/time-travel.js';
 import { plainJson } from '../support/plain.js';
 import { createTestRegistry } from '../support/registry-fixtures.js';
-import { IDS, NAMES, type Op, opArbitrary, TENANTS } from './model.js';
+import { IDS, NAMES, type Op, opArbitrary, performOp, TENANTS } from './model.js';
 
-function perform(registry: DataSourceRegistry, op: Op): Promise<unknown> {
-  switch (op.kind) {
-    case 'register':
-      return registry.register({
-        tenantId: op.tenant,
-        name: op.name,
-        sourceType: op.sourceType,
-        sourceId: op.id,
-        tags: op.tags,
-        config: { host: 'db', password: op.password },
-      });
-    case 'update': {
-      const { kind: _, id: sourceId, ...changes } = op;
-      return registry.update(sourceId, changes);
-    }
-    case 'updateConfig':
-      return registry.updateConfig(op.id, { host: op.host, password: op.password });
-    case 'recordError':
-      return registry.recordError(op.id, op.message);
-    case 'addTag':
-    case 'removeTag':
-      return registry[op.kind](op.id, op.tag);
-    case 'grantAccess':
-    case 'revokeAccess':
-      return registry[op.kind](op.id, op.role);
-    case 'clearTenant':
-      return registry.clearTenant(op.tenant);
-    case 'invalid':
-      return Promise.resolve();
-    default:
-      return registry[op.kind](op.id);
-  }
-}
+const perform = (registry: DataSourceRegistry, op: Op) =>
+  performOp(registry, op, () => Promise.resolve());
 
 type Readable = Pick<RegistryAt, 'get' | 'getByName' | 'list' | 'count' | 'getStatistics'>;
 

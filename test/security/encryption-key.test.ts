@@ -1,24 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import { ErrorCode } from '../../src/domain/errors.js';
 import {
   ENCRYPTION_KEY_ENV,
   missingEncryptionKey,
   resolveEncryptionKey,
 } from '../../src/security/encryption-key.js';
+import { caught } from '../support/given-when-then.js';
 
 const KEY = new Uint8Array(randomBytes(32));
 const KEY_B64 = Buffer.from(KEY).toString('base64');
-
-function thrown(run: () => unknown): DataSourceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataSourceError);
-    return error as DataSourceError;
-  }
-  throw new Error('expected a DataSourceError');
-}
 
 describe('resolveEncryptionKey', () => {
   it('returns a copy of a 32-byte Uint8Array option', () => {
@@ -63,7 +54,7 @@ describe('resolveEncryptionKey', () => {
   });
 
   it('rejects a byte option of the wrong length with INVALID_INPUT naming the option', () => {
-    const error = thrown(() => resolveEncryptionKey(new Uint8Array(16), {}));
+    const error = caught(() => resolveEncryptionKey(new Uint8Array(16), {}));
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toContain('encryptionKey');
     expect(error.message).toContain('32 bytes');
@@ -72,7 +63,7 @@ describe('resolveEncryptionKey', () => {
 
   it('rejects base64 of the wrong length without echoing the key', () => {
     const short = Buffer.from(randomBytes(24)).toString('base64');
-    const error = thrown(() => resolveEncryptionKey(short, {}));
+    const error = caught(() => resolveEncryptionKey(short, {}));
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toContain('24 bytes');
     expect(error.message).not.toContain(short);
@@ -81,19 +72,19 @@ describe('resolveEncryptionKey', () => {
 
   it('rejects a string that is not base64 without echoing it', () => {
     const text = 'not a key! but secret-looking';
-    const error = thrown(() => resolveEncryptionKey(text, {}));
+    const error = caught(() => resolveEncryptionKey(text, {}));
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toContain('not base64');
     expect(JSON.stringify(error.toDict())).not.toContain(text);
   });
 
   it('rejects an empty string option', () => {
-    expect(thrown(() => resolveEncryptionKey('', {})).code).toBe(ErrorCode.INVALID_INPUT);
+    expect(caught(() => resolveEncryptionKey('', {})).code).toBe(ErrorCode.INVALID_INPUT);
   });
 
   it('rejects a bad environment variable with INVALID_INPUT naming the variable', () => {
     const bad = Buffer.from(randomBytes(31)).toString('base64');
-    const error = thrown(() => resolveEncryptionKey(undefined, { [ENCRYPTION_KEY_ENV]: bad }));
+    const error = caught(() => resolveEncryptionKey(undefined, { [ENCRYPTION_KEY_ENV]: bad }));
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toContain(ENCRYPTION_KEY_ENV);
     expect(error.message).not.toContain(bad);
@@ -104,7 +95,7 @@ describe('resolveEncryptionKey', () => {
 
   it('rejects an option that is neither bytes nor a string', () => {
     const option = 42 as unknown as string;
-    expect(thrown(() => resolveEncryptionKey(option, {})).code).toBe(ErrorCode.INVALID_INPUT);
+    expect(caught(() => resolveEncryptionKey(option, {})).code).toBe(ErrorCode.INVALID_INPUT);
   });
 });
 

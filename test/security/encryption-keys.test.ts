@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import { ErrorCode } from '../../src/domain/errors.js';
 import { ENCRYPTION_KEY_ENV, resolveEncryptionKeys } from '../../src/security/encryption-key.js';
 import { createKeyListCipher } from '../../src/security/key-list-cipher.js';
 import { encryptionKeyId } from '../../src/security/secret-cipher.js';
+import { caught } from '../support/given-when-then.js';
 
 const NEW = new Uint8Array(randomBytes(32));
 const OLD = new Uint8Array(randomBytes(32));
 const b64 = (key: Uint8Array) => Buffer.from(key).toString('base64');
-
-function thrown(run: () => unknown): DataSourceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataSourceError);
-    return error as DataSourceError;
-  }
-  throw new Error('expected a DataSourceError');
-}
 
 describe('resolveEncryptionKeys', () => {
   it('returns a list option in its order, current first', () => {
@@ -37,28 +28,28 @@ describe('resolveEncryptionKeys', () => {
       () => resolveEncryptionKeys([NEW, zero], {}),
       () => resolveEncryptionKeys(undefined, { [ENCRYPTION_KEY_ENV]: `${b64(NEW)},${b64(zero)}` }),
     ]) {
-      const error = thrown(run);
+      const error = caught(run);
       expect(error.code).toBe(ErrorCode.INVALID_INPUT);
       expect(error.message).toMatch(/all zero/);
     }
   });
 
   it('names the place in the list of a malformed key', () => {
-    const error = thrown(() => resolveEncryptionKeys([NEW, 'not a key!'], {}));
+    const error = caught(() => resolveEncryptionKeys([NEW, 'not a key!'], {}));
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toContain('encryptionKey[1]');
   });
 
   it('names the place in the environment of a malformed key', () => {
     const env = { [ENCRYPTION_KEY_ENV]: `${b64(NEW)},,` };
-    expect(thrown(() => resolveEncryptionKeys(undefined, env)).message).toContain(
+    expect(caught(() => resolveEncryptionKeys(undefined, env)).message).toContain(
       `${ENCRYPTION_KEY_ENV}[1]`,
     );
   });
 
   it('refuses an empty list and a key listed twice', () => {
-    expect(thrown(() => resolveEncryptionKeys([], {})).code).toBe(ErrorCode.INVALID_INPUT);
-    expect(thrown(() => resolveEncryptionKeys([NEW, b64(NEW)], {})).message).toContain(
+    expect(caught(() => resolveEncryptionKeys([], {})).code).toBe(ErrorCode.INVALID_INPUT);
+    expect(caught(() => resolveEncryptionKeys([NEW, b64(NEW)], {})).message).toContain(
       'repeats a key',
     );
   });
@@ -81,7 +72,7 @@ describe('createKeyListCipher', () => {
   it('says which key a token needs and which keys were given when none fits', () => {
     const stranger = new Uint8Array(randomBytes(32));
     const token = createKeyListCipher([stranger]).seal('"x"', 'aad');
-    const error = thrown(() => createKeyListCipher([NEW, OLD]).open(token, 'aad'));
+    const error = caught(() => createKeyListCipher([NEW, OLD]).open(token, 'aad'));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.message).toContain(encryptionKeyId(stranger));
     expect(error.message).toContain(encryptionKeyId(OLD));

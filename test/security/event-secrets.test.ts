@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DataSourceConfigInput } from '../../src/domain/config.js';
-import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import { ErrorCode } from '../../src/domain/errors.js';
 import { deepFreeze } from '../../src/domain/freeze.js';
 import { ENCRYPTION_KEY_ENV } from '../../src/security/encryption-key.js';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
 import type { PendingEvent } from '../../src/store/event-store.js';
+import { caught } from '../support/given-when-then.js';
 import { eventConfig } from '../support/plain.js';
 
 const cipher = createSecretCipher(new Uint8Array(randomBytes(32)));
@@ -87,16 +88,6 @@ function withConfig(
 ): PendingEvent {
   const data = event.data as Record<string, unknown>;
   return { ...event, data: { ...data, config: change(configOf(event)) } };
-}
-
-function thrown(run: () => unknown): DataSourceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataSourceError);
-    return error as DataSourceError;
-  }
-  throw new Error('expected a DataSourceError');
 }
 
 describe('sealEventSecrets', () => {
@@ -229,7 +220,7 @@ describe('openEventSecrets', () => {
 
   it('fails with SECRET_UNAVAILABLE and says how to set a key when a secret is sealed and there is no cipher', () => {
     const sealed = sealEventSecrets(registered({ apiKey: SECRETS.apiKey }), cipher);
-    const error = thrown(() => openEventSecrets(sealed, null));
+    const error = caught(() => openEventSecrets(sealed, null));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.sourceId).toBe('s1');
     expect(error.message).toContain('config.apiKey');
@@ -240,7 +231,7 @@ describe('openEventSecrets', () => {
   it('fails with SECRET_UNAVAILABLE under another key, naming the source and field but not the secret', () => {
     const sealed = sealEventSecrets(registered({ password: SECRETS.password }), cipher);
     const other = createSecretCipher(new Uint8Array(randomBytes(32)));
-    const error = thrown(() => openEventSecrets(sealed, other));
+    const error = caught(() => openEventSecrets(sealed, other));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.message).toMatch(/^Cannot decrypt config\.password of data source s1: /);
     expect(error.details).toMatchObject({ eventId: 'e-s1-1', path: 'config.password' });
@@ -251,7 +242,7 @@ describe('openEventSecrets', () => {
     const fromS1 = configOf(sealEventSecrets(registered({ password: SECRETS.password }), cipher));
     const s2 = sealEventSecrets(registered({ password: 'other' }, { sourceId: 's2' }), cipher);
     const forged = withConfig(s2, (config) => ({ ...config, password: fromS1.password }));
-    const error = thrown(() => openEventSecrets(forged, cipher));
+    const error = caught(() => openEventSecrets(forged, cipher));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.sourceId).toBe('s2');
   });
@@ -259,7 +250,7 @@ describe('openEventSecrets', () => {
   it('refuses a ciphertext moved to another tenant', () => {
     const sealed = sealEventSecrets(registered({ password: SECRETS.password }), cipher);
     const forged: PendingEvent = { ...sealed, tenantId: 't2' };
-    expect(thrown(() => openEventSecrets(forged, cipher)).code).toBe(ErrorCode.SECRET_UNAVAILABLE);
+    expect(caught(() => openEventSecrets(forged, cipher)).code).toBe(ErrorCode.SECRET_UNAVAILABLE);
   });
 
   it('refuses a ciphertext moved to another field of the same source', () => {
@@ -269,14 +260,14 @@ describe('openEventSecrets', () => {
       password: config.apiKey,
       apiKey: config.password,
     }));
-    const error = thrown(() => openEventSecrets(swapped, cipher));
+    const error = caught(() => openEventSecrets(swapped, cipher));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     const oauth = configOf(sealed).oauthConfig as Record<string, unknown>;
     const movedOauth = withConfig(sealed, (config) => ({
       ...config,
       oauthConfig: { ...oauth, clientSecret: oauth.refreshToken },
     }));
-    expect(thrown(() => openEventSecrets(movedOauth, cipher)).code).toBe(
+    expect(caught(() => openEventSecrets(movedOauth, cipher)).code).toBe(
       ErrorCode.SECRET_UNAVAILABLE,
     );
   });
@@ -287,7 +278,7 @@ describe('openEventSecrets', () => {
       ...withConfig(sealed, (config) => ({ ...config, apiKey: 'plain' })),
       position: 7,
     };
-    const error = thrown(() => openEventSecrets(mixed, cipher));
+    const error = caught(() => openEventSecrets(mixed, cipher));
     expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
     expect(error.details).toMatchObject({ position: 7, eventId: 'e-s1-1', path: 'config.apiKey' });
     expect(error.message).toContain('position 7');
@@ -300,7 +291,7 @@ describe('openEventSecrets', () => {
       ...config,
       oauthConfig: { ...(config.oauthConfig as object), scope: 'read' },
     }));
-    const error = thrown(() => openEventSecrets(plain, cipher));
+    const error = caught(() => openEventSecrets(plain, cipher));
     expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
     expect(error.details).toMatchObject({ path: 'config.oauthConfig.scope' });
   });

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import { ErrorCode } from '../../src/domain/errors.js';
 import {
   isSealedValue,
   openEventSecrets,
@@ -13,6 +13,7 @@ import {
 } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
 import type { PendingEvent, StoredEvent } from '../../src/store/event-store.js';
+import { caught } from '../support/given-when-then.js';
 import { eventConfig, registrationWith } from '../support/plain.js';
 
 const cipher = createSecretCipher(new Uint8Array(randomBytes(32)));
@@ -26,26 +27,16 @@ function stored(event: PendingEvent, position: number): StoredEvent {
   return { ...event, position } as StoredEvent;
 }
 
-function thrown(run: () => unknown): DataSourceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataSourceError);
-    return error as DataSourceError;
-  }
-  throw new Error('expected a DataSourceError');
-}
-
 describe('a secret found in plaintext', () => {
   it('is located by its position when the event is stored', () => {
-    const error = thrown(() => openEventSecrets(stored(registered('plain'), 7), cipher));
+    const error = caught(() => openEventSecrets(stored(registered('plain'), 7), cipher));
     expect(error.message).toBe(
       'Event at position 7: config.password of data source s1 is stored in plaintext, not encrypted',
     );
   });
 
   it('is located by its event id when the event has no position yet', () => {
-    const error = thrown(() => openEventSecrets(registered('plain'), cipher));
+    const error = caught(() => openEventSecrets(registered('plain'), cipher));
     expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
     expect(error.message).toBe(
       'Event e-s1-1: config.password of data source s1 is stored in plaintext, not encrypted',
@@ -57,7 +48,7 @@ describe('a secret found in plaintext', () => {
 describe('a sealed secret without a key', () => {
   it('names the event and the field in the details', () => {
     const event = registered({ [SEALED_KEY]: 'v1:x:y:z:w' });
-    const error = thrown(() => openEventSecrets(event, null));
+    const error = caught(() => openEventSecrets(event, null));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.sourceId).toBe('s1');
     expect(error.details).toEqual({ eventId: 'e-s1-1', path: 'config.password' });
@@ -69,7 +60,7 @@ describe('a sealed secret the key cannot open', () => {
     const other = createSecretCipher(new Uint8Array(randomBytes(32)));
     const event = registered(null);
     const token = other.seal('"pw"', secretAad(event, ['config', 'password']));
-    const error = thrown(() => openEventSecrets(registered({ [SEALED_KEY]: token }), cipher));
+    const error = caught(() => openEventSecrets(registered({ [SEALED_KEY]: token }), cipher));
     expect(error.message).toMatch(
       /^Cannot decrypt config\.password of data source s1: it was encrypted under key [0-9a-f]{16}, /,
     );
@@ -81,7 +72,7 @@ describe('a sealed secret that opens to something that is not JSON', () => {
   it('is CORRUPT_LOG, naming the event and the field', () => {
     const event = stored(registered(null), 3);
     const token = cipher.seal('not json', secretAad(event, ['config', 'password']));
-    const error = thrown(() =>
+    const error = caught(() =>
       openEventSecrets(stored(registered({ [SEALED_KEY]: token }), 3), cipher),
     );
     expect(error.code).toBe(ErrorCode.CORRUPT_LOG);

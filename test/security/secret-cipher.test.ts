@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import { type DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import { createSecretCipher, encryptionKeyId } from '../../src/security/secret-cipher.js';
+import { caught } from '../support/given-when-then.js';
 
 const KEY = new Uint8Array(randomBytes(32));
 const AAD = '["t1","s1","config","password"]';
 const SECRET = 'hunter2-correct-horse';
-
-function thrown(run: () => unknown): DataSourceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DataSourceError);
-    return error as DataSourceError;
-  }
-  throw new Error('expected a DataSourceError');
-}
 
 /** The error must not leak what it protects. */
 function expectNoLeak(error: DataSourceError, key: Uint8Array = KEY): void {
@@ -82,7 +73,7 @@ describe('createSecretCipher', () => {
   it('fails with SECRET_UNAVAILABLE under another key, naming both key ids and not the secret', () => {
     const token = createSecretCipher(KEY).seal(SECRET, AAD);
     const otherKey = new Uint8Array(randomBytes(32));
-    const error = thrown(() => createSecretCipher(otherKey).open(token, AAD));
+    const error = caught(() => createSecretCipher(otherKey).open(token, AAD));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.message).toContain(encryptionKeyId(KEY));
     expect(error.message).toContain(encryptionKeyId(otherKey));
@@ -94,7 +85,7 @@ describe('createSecretCipher', () => {
     const cipher = createSecretCipher(KEY);
     const token = cipher.seal(SECRET, AAD);
     for (const index of [2, 3, 4]) {
-      const error = thrown(() => cipher.open(tamper(token, index), AAD));
+      const error = caught(() => cipher.open(tamper(token, index), AAD));
       expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
       expectNoLeak(error);
     }
@@ -103,7 +94,7 @@ describe('createSecretCipher', () => {
   it('fails with SECRET_UNAVAILABLE when opened with another aad', () => {
     const cipher = createSecretCipher(KEY);
     const token = cipher.seal(SECRET, AAD);
-    const error = thrown(() => cipher.open(token, '["t1","s2","config","password"]'));
+    const error = caught(() => cipher.open(token, '["t1","s2","config","password"]'));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.message).toContain('altered or moved');
     expectNoLeak(error);
@@ -121,7 +112,7 @@ describe('createSecretCipher', () => {
       `${version}:${keyId}:${iv}x:${tag}:AAAA`,
       `${version}:${keyId}:${iv}:${tag}:not base64!`,
     ]) {
-      const error = thrown(() => cipher.open(bad, AAD));
+      const error = caught(() => cipher.open(bad, AAD));
       expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
       expect(error.message).not.toContain(SECRET);
     }
@@ -130,14 +121,14 @@ describe('createSecretCipher', () => {
   it('fails with SECRET_UNAVAILABLE on a token of an unknown version', () => {
     const cipher = createSecretCipher(KEY);
     const token = cipher.seal(SECRET, AAD).replace(/^v1:/, 'v2:');
-    const error = thrown(() => cipher.open(token, AAD));
+    const error = caught(() => cipher.open(token, AAD));
     expect(error.code).toBe(ErrorCode.SECRET_UNAVAILABLE);
     expect(error.message).toContain('"v2"');
   });
 
   it('refuses a key that is not 32 bytes with INVALID_INPUT', () => {
     for (const length of [0, 16, 31, 33, 64]) {
-      const error = thrown(() => createSecretCipher(new Uint8Array(length)));
+      const error = caught(() => createSecretCipher(new Uint8Array(length)));
       expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     }
   });
