@@ -1,5 +1,6 @@
 import { nameKey } from '../domain/data-source.js';
 import type { DataSourceEvent } from '../domain/events.js';
+import { nameAfter } from '../domain/name-after.js';
 
 interface StreamState {
   version: number;
@@ -76,14 +77,7 @@ export function createLogTracker(): LogTracker {
       const state = stream ?? { version: 0, tenantId: event.tenantId, live: true, name: null };
       streams.set(event.sourceId, state);
       state.version = event.streamVersion;
-      const next =
-        event.type === 'DataSourceRegistered'
-          ? event.data.name
-          : event.type === 'DataSourceRenamed'
-            ? event.data.to
-            : event.type === 'DataSourceDeleted'
-              ? null
-              : state.name;
+      const next = nameAfter(event, state.name);
       if (state.name !== null) holders.delete(nameId(state.tenantId, state.name));
       if (next !== null) holders.set(nameId(state.tenantId, next), event.sourceId);
       state.name = next;

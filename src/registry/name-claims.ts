@@ -1,6 +1,7 @@
 import { type CustomerDataSource, nameKey } from '../domain/data-source.js';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { EventDraft } from '../domain/events.js';
+import { nameAfter } from '../domain/name-after.js';
 import type { UniqueClaim } from '../store/event-store.js';
 
 /** The claims a store holds for names: one scope per tenant, one key per normalized name. */
@@ -32,14 +33,7 @@ export function nameChange(
   const change: NameChange = { claims: [], releases: [], taken: null };
   let current = before?.name ?? null;
   for (const draft of drafts) {
-    const next =
-      draft.type === 'DataSourceRegistered'
-        ? draft.data.name
-        : draft.type === 'DataSourceRenamed'
-          ? draft.data.to
-          : draft.type === 'DataSourceDeleted'
-            ? null
-            : current;
+    const next = nameAfter(draft, current);
     if (next !== null && current !== null && nameKey(next) === nameKey(current)) {
       current = next;
       continue;
