@@ -12,10 +12,6 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
-      // Stryker switches mutants at run time, so the modules under test can
-      // stay loaded between runs; reloading them for every mutant was most
-      // of a mutant's cost.
-      poolOptions: { threads: { isolate: false } },
       exclude: [
         'test/store/sqlite-*.test.ts',
         'test/store/postgres-*.test.ts',
