@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CustomerDataSource,
   DataSourceConfig,
-  type DataSourceRegistry,
+  DataSourceRegistry,
   exportLog,
 } from '../../src/index.js';
 import { databaseInput, recordEvents } from '../support/registry-fixtures.js';
@@ -208,5 +208,50 @@ describeEachDurableStore('secret fingerprints at rest', (harness) => {
       expect(text).toContain(source.secretFingerprints.password);
       for (const secret of PLAINTEXTS) expect(text).not.toContain(secret);
     }
+  });
+});
+
+describeEachStore('secret fingerprints across a key change', (harness) => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+
+  it('are kept for the secrets a config change leaves as they were', async () => {
+    const { registry, reopen } = await harness.createRegistry({ encryptionKey: oldKey });
+    const source = await register(registry, 'orders', { password: SECRETS.password });
+    await registry.close();
+    const rotated = await reopen({ encryptionKey: [newKey, oldKey] });
+
+    const updated = await rotated.updateConfig(source.sourceId, {
+      host: 'db',
+      password: '***',
+      apiKey: SECRETS.apiKey,
+    });
+
+    expect(updated?.secretFingerprints.password).toBe(source.secretFingerprints.password);
+  });
+
+  it('differ for the same secret entered again under the new key', async () => {
+    const { registry, reopen } = await harness.createRegistry({ encryptionKey: oldKey });
+    const before = await register(registry, 'orders', { password: SECRETS.password });
+    await registry.close();
+    const rotated = await reopen({ encryptionKey: [newKey, oldKey] });
+
+    const after = await register(rotated, 'billing', { password: SECRETS.password });
+
+    expect(after.secretFingerprints.password).not.toBe(before.secretFingerprints.password);
+  });
+});
+
+describe('secret fingerprints without any key', () => {
+  it('are stable within one memory registry and differ between two', async () => {
+    const one = new DataSourceRegistry({ encryptionKey: undefined });
+    const two = new DataSourceRegistry({ encryptionKey: undefined });
+
+    const a = await register(one, 'orders', { password: SECRETS.password });
+    const b = await register(one, 'billing', { password: SECRETS.password });
+    const c = await register(two, 'orders', { password: SECRETS.password });
+
+    expect(a.secretFingerprints.password).toBe(b.secretFingerprints.password);
+    expect(a.secretFingerprints.password).not.toBe(c.secretFingerprints.password);
   });
 });
