@@ -43,6 +43,7 @@ import { enterKeyRing, enterKeyRingSync } from './security/key-ring.js';
 import { protectSecrets, readOnlyRefusal, readOnlyStore } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
 import { encryptionKeyId } from './security/secret-cipher.js';
+import { createSecretFingerprinter } from './security/secret-fingerprints.js';
 import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
 
@@ -110,6 +111,7 @@ export class DataSourceRegistry {
       fellBehind: (head, error) => this.#follower.fellBehind(head, error),
       clock: options.clock ?? (() => new Date()),
       newId: options.newId ?? createUlidFactory(),
+      fingerprint: createSecretFingerprinter(keys?.[0] ?? null),
       conflictTimeoutMs: conflicts.conflictTimeoutMs,
       retries: conflicts.conflictRetries ?? Number.POSITIVE_INFINITY,
     });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DataSourceConfig, dataSourceConfigSchema } from './config.js';
 import { dataSourceStatusSchema, dataSourceTypeSchema } from './enums.js';
 import { jsonObjectSchema } from './json.js';
+import { secretFingerprintsSchema } from './secret-fingerprints.js';
 
 /** The state of one live data source, as the registry hands it out. */
 export const customerDataSourceSchema = z.strictObject({
@@ -10,6 +11,12 @@ export const customerDataSourceSchema = z.strictObject({
   name: z.string(),
   sourceType: dataSourceTypeSchema,
   config: dataSourceConfigSchema,
+  /**
+   * A keyed hash of each secret of `config` that is set, by field
+   * (`password`, `oauthConfig.clientSecret`, …): equal within one key when
+   * the secrets are equal. Empty for a config written before fingerprints.
+   */
+  secretFingerprints: secretFingerprintsSchema,
   status: dataSourceStatusSchema,
   description: z.string().nullable(),
   tags: z.array(z.string()),
@@ -42,6 +49,7 @@ function toDict(
     name: source.name,
     source_type: source.sourceType,
     config: DataSourceConfig.toDict(source.config, options),
+    secret_fingerprints: { ...source.secretFingerprints },
     status: source.status,
     description: source.description,
     tags: [...source.tags],
@@ -62,7 +70,10 @@ export const CustomerDataSource = {
   /** True when the role may use the source; an empty `accessRoles` lets everyone in. */
   hasAccess,
   /**
-   * The Python module's `to_dict()` shape; secrets are `"***"` unless `includeSecrets`.
+   * The Python module's `to_dict()` shape; secrets are `"***"` unless
+   * `includeSecrets`. `secret_fingerprints` is always there: a keyed hash of
+   * each secret that is set, which shows whether secrets are equal or changed,
+   * never what they are.
    *
    * @throws DataSourceError SECRET_UNAVAILABLE with `includeSecrets` when the
    *   source comes from a registry opened read-only, which holds no secret.

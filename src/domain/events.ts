@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dataSourceConfigSchema } from './config.js';
 import { dataSourceTypeSchema } from './enums.js';
 import { jsonObjectSchema, jsonValueSchema } from './json.js';
+import { secretFingerprintsSchema } from './secret-fingerprints.js';
 
 /** Each event's name; docs/events.md is the catalog. */
 export const EventType = {
@@ -29,8 +30,11 @@ export const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
  * one type's data changes shape, and add the step from the old shape to
  * `EVENT_UPCASTERS` (upcasters.ts): events already in a log keep the version
  * they were written with and are raised when read.
+ *
+ * 2: `DataSourceRegistered` and `DataSourceConfigUpdated` carry
+ * `secretFingerprints`.
  */
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 const nothing = z.strictObject({});
 const label = z.string().min(1);
@@ -46,10 +50,16 @@ export const eventDataSchemas = {
     metadata: jsonObjectSchema,
     accessRoles: z.array(label),
     ownerId: z.string().nullable(),
+    /** Absent from events written before version 2. */
+    secretFingerprints: secretFingerprintsSchema.optional(),
   }),
   DataSourceRenamed: z.strictObject({ from: label, to: label }),
   DataSourceDescriptionChanged: z.strictObject({ description: z.string().nullable() }),
-  DataSourceConfigUpdated: z.strictObject({ config: dataSourceConfigSchema }),
+  DataSourceConfigUpdated: z.strictObject({
+    config: dataSourceConfigSchema,
+    /** Absent from events written before version 2. */
+    secretFingerprints: secretFingerprintsSchema.optional(),
+  }),
   DataSourceMetadataReplaced: z.strictObject({ metadata: jsonObjectSchema }),
   DataSourceActivated: nothing,
   DataSourceDeactivated: nothing,

@@ -40,6 +40,7 @@ export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent):
       name: data.name,
       sourceType: data.sourceType,
       config: maskWhenPrinted(data.config),
+      secretFingerprints: data.secretFingerprints ?? {},
       status: DataSourceStatus.PENDING,
       description: data.description,
       tags: [...data.tags],
@@ -73,6 +74,8 @@ export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent):
       break;
     case 'DataSourceConfigUpdated':
       source.config = maskWhenPrinted(event.data.config);
+      // Fingerprints of the config replaced would describe secrets it no longer holds.
+      source.secretFingerprints = event.data.secretFingerprints ?? {};
       source.status = DataSourceStatus.CONFIGURING;
       break;
     case 'DataSourceMetadataReplaced':

@@ -72,10 +72,18 @@ export function defineUpcasters(
 }
 
 /**
- * Every shape change of the catalog since version 1, oldest first. None yet:
- * every event type still has the shape it was first written with.
+ * Version 2 added `secretFingerprints` to the events that carry a config. A
+ * version 1 event is a valid version 2 one without them: its secrets were
+ * never fingerprinted, and inventing fingerprints here would need a key an
+ * upcaster does not have.
  */
-export const EVENT_UPCASTERS: UpcasterChain = defineUpcasters(CURRENT_SCHEMA_VERSION, []);
+const withoutFingerprints = (data: unknown) => data;
+
+/** Every shape change of the catalog since version 1, oldest first. */
+export const EVENT_UPCASTERS: UpcasterChain = defineUpcasters(CURRENT_SCHEMA_VERSION, [
+  { type: 'DataSourceRegistered', fromVersion: 1, upcast: withoutFingerprints },
+  { type: 'DataSourceConfigUpdated', fromVersion: 1, upcast: withoutFingerprints },
+]);
 
 /**
  * The event with its data raised, one step at a time, to the chain's current

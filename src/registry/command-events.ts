@@ -1,4 +1,5 @@
 import { type CommandContext, commandContextSchema } from '../domain/commands.js';
+import type { CustomerDataSource } from '../domain/data-source.js';
 import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
 import {
   CURRENT_SCHEMA_VERSION,
@@ -7,6 +8,7 @@ import {
   type EventMetadata,
 } from '../domain/events.js';
 import { deepFreeze } from '../domain/freeze.js';
+import { fingerprintConfig, type SecretFingerprinter } from '../security/secret-fingerprints.js';
 import { eventProblems } from './read-events.js';
 
 /** A validated command context: who acts, why, and the version they saw. */
@@ -39,6 +41,10 @@ export interface EnvelopeInput {
   occurredAt: string;
   metadata: EventMetadata;
   newId: () => string;
+  /** Fingerprints the secrets of the configs the events carry. */
+  fingerprint: SecretFingerprinter;
+  /** The source the drafts were decided on: its secrets keep their fingerprints. */
+  before: CustomerDataSource | null;
 }
 
 function badClock(message: string, cause?: unknown): DataSourceError {
@@ -96,6 +102,20 @@ function assertReadable(events: readonly DataSourceEvent[]): void {
 }
 
 /**
+ * The draft's data as the log keeps it: a config comes with the fingerprints
+ * of its secrets. They are made here, not by `decide`, because they need a
+ * key, and they travel in the event so that every reader, a registry opened
+ * read-only without the key included, shows the same ones.
+ */
+function withFingerprints(draft: EventDraft, input: EnvelopeInput): EventDraft['data'] {
+  if (draft.type !== 'DataSourceRegistered' && draft.type !== 'DataSourceConfigUpdated') {
+    return draft.data;
+  }
+  const secretFingerprints = fingerprintConfig(draft.data.config, input.fingerprint, input.before);
+  return { ...draft.data, secretFingerprints };
+}
+
+/**
  * Wraps decided drafts in their envelopes, each checked as the log will read
  * it. Position 0 marks "not yet in the log"; the store's answer replaces it.
  */
@@ -111,7 +131,7 @@ export function envelope(drafts: readonly EventDraft[], input: EnvelopeInput): D
         streamVersion: input.version + i + 1,
         position: 0,
         occurredAt: input.occurredAt,
-        data: deepFreeze(draft.data),
+        data: deepFreeze(withFingerprints(draft, input)),
         metadata: input.metadata,
       }) as DataSourceEvent,
   );

@@ -8,6 +8,7 @@ import type { SourceStream } from '../domain/stream.js';
 import { type CatchUp, catchUpToHead } from '../follow/catch-up.js';
 import { getSourceByName } from '../projections/queries.js';
 import { type QueryProjections, tenantSourceIds } from '../projections/query-projections.js';
+import type { SecretFingerprinter } from '../security/secret-fingerprints.js';
 import { streamOf, type WriteModel } from '../state/write-model.js';
 import type { EventStore } from '../store/event-store.js';
 import {
@@ -37,6 +38,8 @@ export interface CommandWriterDeps {
   fellBehind: (head: number, error: unknown) => void;
   clock: () => Date;
   newId: () => string;
+  /** Fingerprints secrets under this registry's key. */
+  fingerprint: SecretFingerprinter;
   /** How long a command that lost a race keeps trying, in milliseconds. */
   conflictTimeoutMs: number;
   /** At most this many retries, within the time budget. */
@@ -80,6 +83,8 @@ export function createCommandWriter(deps: CommandWriterDeps) {
       occurredAt,
       metadata: ctx.metadata,
       newId: deps.newId,
+      fingerprint: deps.fingerprint,
+      before: stream.source,
     };
   }
 

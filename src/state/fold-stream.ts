@@ -13,6 +13,7 @@ function thaw(source: CustomerDataSource): Draft<CustomerDataSource> {
     name: source.name,
     sourceType: source.sourceType,
     config: source.config,
+    secretFingerprints: source.secretFingerprints,
     status: source.status,
     description: source.description,
     tags: source.tags as string[],

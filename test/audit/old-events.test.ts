@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defineUpcasters } from '../../src/domain/upcasters.js';
 import {
+  CURRENT_SCHEMA_VERSION,
   createMemoryEventStore,
   DataSourceRegistry,
   ErrorCode,
@@ -186,7 +187,10 @@ function describeOldEvents(kind: string, backend: () => Backend) {
       expect(structuredClone(source?.config)).toEqual(
         (registration.data as { config: unknown }).config,
       );
-      expect(history.map((event) => event.schemaVersion)).toEqual([1, 1]);
+      expect(history.map((event) => event.schemaVersion)).toEqual([
+        CURRENT_SCHEMA_VERSION,
+        CURRENT_SCHEMA_VERSION,
+      ]);
     });
 
     it('raises an old shape kept in the store through the upcasters it is read with', async () => {
@@ -203,7 +207,11 @@ function describeOldEvents(kind: string, backend: () => Backend) {
     });
 
     it('refuses to open a log holding an event newer than the code, with CORRUPT_LOG', async () => {
-      const open = await backend().withRows([registration, errorRecorded(2, { error: 'timeout' })]);
+      const newer = CURRENT_SCHEMA_VERSION + 1;
+      const open = await backend().withRows([
+        registration,
+        errorRecorded(newer, { error: 'timeout' }),
+      ]);
       const store = open();
 
       const error = await failsWith(
@@ -211,8 +219,24 @@ function describeOldEvents(kind: string, backend: () => Backend) {
         ErrorCode.CORRUPT_LOG,
       );
 
-      expect(error.message).toMatch(/schema version 2 is newer/);
-      expect(error.details).toMatchObject({ position: 2, schemaVersion: 2 });
+      expect(error.message).toMatch(new RegExp(`schema version ${newer} is newer`));
+      expect(error.details).toMatchObject({ position: 2, schemaVersion: newer });
+    });
+
+    it('reads a version 1 registration as one without fingerprints, and fingerprints the next config', async () => {
+      const open = await backend().withRows([registration]);
+      const registry = await DataSourceRegistry.open({ store: open(), encryptionKey });
+
+      const before = registry.get('s1');
+      const [event] = await registry.history('s1');
+      const after = await registry.updateConfig('s1', { host: 'api.example.com', apiKey: 'ak-1' });
+      await registry.close();
+
+      expect(event?.data).not.toHaveProperty('secretFingerprints');
+      expect(before?.secretFingerprints).toEqual({});
+      expect(after?.secretFingerprints).toEqual({
+        apiKey: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
     });
   });
 }

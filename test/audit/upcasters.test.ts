@@ -4,6 +4,7 @@ import { CURRENT_SCHEMA_VERSION } from '../../src/domain/events.js';
 import { defineUpcasters, EVENT_UPCASTERS, upcastEvent } from '../../src/domain/upcasters.js';
 import { decodeEvent } from '../../src/registry/read-events.js';
 import type { StoredEvent } from '../../src/store/event-store.js';
+import { eventConfig } from '../support/plain.js';
 import { failsWith } from '../support/registry-fixtures.js';
 
 /**
@@ -124,5 +125,19 @@ describe('upcasting an event', () => {
 
   it('reads the catalog up to the current schema version', () => {
     expect(EVENT_UPCASTERS.currentVersion).toBe(CURRENT_SCHEMA_VERSION);
+  });
+
+  it('raises a version 1 config update to version 2 as it was, without fingerprints', () => {
+    const data = { config: eventConfig({ host: 'db', password: 'pw' }) };
+
+    const event = decodeEvent(stored('DataSourceConfigUpdated', 1, data), EVENT_UPCASTERS);
+
+    expect(event.schemaVersion).toBe(2);
+    expect(structuredClone(event.data)).toEqual(data);
+  });
+
+  it('has a step from version 1 for each type that gained fingerprints', () => {
+    expect(EVENT_UPCASTERS.step('DataSourceRegistered', 1)).toBeDefined();
+    expect(EVENT_UPCASTERS.step('DataSourceConfigUpdated', 1)).toBeDefined();
   });
 });

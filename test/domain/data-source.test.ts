@@ -54,6 +54,7 @@ describe('CustomerDataSource.toDict', () => {
       name: 'Orders',
       sourceType: DataSourceType.DATABASE,
       config: config({ host: 'db', password: 'pw', oauthConfig: { token: 't' } }),
+      secretFingerprints: { password: '0123456789abcdef', 'oauthConfig.token': 'fedcba9876543210' },
       description: 'All orders',
       tags: ['prod'],
       metadata: { team: 'core' },
@@ -71,6 +72,10 @@ describe('CustomerDataSource.toDict', () => {
       name: 'Orders',
       source_type: 'database',
       config: expect.objectContaining({ host: 'db', pool_size: 5 }),
+      secret_fingerprints: {
+        password: '0123456789abcdef',
+        'oauthConfig.token': 'fedcba9876543210',
+      },
       status: DataSourceStatus.ACTIVE,
       description: 'All orders',
       tags: ['prod'],

@@ -40,6 +40,7 @@ describe('DataSourceRegistered', () => {
       sourceId: SOURCE_ID,
       tenantId: TENANT_ID,
       ...data,
+      secretFingerprints: {},
       status: DataSourceStatus.PENDING,
       lastConnected: null,
       lastError: null,

@@ -1,5 +1,6 @@
 import { expect, expectTypeOf, it, vi } from 'vitest';
 import {
+  CURRENT_SCHEMA_VERSION,
   type DataSourceEvent,
   ErrorCode,
   type EventOfType,
@@ -126,7 +127,7 @@ describeEachStore('listeners', (harness) => {
     expect(events[0]).toMatchObject({
       eventId: expect.any(String),
       type: 'DataSourceRegistered',
-      schemaVersion: 1,
+      schemaVersion: CURRENT_SCHEMA_VERSION,
       sourceId,
       tenantId: 'acme',
       streamVersion: 1,

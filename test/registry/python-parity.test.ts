@@ -456,6 +456,7 @@ describeEachStore('source.to_dict() → CustomerDataSource.toDict(source)', (har
       name: 'Orders DB',
       source_type: 'database',
       config: DataSourceConfig.toDict(source.config),
+      secret_fingerprints: { ...source.secretFingerprints },
       status: 'pending',
       description: 'd',
       tags: ['prod'],

@@ -42,6 +42,7 @@ describeEachStore('registry.register', (harness) => {
         sslCertPath: null,
         options: {},
       },
+      secretFingerprints: {},
       status: 'pending',
       description: null,
       tags: [],
