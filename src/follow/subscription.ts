@@ -170,6 +170,7 @@ export function runSubscriptionLoop<E>(options: SubscriptionLoopOptions<E>): Sub
       position = await firstPosition();
       checkpointed = position;
       reload = false;
+      status = 'catching-up';
     }
     await checkpoint();
     const page = await store.readAll({ after: position, limit: PAGE });
@@ -214,7 +215,6 @@ export function runSubscriptionLoop<E>(options: SubscriptionLoopOptions<E>): Sub
       for (;;) {
         try {
           if (stopped || !(await handlePage())) break;
-          if (status === 'starting') status = 'catching-up';
           storeFailures = 0;
         } catch (error) {
           if (stopped) break;
