@@ -45,7 +45,7 @@ it('reports a failed read of the log, retries it, and then hands over every even
   expect(subscription.status).not.toBe('failed');
   expect(failures[0]).toMatchObject({ name: 'billing', event: null, attempt: 1 });
   expect(failures[1]?.attempt).toBe(2);
-  expect((failures[0]?.error as { code?: string }).code).toBe(ErrorCode.STORE_ERROR);
+  expect(failures[0]?.error).toMatchObject({ code: ErrorCode.STORE_ERROR });
   expect(failures.every((failure) => failure.retryInMs !== null)).toBe(true);
   await registry.close();
 });
