@@ -239,9 +239,10 @@ export function runSubscriptionLoop<E>(options: SubscriptionLoopOptions<E>): Sub
   function start() {
     stopped = false;
     running = run().catch((error: unknown) => {
-      // run() catches what the store and the handler throw; this is a fault of the loop itself.
+      // What is left: subscribing to a store that was closed under the loop.
       failure = error;
       status = 'failed';
+      onFailure({ error, event: null, attempt: 1, retryInMs: null });
     });
   }
 
