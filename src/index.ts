@@ -39,7 +39,12 @@ export {
 export { LIMITS } from './domain/limits.js';
 export { SECRET_MASK } from './domain/secrets.js';
 export { DataSourceStats } from './projections/statistics.js';
-export type { FollowError, ListenerError, RegistryListeners } from './registry/event-bus.js';
+export type {
+  FollowError,
+  ListenerError,
+  RegistryListeners,
+  SubscriptionError,
+} from './registry/event-bus.js';
 export type { DataSourceRegistryOptions, ListFilter } from './registry/options.js';
 export {
   createDatasource,
@@ -49,6 +54,12 @@ export {
   resetDatasourceRegistry,
 } from './registry/singleton.js';
 export type { SourceQueries } from './registry/source-queries.js';
+export type {
+  SubscribeOptions,
+  Subscription,
+  SubscriptionStart,
+  SubscriptionStatus,
+} from './registry/subscriptions.js';
 export type {
   TenantHandle,
   TenantHandleOptions,

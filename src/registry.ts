@@ -35,6 +35,12 @@ import {
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
 import { sourceQueries } from './registry/source-queries.js';
+import {
+  createSubscriptions,
+  type SubscribeOptions,
+  type Subscription,
+  type Subscriptions,
+} from './registry/subscriptions.js';
 import { createTenantHandle } from './registry/tenant-handle.js';
 import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle-api.js';
 import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
@@ -68,6 +74,7 @@ export class DataSourceRegistry {
   readonly #writer: CommandWriter;
   readonly #follower: Follower;
   readonly #inFlight = createInFlight();
+  readonly #subscriptions: Subscriptions;
   readonly #readOnly: boolean;
   /** The ids of this instance's keys, current first; empty without a key or when read-only. */
   readonly #keyIds: readonly string[];
@@ -120,6 +127,11 @@ export class DataSourceRegistry {
       const events = store.readAllSync().map(toDomainEvent);
       this.#apply(this.#readOnly ? events.map(redactEvent) : events);
     }
+    this.#subscriptions = createSubscriptions(
+      this.#store,
+      (failure) => this.#bus.reportSubscriptionError(failure),
+      () => this.#assertOpen(),
+    );
     this.#follower = followStore({
       store,
       position: () => this.#models.state.position,
@@ -325,6 +337,22 @@ export class DataSourceRegistry {
     return this;
   }
 
+  /**
+   * Hands every event of the log to `options.handler`, in log order, at least
+   * once, and keeps how far it got in the store under `options.name`, so a
+   * subscription of that name resumes there, in this process or after a
+   * restart. Returns at once; see docs/subscriptions.md. A read-only
+   * registry subscribes too: a checkpoint is no command.
+   *
+   * @throws DataSourceError INVALID_INPUT for bad options or a name already
+   *   running in this registry; FORBIDDEN after `close()`, or when the store
+   *   keeps no checkpoints.
+   */
+  subscribe(options: SubscribeOptions): Subscription {
+    this.#assertOpen();
+    return this.#subscriptions.start(options);
+  }
+
   /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
   async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
     const id = parseSourceId(sourceId);
@@ -376,6 +404,7 @@ export class DataSourceRegistry {
   async #drainAndClose(): Promise<void> {
     // Nothing new is accepted once #closed is set, so one pass sees them all.
     await this.#inFlight.settled();
+    await this.#subscriptions.stopAll();
     this.#follower.stop();
     // A read still running would otherwise meet a closed store (or a pool that never answers).
     await this.#catchUp.idle();

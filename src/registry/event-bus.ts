@@ -18,7 +18,7 @@ export interface ListenerError {
  * The names a listener can subscribe to that are not event types: the bus's
  * own reports. A new one is added here and to {@link RegistryListeners}.
  */
-export const BUS_LISTENER_NAMES = ['listenerError', 'followError'] as const;
+export const BUS_LISTENER_NAMES = ['listenerError', 'followError', 'subscriptionError'] as const;
 
 /**
  * What a `followError` listener receives when reading the log in the
@@ -32,11 +32,31 @@ export interface FollowError {
   retryInMs: number;
 }
 
+/**
+ * What a `subscriptionError` listener receives when a subscription's handler
+ * failed on an event, or its store failed.
+ */
+export interface SubscriptionError {
+  /** The subscription's name. */
+  name: string;
+  error: unknown;
+  /** The event the handler failed on (secrets shown as "***"); null when the store failed. */
+  event: DataSourceEvent | null;
+  /** 1 for the first failure in a row, then 2, 3 … */
+  attempt: number;
+  /**
+   * When it is tried again; null when the subscription gave up: its status
+   * is then `failed`, its checkpoint still before the event, until `restart()`.
+   */
+  retryInMs: number | null;
+}
+
 /** The listener signatures, by the name they subscribe to. */
 export type RegistryListeners = { [T in EventType]: (event: EventOfType<T>) => unknown } & {
   '*': (event: DataSourceEvent) => unknown;
   listenerError: (failure: ListenerError) => unknown;
   followError: (failure: FollowError) => unknown;
+  subscriptionError: (failure: SubscriptionError) => unknown;
 };
 export type ListenerName = keyof RegistryListeners;
 
@@ -95,6 +115,11 @@ export interface EventBus {
    * becomes a process warning, so a registry that stopped following is never silent.
    */
   reportFollowError(failure: FollowError): void;
+  /**
+   * Tells the `subscriptionError` listeners; with none, the first failure of
+   * a run and the one a subscription gives up on become process warnings.
+   */
+  reportSubscriptionError(failure: SubscriptionError): void;
 }
 
 type AnyListener = (...args: unknown[]) => unknown;
@@ -190,6 +215,25 @@ export function createEventBus(): EventBus {
         callSafely(
           () => (listener as RegistryListeners['followError'])(failure),
           (error) => warnFollow('A followError listener failed', error),
+        );
+      }
+    },
+    reportSubscriptionError(failure) {
+      const listeners = emitter.listeners('subscriptionError');
+      const warnSubscription = (what: string, error: unknown) =>
+        process.emitWarning(`${what}: ${messageOf(error)}`, {
+          type: 'DataSourceRegistryWarning',
+          code: 'DATASOURCE_REGISTRY_SUBSCRIPTION',
+        });
+      if (listeners.length === 0 && (failure.attempt === 1 || failure.retryInMs === null)) {
+        const where = failure.event === null ? '' : ` at position ${failure.event.position}`;
+        const next = failure.retryInMs === null ? 'it stopped' : 'retrying';
+        warnSubscription(`Subscription ${failure.name} failed${where}, ${next}`, failure.error);
+      }
+      for (const listener of listeners) {
+        callSafely(
+          () => (listener as RegistryListeners['subscriptionError'])(failure),
+          (error) => warnSubscription('A subscriptionError listener failed', error),
         );
       }
     },

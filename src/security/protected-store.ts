@@ -88,8 +88,22 @@ export function protectSecrets(
   const { pinKeyRing, addToKeyRing } = store;
   if (pinKeyRing) wrapped.pinKeyRing = (keyIds) => pinKeyRing.call(store, keyIds);
   if (addToKeyRing) wrapped.addToKeyRing = (keyId) => addToKeyRing.call(store, keyId);
+  passCheckpoints(store, wrapped);
   protectedStores.add(wrapped);
   return wrapped;
+}
+
+/**
+ * Hands a store's subscription checkpoints through a wrapper: a checkpoint
+ * is a position under a name, with no secret to seal and no command in it,
+ * so a read-only registry's subscriptions keep theirs too.
+ */
+function passCheckpoints(store: EventStore, wrapped: EventStore): void {
+  const { readCheckpoint, storeCheckpoint } = store;
+  if (readCheckpoint) wrapped.readCheckpoint = (name) => readCheckpoint.call(store, name);
+  if (storeCheckpoint) {
+    wrapped.storeCheckpoint = (name, position) => storeCheckpoint.call(store, name, position);
+  }
 }
 
 /**
@@ -97,12 +111,13 @@ export function protectSecrets(
  * `"***"`, and `append` is refused with FORBIDDEN before the store is called.
  * Unlike {@link protectSecrets} it wraps a memory store too, so a read-only
  * registry shows no secret whatever its store. The key ring is left out: a
- * reader never changes it.
+ * reader never changes it. Subscription checkpoints pass through: a service
+ * that only reads still records how far its subscriptions got.
  */
 export function readOnlyStore(store: EventStore): EventStore {
   const withhold = (events: StoredEvent[]) =>
     store.durable ? events.map(withholdEventSecrets) : events.map(redactEvent);
-  return {
+  const wrapped: EventStore = {
     kind: store.kind,
     durable: store.durable,
     async append() {
@@ -118,6 +133,8 @@ export function readOnlyStore(store: EventStore): EventStore {
     subscribe: (listener) => store.subscribe(listener),
     close: () => store.close(),
   };
+  passCheckpoints(store, wrapped);
+  return wrapped;
 }
 
 /** The error of every write through a read-only registry. */

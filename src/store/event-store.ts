@@ -142,6 +142,26 @@ export interface EventStore {
    * @throws DataSourceError as {@link EventStore.pinKeyRing}.
    */
   addToKeyRing?(keyId: string): Promise<readonly string[]>;
+  /**
+   * The position a subscription of this name has handled the log up to, or
+   * null when it has stored none. Checkpoints are kept apart from the
+   * events, per name. A store without them cannot run subscriptions.
+   *
+   * @throws DataSourceError INVALID_INPUT for a name that is not a non-empty
+   *   string of at most 128 characters; STORE_ERROR when the driver fails.
+   */
+  readCheckpoint?(name: string): Promise<number | null>;
+  /**
+   * Stores how far a subscription has handled the log. A checkpoint only
+   * moves forward: a position below the stored one leaves it as it is, so
+   * a late writer (a second process running the same name) never makes a
+   * subscription handle again what it was past.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad name (as
+   *   {@link EventStore.readCheckpoint}) or a position that is not an
+   *   integer ≥ 0; STORE_ERROR when the driver fails.
+   */
+  storeCheckpoint?(name: string, position: number): Promise<void>;
   /** Releases what the store opened; a pool passed in by the caller stays open. */
   close(): Promise<void>;
 }

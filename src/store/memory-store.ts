@@ -14,6 +14,7 @@ import type {
   StoredEvent,
 } from './event-store.js';
 import { createMemoryKeyRing } from './key-ring.js';
+import { checkCheckpoint, checkSubscriptionName } from './subscription-checkpoints.js';
 
 /** The in-memory store; it can also be read synchronously, so a registry on it is ready at once. */
 export interface MemoryEventStore extends EventStore {
@@ -26,7 +27,13 @@ export interface MemoryEventStore extends EventStore {
   pinKeyRingSync(keyIds: readonly string[]): readonly string[];
   /** {@link EventStore.addToKeyRing} at once. */
   addToKeyRingSync(keyId: string): readonly string[];
-  /** Forgets every event and claim: what `registry.reset()` does. The key ring stays. */
+  readCheckpoint(name: string): Promise<number | null>;
+  storeCheckpoint(name: string, position: number): Promise<void>;
+  /**
+   * Forgets every event, claim and subscription checkpoint: what
+   * `registry.reset()` does. Checkpoints go too, since positions start again
+   * at 1. The key ring stays.
+   */
   clear(): void;
 }
 
@@ -37,6 +44,7 @@ export function createMemoryEventStore(): MemoryEventStore {
   let log: StoredEvent[] = [];
   let streams = new Map<string, StoredEvent[]>();
   let claims = new Map<string, string>();
+  let checkpoints = new Map<string, number>();
 
   const listeners = new Set<AppendListener>();
   const keyRing = createMemoryKeyRing();
@@ -146,10 +154,18 @@ export function createMemoryEventStore(): MemoryEventStore {
     async addToKeyRing(keyId) {
       return keyRing.add(keyId);
     },
+    async readCheckpoint(name) {
+      return checkpoints.get(checkSubscriptionName(name)) ?? null;
+    },
+    async storeCheckpoint(name, position) {
+      checkCheckpoint(name, position);
+      checkpoints.set(name, Math.max(position, checkpoints.get(name) ?? 0));
+    },
     clear() {
       log = [];
       streams = new Map();
       claims = new Map();
+      checkpoints = new Map();
     },
     // Nothing to release, and other registries may share this store: each
     // one's unsubscribe removes its own listener.

@@ -9,6 +9,7 @@ import type {
   PendingEvent,
 } from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
+import { describeCheckpointConformance } from './checkpoint-conformance.js';
 import {
   claim,
   commandArbitrary,
@@ -483,6 +484,12 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
     });
 
     describeKeyRingConformance(
+      () => store,
+      factory,
+      (another) => opened.push(another),
+    );
+
+    describeCheckpointConformance(
       () => store,
       factory,
       (another) => opened.push(another),

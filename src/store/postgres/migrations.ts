@@ -77,12 +77,25 @@ CREATE TABLE IF NOT EXISTS ${s}.key_ring (
 );`,
 };
 
+// How far each named subscription has handled the log; apart from the events,
+// since a subscription moving on is not an event of any data source.
+const addSubscriptionCheckpoints: Migration = {
+  version: 6,
+  sql: ({ quoted: s }) => `
+CREATE TABLE IF NOT EXISTS ${s}.subscription_checkpoints (
+  name text PRIMARY KEY,
+  position bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);`,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,
   addTenantGuard,
   addTransactionIds,
   addKeyRing,
+  addSubscriptionCheckpoints,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

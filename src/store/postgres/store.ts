@@ -11,6 +11,7 @@ import type {
   StoredEvent,
 } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
+import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { appendBatchEvents, appendEvents } from './append.js';
 import { createHeadAnnouncer } from './head-announcer.js';
 import { addToKeyRing, pinKeyRing } from './key-ring.js';
@@ -18,6 +19,7 @@ import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
 import { readAllEvents, readHead, readStreamEvents } from './read.js';
+import { readCheckpoint, storeCheckpoint } from './subscription-checkpoints.js';
 
 interface CommonOptions {
   /** The schema that holds the store's tables, created when missing (default `"public"`). */
@@ -53,6 +55,8 @@ export interface PostgresEventStore extends EventStore {
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
   pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
   addToKeyRing(keyId: string): Promise<readonly string[]>;
+  readCheckpoint(name: string): Promise<number | null>;
+  storeCheckpoint(name: string, position: number): Promise<void>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -199,6 +203,14 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async addToKeyRing(keyId) {
       const [id = ''] = checkKeyIds([keyId]);
       return run('Adding to the key ring', () => addToKeyRing(pool, names, id));
+    },
+    async readCheckpoint(name) {
+      checkSubscriptionName(name);
+      return run('Reading a checkpoint', () => readCheckpoint(pool, names, name));
+    },
+    async storeCheckpoint(name, position) {
+      checkCheckpoint(name, position);
+      await run('Storing a checkpoint', () => storeCheckpoint(pool, names, name, position));
     },
     subscribe(listener) {
       if (closed) throw closedError('Subscribing');

@@ -13,6 +13,7 @@ import {
 import { createAppendQueue } from '../append-queue.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
+import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
 import { notify } from './hub.js';
@@ -21,6 +22,10 @@ import { createNotificationFeed } from './notifications.js';
 import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
 import { migrate } from './schema.js';
 import { eventParams, prepareStatements, type Statements, toStoredEvent } from './statements.js';
+import {
+  createSqliteSubscriptionCheckpoints,
+  type SqliteSubscriptionCheckpoints,
+} from './subscription-checkpoints.js';
 
 /** The SQLite event store: one file, one writer at a time, any number of readers. */
 export interface SqliteEventStore extends EventStore {
@@ -31,6 +36,8 @@ export interface SqliteEventStore extends EventStore {
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
   pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
   addToKeyRing(keyId: string): Promise<readonly string[]>;
+  readCheckpoint(name: string): Promise<number | null>;
+  storeCheckpoint(name: string, position: number): Promise<void>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
@@ -166,10 +173,12 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   let key: string;
   let synchronous: 'normal' | 'full';
   let keyRing: SqliteKeyRing;
+  let checkpointTable: SqliteSubscriptionCheckpoints;
   try {
     db = openDatabase(options);
     sql = prepareStatements(db);
     keyRing = createSqliteKeyRing(db);
+    checkpointTable = createSqliteSubscriptionCheckpoints(db);
     key = hubKey(db);
     synchronous = synchronousOf(db);
   } catch (error) {
@@ -266,6 +275,16 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       ensureOpen('SQLite key ring');
       checkKeyIds([keyId]);
       return run('SQLite key ring', () => keyRing.add(keyId));
+    },
+    async readCheckpoint(name) {
+      ensureOpen('SQLite checkpoint');
+      checkSubscriptionName(name);
+      return run('SQLite checkpoint', () => checkpointTable.read(name));
+    },
+    async storeCheckpoint(name, position) {
+      ensureOpen('SQLite checkpoint');
+      checkCheckpoint(name, position);
+      run('SQLite checkpoint', () => checkpointTable.store(name, position));
     },
     subscribe(listener) {
       ensureOpen('SQLite subscribe');

@@ -45,6 +45,15 @@ const MIGRATIONS: readonly string[] = [
     added_at TEXT NOT NULL
   );
   `,
+  `
+  -- How far each named subscription has handled the log. Apart from the
+  -- events: a subscription moving on is not an event of any data source.
+  CREATE TABLE IF NOT EXISTS subscription_checkpoints (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this library writes. */
