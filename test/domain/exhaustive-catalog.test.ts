@@ -70,7 +70,7 @@ function filesWithErrors(patches: readonly Patch[]): string[] {
   });
 }
 
-const after = (file: string, find: string, insert: string): Patch => ({
+const insertAfter = (file: string, find: string, insert: string): Patch => ({
   file,
   find,
   replace: `${find}${insert}`,
@@ -83,12 +83,12 @@ describe('the exhaustive catalogs', { timeout: 120_000 }, () => {
 
   it('refuse a new event type until evolve folds it and the secret rules say whether it carries secrets', () => {
     const errors = filesWithErrors([
-      after(
+      insertAfter(
         'src/domain/events.ts',
         "DataSourceDeleted: 'DataSourceDeleted',",
         "\n  DataSourceArchived: 'DataSourceArchived',",
       ),
-      after(
+      insertAfter(
         'src/domain/events.ts',
         "DataSourceDeleted: z.strictObject({ reason: z.enum(['deleted', 'tenant_cleared']) }),",
         '\n  DataSourceArchived: nothing,',
@@ -102,7 +102,7 @@ describe('the exhaustive catalogs', { timeout: 120_000 }, () => {
   it('refuse an event type without a data schema', () => {
     expect(
       filesWithErrors([
-        after(
+        insertAfter(
           'src/domain/events.ts',
           "DataSourceDeleted: 'DataSourceDeleted',",
           "\n  DataSourceArchived: 'DataSourceArchived',",
@@ -113,14 +113,18 @@ describe('the exhaustive catalogs', { timeout: 120_000 }, () => {
 
   it('refuse a new command until decide decides it', () => {
     const errors = filesWithErrors([
-      after('src/domain/commands.ts', "  | { type: 'Deprecate' }", "\n  | { type: 'Archive' }"),
+      insertAfter(
+        'src/domain/commands.ts',
+        "  | { type: 'Deprecate' }",
+        "\n  | { type: 'Archive' }",
+      ),
     ]);
     expect(errors).toContain('src/domain/decide.ts');
   });
 
   it('refuse a new config field until it says whether it is a secret', () => {
     const errors = filesWithErrors([
-      after(
+      insertAfter(
         'src/domain/config.ts',
         'export const dataSourceConfigSchema = z.strictObject({',
         '\n  region: z.string().nullable(),',
