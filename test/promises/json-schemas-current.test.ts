@@ -28,3 +28,14 @@ it('holds in docs/schemas/ exactly the schemas made now (run npm run schemas whe
     expect(readFileSync(join(dir, path), 'utf8'), path).toBe(text);
   }
 });
+
+it('exports the schemas from the datasource-registry/schemas subpath', async () => {
+  const manifest = JSON.parse(readFileSync(join(dir, '../../package.json'), 'utf8'));
+  expect(manifest.exports['./schemas']).toEqual({
+    types: './dist/domain/json-schemas.d.ts',
+    default: './dist/domain/json-schemas.js',
+  });
+  const module = await import('../../src/domain/json-schemas.js');
+  expect(Object.keys(module).sort()).toEqual(['eventJsonSchemas', 'jsonSchemas']);
+  expect(Object.isFrozen(module.jsonSchemas.event)).toBe(true);
+});
