@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import type { DataSourceCommand } from './commands.js';
 import { decide } from './decide.js';
-import { DataSourceError, ErrorCode } from './errors.js';
+import { parseInput } from './errors.js';
 import type { EventDraft } from './events.js';
 import { evolve } from './evolve.js';
 import { EMPTY_STREAM, type SourceStream } from './stream.js';
@@ -59,7 +60,8 @@ export interface DataSourceDecider {
    * @throws DataSourceError INVALID_TRANSITION when the stream's state does
    * not allow the command (no such source, deleted, deprecated), DUPLICATE_ID
    * when `Register` meets a stream that has events, INVALID_INPUT when a tag
-   * or role would exceed its limit or `now` is not a valid date. Name
+   * or role would exceed its limit, or the command is not an object with a
+   * known `type`, an object `data` and a valid Date `metadata.now`. Name
    * uniqueness spans streams and is left to the caller.
    */
   decide(command: DataSourceDeciderCommand, state: SourceStream): DataSourceDeciderEvent[];
@@ -75,15 +77,31 @@ export interface DataSourceDecider {
   initialState(): SourceStream;
 }
 
-function occurredAt(now: Date): string {
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-    throw new DataSourceError('The command metadata.now must be a valid Date', {
-      code: ErrorCode.INVALID_INPUT,
-      details: { issues: [{ path: 'metadata.now', message: 'must be a valid Date' }] },
-    });
-  }
-  return now.toISOString();
-}
+// Every command type, so a command of a type decide does not know is refused
+// as input rather than reaching it; a new command does not compile until listed.
+const COMMAND_TYPES = {
+  Register: true,
+  Update: true,
+  UpdateConfig: true,
+  Activate: true,
+  Deactivate: true,
+  Deprecate: true,
+  RecordConnection: true,
+  RecordError: true,
+  AddTag: true,
+  RemoveTag: true,
+  GrantAccess: true,
+  RevokeAccess: true,
+  Delete: true,
+} as const satisfies Record<CommandName, true>;
+
+// The envelope of a command only: its data is taken as the registry hands it
+// to decide, already checked (see DataSourceDeciderCommand).
+const commandEnvelopeSchema = z.object({
+  type: z.enum(Object.keys(COMMAND_TYPES) as [CommandName, ...CommandName[]]),
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.object({ now: z.date() }),
+});
 
 /** The command as the registry's `decide` takes it, and the new source's id for `Register`. */
 function unwrap(command: DataSourceDeciderCommand): {
@@ -101,7 +119,8 @@ function unwrap(command: DataSourceDeciderCommand): {
 /** `decide`, `evolve` and `initialState` of one data source's stream, as one value. */
 export const dataSourceDecider: DataSourceDecider = Object.freeze({
   decide(command: DataSourceDeciderCommand, state: SourceStream): DataSourceDeciderEvent[] {
-    const at = occurredAt(command.metadata.now);
+    parseInput(commandEnvelopeSchema, command, 'command');
+    const at = command.metadata.now.toISOString();
     const { flat, sourceId } = unwrap(command);
     const drafts = decide(flat, state);
     const owner =

@@ -91,6 +91,18 @@ describe('the public decider', () => {
     );
   });
 
+  it.each([
+    ['null', null],
+    ['of a type it does not know', { type: 'Archive', data: {}, metadata: { now } }],
+    ['without data', { type: 'Activate', metadata: { now } }],
+    ['with a time that is not a Date', { type: 'Activate', data: {}, metadata: { now: 'now' } }],
+  ])('refuses a command %s with INVALID_INPUT', (_, command) => {
+    const state = dataSourceDecider.evolve(dataSourceDecider.initialState(), registered);
+    expect(() => dataSourceDecider.decide(command as never, state)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_INPUT }),
+    );
+  });
+
   it('folds its events into the source the registry would hold', () => {
     const events = dataSourceDecider.decide(register, dataSourceDecider.initialState());
     const state = events.reduce(dataSourceDecider.evolve, dataSourceDecider.initialState());

@@ -111,7 +111,7 @@ describe('the exhaustive catalogs', { timeout: 120_000 }, () => {
     ).toContain('src/domain/events.ts');
   });
 
-  it('refuse a new command until decide decides it', () => {
+  it('refuse a new command until decide decides it and the public decider knows its type', () => {
     const errors = filesWithErrors([
       insertAfter(
         'src/domain/commands.ts',
@@ -120,6 +120,7 @@ describe('the exhaustive catalogs', { timeout: 120_000 }, () => {
       ),
     ]);
     expect(errors).toContain('src/domain/decide.ts');
+    expect(errors).toContain('src/domain/decider.ts');
   });
 
   it('refuse a new config field until it says whether it is a secret', () => {
