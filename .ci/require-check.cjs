@@ -7,6 +7,7 @@ const entries = {
   'datasource-registry': ['DataSourceRegistry', 'createMemoryEventStore', 'DataSourceError'],
   'datasource-registry/sqlite': ['createSqliteEventStore'],
   'datasource-registry/postgres': ['createPostgresEventStore'],
+  'datasource-registry/schemas': ['jsonSchemas', 'eventJsonSchemas'],
 };
 
 (async () => {
@@ -14,7 +15,10 @@ const entries = {
     const required = require(entry);
     const imported = await import(entry);
     for (const name of names) {
-      assert.equal(typeof required[name], 'function', `${entry} exports ${name} to require()`);
+      assert.ok(
+        ['function', 'object'].includes(typeof required[name]) && required[name] !== null,
+        `${entry} exports ${name} to require()`,
+      );
       assert.equal(
         required[name],
         imported[name],

@@ -22,6 +22,14 @@ export type {
 } from './domain/commands.js';
 export { DataSourceConfig, type DataSourceConfigInput } from './domain/config.js';
 export { CustomerDataSource } from './domain/data-source.js';
+export {
+  type DataSourceCommandMetadata,
+  type DataSourceDecider,
+  type DataSourceDeciderCommand,
+  type DataSourceDeciderEvent,
+  type DataSourceEventOrigin,
+  dataSourceDecider,
+} from './domain/decider.js';
 export { DataSourceStatus, DataSourceType } from './domain/enums.js';
 export {
   DataSourceError,
@@ -32,12 +40,15 @@ export {
 export {
   CURRENT_SCHEMA_VERSION,
   type DataSourceEvent,
+  type EventData,
+  type EventDraft,
   type EventMetadata,
   type EventOfType,
   EventType,
 } from './domain/events.js';
 export { LIMITS } from './domain/limits.js';
 export { SECRET_MASK } from './domain/secrets.js';
+export type { SourceStream } from './domain/stream.js';
 export { DataSourceStats } from './projections/statistics.js';
 export type {
   FollowError,

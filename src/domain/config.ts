@@ -6,7 +6,7 @@ import { copiedInput } from './input-copy.js';
 import { jsonObjectInputSchema, jsonObjectSchema } from './json.js';
 import { LIMITS } from './limits.js';
 import { maskedValues, maskWhenPrinted } from './secret-display.js';
-import { SECRET_MASK } from './secrets.js';
+import { type SECRET_MAP_FIELD, SECRET_MASK, type SecretField } from './secrets.js';
 import { textSchema } from './text.js';
 import { assertSecretsPresent } from './withheld-secrets.js';
 
@@ -57,6 +57,42 @@ export const dataSourceConfigSchema = z.strictObject({
 });
 /** The connection settings of a data source. Deeply frozen; every key present. */
 export type DataSourceConfig = Readonly<z.infer<typeof dataSourceConfigSchema>>;
+
+/**
+ * Whether each config field is a secret: `secret` (the whole value),
+ * `secretValues` (every value of the object, not its keys) or `plain`. A new
+ * field does not compile until it says, and the secret fields listed for
+ * sealing, masking and redaction must be exactly those marked here.
+ */
+export const CONFIG_FIELD_SECRECY = {
+  connectionString: 'secret',
+  host: 'plain',
+  port: 'plain',
+  username: 'plain',
+  password: 'secret',
+  database: 'plain',
+  authType: 'plain',
+  apiKey: 'secret',
+  oauthConfig: 'secretValues',
+  poolSize: 'plain',
+  poolTimeout: 'plain',
+  maxRetries: 'plain',
+  sslEnabled: 'plain',
+  sslVerify: 'plain',
+  sslCertPath: 'plain',
+  options: 'plain',
+} as const satisfies Record<keyof DataSourceConfig, 'secret' | 'secretValues' | 'plain'>;
+
+type MarkedAs<S> = {
+  [K in keyof typeof CONFIG_FIELD_SECRECY]: (typeof CONFIG_FIELD_SECRECY)[K] extends S ? K : never;
+}[keyof typeof CONFIG_FIELD_SECRECY];
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Compiles only when the lists of secret fields agree with the table above. */
+export type SecretFieldsAgree = Holds<
+  | SameKeys<MarkedAs<'secret'>, SecretField>
+  | SameKeys<MarkedAs<'secretValues'>, typeof SECRET_MAP_FIELD>
+>;
 
 const SNAKE_TO_CAMEL: Readonly<Record<string, keyof DataSourceConfig>> = {
   connection_string: 'connectionString',

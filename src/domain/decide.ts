@@ -123,6 +123,11 @@ function decideOnLive(command: DataSourceCommand, source: CustomerDataSource): E
         : [];
     case 'Delete':
       return [{ type: 'DataSourceDeleted', data: { reason: command.reason } }];
+    default: {
+      // A new command does not compile until it is decided here.
+      const unhandled: never = command;
+      return unhandled;
+    }
   }
 }
 

@@ -1,12 +1,25 @@
 import { type Draft, produce } from 'immer';
 import { DataSourceStatus } from './enums.js';
 import { DataSourceError, ErrorCode } from './errors.js';
-import type { DataSourceEvent } from './events.js';
+import type { DataSourceEvent, EventDraft, EventEnvelope } from './events.js';
 import { maskWhenPrinted } from './secret-display.js';
 import type { SourceStream } from './stream.js';
 
-function corrupt(event: DataSourceEvent, why: string): DataSourceError {
-  return new DataSourceError(`Event ${event.eventId} at position ${event.position}: ${why}`, {
+/**
+ * What folding reads of an event. The log's events have it all; the public
+ * decider's events have no id or position yet, which only name an event in
+ * errors.
+ */
+export type FoldableEvent = EventDraft &
+  Pick<EventEnvelope, 'sourceId' | 'tenantId' | 'streamVersion' | 'occurredAt'> &
+  Partial<Pick<DataSourceEvent, 'eventId' | 'position'>>;
+
+function corrupt(event: FoldableEvent, why: string): DataSourceError {
+  const which =
+    event.eventId === undefined
+      ? `Event ${event.type} at version ${event.streamVersion} of ${event.sourceId}`
+      : `Event ${event.eventId} at position ${event.position}`;
+  return new DataSourceError(`${which}: ${why}`, {
     code: ErrorCode.CORRUPT_LOG,
     sourceId: event.sourceId,
     details: { eventId: event.eventId, position: event.position, type: event.type },
@@ -24,7 +37,7 @@ function corrupt(event: DataSourceEvent, why: string): DataSourceError {
  * masked: made once per config change, from the event alone, so replaying a
  * log still folds to the same state. The event keeps its plain config.
  */
-export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent): void {
+export function applyEvent(stream: Draft<SourceStream>, event: FoldableEvent): void {
   if (event.streamVersion !== stream.version + 1) {
     throw corrupt(event, `stream version ${event.streamVersion} follows ${stream.version}`);
   }
@@ -114,10 +127,15 @@ export function applyEvent(stream: Draft<SourceStream>, event: DataSourceEvent):
     case 'AccessRevoked':
       source.accessRoles = source.accessRoles.filter((role) => role !== event.data.role);
       break;
+    default: {
+      // A new event type does not compile until it is folded here.
+      const unhandled: never = event;
+      throw corrupt(unhandled, 'unknown event type');
+    }
   }
 }
 
 /** The stream after one more event: a new frozen snapshot; the old one is untouched. */
-export function evolve(stream: SourceStream, event: DataSourceEvent): SourceStream {
+export function evolve(stream: SourceStream, event: FoldableEvent): SourceStream {
   return produce(stream, (draft) => applyEvent(draft, event));
 }

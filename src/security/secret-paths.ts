@@ -1,12 +1,34 @@
-import { EventType } from '../domain/events.js';
+import { EVENT_TYPES, type EventType } from '../domain/events.js';
 import { SECRET_FIELDS, SECRET_MAP_FIELD } from '../domain/secrets.js';
 import type { PendingEvent } from '../store/event-store.js';
 
+/**
+ * Whether each event type's data carries a config, and so secrets. A new
+ * event type does not compile until it says, so no secret of it can reach a
+ * store unsealed or a listener unredacted by being forgotten here.
+ */
+export const EVENT_CARRIES_SECRETS = {
+  DataSourceRegistered: true,
+  DataSourceRenamed: false,
+  DataSourceDescriptionChanged: false,
+  DataSourceConfigUpdated: true,
+  DataSourceMetadataReplaced: false,
+  DataSourceActivated: false,
+  DataSourceDeactivated: false,
+  DataSourceDeprecated: false,
+  ConnectionRecorded: false,
+  ErrorRecorded: false,
+  TagAdded: false,
+  TagRemoved: false,
+  AccessGranted: false,
+  AccessRevoked: false,
+  DataSourceDeleted: false,
+} as const satisfies Record<EventType, boolean>;
+
 /** The event types whose data carries a config, and so secrets. */
-export const SECRET_BEARING_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
-  EventType.DataSourceRegistered,
-  EventType.DataSourceConfigUpdated,
-]);
+export const SECRET_BEARING_EVENT_TYPES: ReadonlySet<string> = new Set<string>(
+  EVENT_TYPES.filter((type) => EVENT_CARRIES_SECRETS[type]),
+);
 
 /**
  * Where a secret sits in an event's data: `["config", "password"]`, or
