@@ -1,5 +1,6 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { observeCatchUp } from './catch-up-diagnostics.js';
 
 // Large pages: a page of a long log touches nearly as many streams as it has
 // events, and each stream touched costs a copy and a reindex once per page.
@@ -40,6 +41,8 @@ export function createCatchUp(
   let queued: Promise<void> | null = null;
   let target = 0;
   let replayed = false;
+  /** Events read so far, for the diagnostics of each read. */
+  let read = 0;
 
   async function readToHead(): Promise<void> {
     const started = Date.now();
@@ -52,6 +55,7 @@ export function createCatchUp(
     }
     for (;;) {
       const batch = await store.readAll({ after: position(), limit: PAGE });
+      read += batch.length;
       if (batch.length > 0) apply(batch);
       if (batch.length === PAGE) continue;
       if (position() >= target) return;
@@ -71,7 +75,7 @@ export function createCatchUp(
     if (!queued) {
       const run = reading.then(() => {
         queued = null;
-        return readToHead();
+        return observeCatchUp(store.kind, () => [position(), read], readToHead);
       });
       queued = run;
       reading = run.catch(() => {});

@@ -5,6 +5,7 @@ import {
   tenantConflict,
   versionConflict,
 } from './append-checks.js';
+import { observeAppend } from './append-diagnostics.js';
 import type {
   AppendListener,
   AppendOutcome,
@@ -107,10 +108,12 @@ export function createMemoryEventStore(): MemoryEventStore {
   return {
     kind: 'memory',
     durable: false,
-    async append(request) {
-      const stored = appendSync(request);
-      published(stored);
-      return stored;
+    append(request) {
+      return observeAppend('memory', request, async () => {
+        const stored = appendSync(request);
+        published(stored);
+        return stored;
+      });
     },
     async appendBatch(requests) {
       // Nothing to commit in memory: the batch is each command in turn.
