@@ -27,34 +27,42 @@ export interface CatchUpMessage {
 
 const catchUps = channel(CATCH_UP_CHANNEL);
 
+/** Where a read started, for {@link readEnded}; null when nobody listens. */
+export interface ReadStart {
+  readonly from: number;
+  readonly read: number;
+  readonly at: number;
+}
+
 /**
- * Runs one read of the log and publishes how it went. When nobody listens
- * it only calls `read`: no clock read, no message built.
+ * When a read of the log starts, given the position applied and how many
+ * events were read so far. A pair of calls inside the read rather than a
+ * wrapper, so observing adds no turn of the event loop to a catch-up.
  */
-export async function observeCatchUp(
+export function readStarted(position: number, read: number): ReadStart | null {
+  return catchUps.hasSubscribers ? { from: position, read, at: performance.now() } : null;
+}
+
+/** When the read ended, with the same two counts, and the error that ended it if one did. */
+export function readEnded(
   store: string,
-  /** The position applied, and how many events were read so far. */
-  progress: () => readonly [number, number],
-  read: () => Promise<void>,
-): Promise<void> {
-  if (!catchUps.hasSubscribers) return read();
-  const [from, readBefore] = progress();
-  const started = performance.now();
+  start: ReadStart | null,
+  position: number,
+  read: number,
+  failure?: { error: unknown },
+): void {
+  if (start === null || !catchUps.hasSubscribers) return;
   let errorCode: ErrorCode | null = null;
-  try {
-    await read();
-  } catch (error) {
-    errorCode = error instanceof DataSourceError ? error.code : ErrorCode.STORE_ERROR;
-    throw error;
-  } finally {
-    const [to, readAfter] = progress();
-    catchUps.publish({
-      store,
-      from,
-      to,
-      events: readAfter - readBefore,
-      errorCode,
-      durationMs: performance.now() - started,
-    } satisfies CatchUpMessage);
+  if (failure !== undefined) {
+    errorCode =
+      failure.error instanceof DataSourceError ? failure.error.code : ErrorCode.STORE_ERROR;
   }
+  catchUps.publish({
+    store,
+    from: start.from,
+    to: position,
+    events: read - start.read,
+    errorCode,
+    durationMs: performance.now() - start.at,
+  } satisfies CatchUpMessage);
 }

@@ -28,7 +28,7 @@ export interface CommandOutcome {
   readonly position: number | null;
   /** True when it changed nothing (or found no such live source) and appended nothing. */
   readonly noop: boolean;
-  /** How many appends it made, 1 unless it lost races to other writers and tried again. */
+  /** For a command that appended, how many appends that took: more than 1 after lost races. 1 for a no-op. */
   readonly attempts: number;
 }
 
@@ -92,9 +92,10 @@ export function commandMessage(
 /**
  * Runs a command, publishing its start and its end on the `command` tracing
  * channel. Like `tracePromise`, but the message never holds the command's
- * result (a source, with its config): only the outcome counts. The start runs
- * the command inside `start.runStores`, so a subscriber's AsyncLocalStorage
- * (a span, say) is current for everything the command does.
+ * result (a source, with its config): only the outcome counts. With a
+ * subscriber of start (or a store bound to it), the command runs inside
+ * `start.runStores`, so a subscriber's AsyncLocalStorage (a span, say) is
+ * current for everything the command does.
  */
 export function traceCommand<T>(
   describe: () => CommandMessage,
@@ -118,7 +119,7 @@ export function traceCommand<T>(
     message.errorCode = error instanceof DataSourceError ? error.code : null;
     commands.error.publish(message);
   };
-  return commands.start.runStores(message, () => {
+  const body = () => {
     let running: Promise<T>;
     try {
       running = run(note);
@@ -143,5 +144,8 @@ export function traceCommand<T>(
         throw error;
       },
     );
-  });
+  };
+  // Entering the stores costs about as much as a command again: only for
+  // a subscriber of start, which is where stores are bound.
+  return commands.start.hasSubscribers ? commands.start.runStores(message, body) : body();
 }

@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { DataSourceError, type ErrorCode } from '../domain/errors.js';
-import type { AppendOutcome, AppendRequest, StoredEvent } from './event-store.js';
+import type { AppendOutcome, AppendRequest } from './event-store.js';
 
 /** The channel a store publishes one {@link AppendMessage} on per write it commits or fails. */
 export const APPEND_CHANNEL = 'datasource-registry:append';
@@ -34,61 +34,37 @@ const codeOf = (error: unknown): ErrorCode | null =>
   error instanceof DataSourceError ? error.code : null;
 
 /**
- * Runs one write of a store and publishes how it went. When nobody listens
- * it only calls `write`: no clock read, no message built.
+ * When a write starts: the time, or null when nobody listens (then nothing
+ * is measured or published). A pair of calls around the write rather than a
+ * wrapper: no closure or promise more per append, observed or not (a
+ * wrapper cost a memory registry with a subscriber up to half its commands
+ * per second).
  */
-export async function observeWrite(
-  store: string,
-  requests: readonly AppendRequest[],
-  write: () => Promise<AppendOutcome[]>,
-): Promise<AppendOutcome[]> {
-  if (!appends.hasSubscribers) return write();
-  const started = performance.now();
-  const base = {
-    store,
-    commands: requests.length,
-    events: requests.reduce((sum, request) => sum + request.events.length, 0),
-  };
-  let outcomes: AppendOutcome[];
-  try {
-    outcomes = await write();
-  } catch (error) {
-    const durationMs = performance.now() - started;
-    appends.publish({
-      ...base,
-      refused: 0,
-      errorCode: codeOf(error),
-      failed: true,
-      durationMs,
-    } satisfies AppendMessage);
-    throw error;
-  }
-  const durationMs = performance.now() - started;
-  const refusals = outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.error]));
-  appends.publish({
-    ...base,
-    refused: refusals.length,
-    errorCode: codeOf(refusals[0]),
-    failed: false,
-    durationMs,
-  } satisfies AppendMessage);
-  return outcomes;
+export function writeStarted(): number | null {
+  return appends.hasSubscribers ? performance.now() : null;
 }
 
-/** {@link observeWrite} for a store that writes each append on its own and throws its refusal. */
-export async function observeAppend(
+/** When the write ended, with one outcome per request, or the error that failed it whole. */
+export function writeEnded(
   store: string,
-  request: AppendRequest,
-  append: () => Promise<StoredEvent[]>,
-): Promise<StoredEvent[]> {
-  if (!appends.hasSubscribers) return append();
-  const [outcome] = await observeWrite(store, [request], async () => {
-    try {
-      return [{ ok: true, events: await append() }];
-    } catch (error) {
-      return [{ ok: false, error: error as Error }];
-    }
-  });
-  if (outcome?.ok) return outcome.events;
-  throw outcome?.error;
+  requests: readonly AppendRequest[],
+  started: number | null,
+  ended: { outcomes: readonly AppendOutcome[] } | { error: unknown },
+): void {
+  if (started === null || !appends.hasSubscribers) return;
+  const durationMs = performance.now() - started;
+  const events = requests.reduce((sum, request) => sum + request.events.length, 0);
+  const refusals =
+    'outcomes' in ended
+      ? ended.outcomes.flatMap((outcome) => (outcome.ok ? [] : [outcome.error]))
+      : [];
+  appends.publish({
+    store,
+    commands: requests.length,
+    events,
+    refused: refusals.length,
+    errorCode: codeOf('error' in ended ? ended.error : refusals[0]),
+    failed: 'error' in ended,
+    durationMs,
+  } satisfies AppendMessage);
 }

@@ -1,5 +1,5 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
-import { observeWrite } from './append-diagnostics.js';
+import { writeEnded, writeStarted } from './append-diagnostics.js';
 import type { AppendOutcome, AppendRequest, StoredEvent } from './event-store.js';
 
 /** How a store writes a batch: one transaction, one outcome per request, in order. */
@@ -52,17 +52,18 @@ export function createAppendQueue(options: AppendQueueOptions) {
       while (waiting.length > 0) {
         const batch = waiting.slice(0, options.maxBatch);
         waiting = waiting.slice(batch.length);
+        const requests = batch.map((w) => w.request);
+        const started = writeStarted();
         try {
-          const requests = batch.map((w) => w.request);
-          const outcomes = await observeWrite(options.store, requests, () =>
-            options.write(requests),
-          );
+          const outcomes = await options.write(requests);
+          writeEnded(options.store, requests, started, { outcomes });
           batch.forEach((w, i) => {
             const outcome = outcomes[i];
             if (outcome?.ok) w.resolve(outcome.events);
             else w.reject(outcome ? outcome.error : missingOutcome());
           });
         } catch (error) {
+          writeEnded(options.store, requests, started, { error });
           for (const w of batch) w.reject(error);
         }
       }

@@ -5,7 +5,7 @@ import {
   tenantConflict,
   versionConflict,
 } from './append-checks.js';
-import { observeAppend } from './append-diagnostics.js';
+import { writeEnded, writeStarted } from './append-diagnostics.js';
 import type {
   AppendListener,
   AppendOutcome,
@@ -108,12 +108,20 @@ export function createMemoryEventStore(): MemoryEventStore {
   return {
     kind: 'memory',
     durable: false,
-    append(request) {
-      return observeAppend('memory', request, async () => {
-        const stored = appendSync(request);
-        published(stored);
-        return stored;
-      });
+    async append(request) {
+      const started = writeStarted();
+      let stored: StoredEvent[];
+      try {
+        stored = appendSync(request);
+      } catch (error) {
+        writeEnded('memory', [request], started, {
+          outcomes: [{ ok: false, error: error as Error }],
+        });
+        throw error;
+      }
+      writeEnded('memory', [request], started, { outcomes: [{ ok: true, events: stored }] });
+      published(stored);
+      return stored;
     },
     async appendBatch(requests) {
       // Nothing to commit in memory: the batch is each command in turn.

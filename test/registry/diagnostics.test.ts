@@ -182,6 +182,17 @@ describeEachStore('diagnostics channels', (harness) => {
     });
   });
 
+  it("leave a command's own events to the command, not to a catch-up read", async () => {
+    const { registry } = await harness.createRegistry();
+    const heard = hearDiagnostics();
+
+    const { sourceId } = await registry.register(databaseInput());
+    for (let i = 0; i < 20; i++) await registry.recordConnection(sourceId);
+
+    expect(heard.appends).toHaveLength(21);
+    expect(heard.catchUps.filter((read) => read.events > 0)).toEqual([]);
+  });
+
   it('carry no secret in any message', async () => {
     const { registry, reopen } = await harness.createRegistry();
     const heard = hearDiagnostics();
