@@ -44,7 +44,11 @@ export function writeStarted(): number | null {
   return appends.hasSubscribers ? performance.now() : null;
 }
 
-/** When the write ended, with one outcome per request, or the error that failed it whole. */
+/**
+ * When the write ended, with one outcome per request, or the error that
+ * failed it whole. Callers skip it when {@link writeStarted} gave null, so
+ * nothing is built for it either.
+ */
 export function writeEnded(
   store: string,
   requests: readonly AppendRequest[],

@@ -56,14 +56,14 @@ export function createAppendQueue(options: AppendQueueOptions) {
         const started = writeStarted();
         try {
           const outcomes = await options.write(requests);
-          writeEnded(options.store, requests, started, { outcomes });
+          if (started !== null) writeEnded(options.store, requests, started, { outcomes });
           batch.forEach((w, i) => {
             const outcome = outcomes[i];
             if (outcome?.ok) w.resolve(outcome.events);
             else w.reject(outcome ? outcome.error : missingOutcome());
           });
         } catch (error) {
-          writeEnded(options.store, requests, started, { error });
+          if (started !== null) writeEnded(options.store, requests, started, { error });
           for (const w of batch) w.reject(error);
         }
       }

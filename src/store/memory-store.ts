@@ -114,12 +114,16 @@ export function createMemoryEventStore(): MemoryEventStore {
       try {
         stored = appendSync(request);
       } catch (error) {
-        writeEnded('memory', [request], started, {
-          outcomes: [{ ok: false, error: error as Error }],
-        });
+        if (started !== null) {
+          writeEnded('memory', [request], started, {
+            outcomes: [{ ok: false, error: error as Error }],
+          });
+        }
         throw error;
       }
-      writeEnded('memory', [request], started, { outcomes: [{ ok: true, events: stored }] });
+      if (started !== null) {
+        writeEnded('memory', [request], started, { outcomes: [{ ok: true, events: stored }] });
+      }
       published(stored);
       return stored;
     },
