@@ -49,7 +49,13 @@ export {
 export { LIMITS } from './domain/limits.js';
 export { SECRET_MASK } from './domain/secrets.js';
 export type { SourceStream } from './domain/stream.js';
+export type { CatchUpMessage } from './follow/catch-up-diagnostics.js';
 export { DataSourceStats } from './projections/statistics.js';
+export {
+  type CommandMessage,
+  type CommandOutcome,
+  DIAGNOSTICS_CHANNELS,
+} from './registry/diagnostics.js';
 export type {
   FollowError,
   ListenerError,
@@ -79,6 +85,7 @@ export type {
 } from './registry/tenant-handle-api.js';
 export type { RegistryAt } from './registry/time-travel.js';
 export { DataSourceRegistry } from './registry.js';
+export type { AppendMessage } from './store/append-diagnostics.js';
 export type {
   AppendListener,
   AppendRequest,

@@ -1,6 +1,7 @@
 import type { Workload } from '../workload.js';
 import { auditWorkload } from './audit.js';
 import { commandsWorkload } from './commands.js';
+import { diagnosticsWorkload } from './diagnostics.js';
 import { groupCommitWorkload } from './group-commit.js';
 import { memoryWorkload } from './memory.js';
 import { peersWorkload } from './peers.js';
@@ -25,4 +26,5 @@ export const WORKLOADS: readonly Workload[] = [
   groupCommitWorkload,
   sqliteReplayWorkload,
   auditWorkload,
+  diagnosticsWorkload,
 ];

@@ -1,5 +1,6 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { readEnded, readStarted } from './catch-up-diagnostics.js';
 
 // Large pages: a page of a long log touches nearly as many streams as it has
 // events, and each stream touched costs a copy and a reindex once per page.
@@ -40,28 +41,40 @@ export function createCatchUp(
   let queued: Promise<void> | null = null;
   let target = 0;
   let replayed = false;
+  /** Events read so far, for the diagnostics of each read. */
+  let read = 0;
 
   async function readToHead(): Promise<void> {
-    const started = Date.now();
-    // The first read goes to the head the store reports: a store may commit
-    // an event a moment before it can be read, and a registry opened after a
-    // command resolved elsewhere must still see it.
-    if (!replayed) {
-      target = Math.max(target, await store.head());
-      replayed = true;
-    }
-    for (;;) {
-      const batch = await store.readAll({ after: position(), limit: PAGE });
-      if (batch.length > 0) apply(batch);
-      if (batch.length === PAGE) continue;
-      if (position() >= target) return;
-      if (Date.now() - started > VISIBILITY_TIMEOUT_MS) {
-        throw new DataSourceError(
-          `The ${store.kind} store did not show position ${target} within ${VISIBILITY_TIMEOUT_MS} ms`,
-          { code: ErrorCode.STORE_ERROR },
-        );
+    const observed = readStarted(position(), read);
+    let failure: { error: unknown } | undefined;
+    try {
+      const started = Date.now();
+      // The first read goes to the head the store reports: a store may commit
+      // an event a moment before it can be read, and a registry opened after a
+      // command resolved elsewhere must still see it.
+      if (!replayed) {
+        target = Math.max(target, await store.head());
+        replayed = true;
       }
-      await sleep(2);
+      for (;;) {
+        const batch = await store.readAll({ after: position(), limit: PAGE });
+        read += batch.length;
+        if (batch.length > 0) apply(batch);
+        if (batch.length === PAGE) continue;
+        if (position() >= target) return;
+        if (Date.now() - started > VISIBILITY_TIMEOUT_MS) {
+          throw new DataSourceError(
+            `The ${store.kind} store did not show position ${target} within ${VISIBILITY_TIMEOUT_MS} ms`,
+            { code: ErrorCode.STORE_ERROR },
+          );
+        }
+        await sleep(2);
+      }
+    } catch (error) {
+      failure = { error };
+      throw error;
+    } finally {
+      readEnded(store.kind, observed, position(), read, failure);
     }
   }
 

@@ -18,6 +18,7 @@ import {
   occurredAtOf,
   type ParsedContext,
 } from './command-events.js';
+import { commandMessage, type NoteCommit, traceCommand } from './diagnostics.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { toDomainEvent } from './read-events.js';
@@ -108,6 +109,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
   async function writeWithRetry<T>(
     attempt: () => Promise<Step<T>> | Step<T>,
     recover: (conflict: DataSourceError) => Promise<void>,
+    note: NoteCommit,
   ): Promise<T> {
     const deadline = Date.now() + deps.conflictTimeoutMs;
     for (let tries = 0; ; tries++) {
@@ -134,6 +136,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         throw writeError(error);
       }
       const committed = step.plan.events.map((event, i) => atPosition(event, positions[i] ?? 0));
+      note(committed, tries + 1);
       const applying = commit(committed);
       if (applying) await applying;
       return step.result(committed);
@@ -186,6 +189,20 @@ export function createCommandWriter(deps: CommandWriterDeps) {
     ctx: ParsedContext,
     command: DataSourceCommand,
   ): Promise<CustomerDataSource | null> {
+    const tenantId = () =>
+      command.type === 'Register' ? command.tenantId : streamOf(state, sourceId).source?.tenantId;
+    return traceCommand(
+      () => commandMessage(command.type, sourceId, tenantId(), ctx.metadata),
+      (note) => executeLocked(sourceId, ctx, command, note),
+    );
+  }
+
+  function executeLocked(
+    sourceId: string,
+    ctx: ParsedContext,
+    command: DataSourceCommand,
+    note: NoteCommit,
+  ): Promise<CustomerDataSource | null> {
     return deps.locks.run([sourceId], () => {
       // What a lost race taught us about this stream, while the write model has not caught up.
       let read: SourceStream = streamOf(state, sourceId);
@@ -236,6 +253,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
           if (conflict.details?.reason === 'version') read = await readStream(sourceId, latest());
           else await catchUp();
         },
+        note,
       );
     });
   }
@@ -246,7 +264,18 @@ export function createCommandWriter(deps: CommandWriterDeps) {
    * registered count too, and the append carries a tenant guard: a source
    * registered after that read makes it conflict, read again and retry.
    */
-  async function clearTenant(tenantId: string, ctx: ParsedContext): Promise<number> {
+  function clearTenant(tenantId: string, ctx: ParsedContext): Promise<number> {
+    return traceCommand(
+      () => commandMessage('ClearTenant', null, tenantId, ctx.metadata),
+      (note) => clearTenantLocked(tenantId, ctx, note),
+    );
+  }
+
+  async function clearTenantLocked(
+    tenantId: string,
+    ctx: ParsedContext,
+    note: NoteCommit,
+  ): Promise<number> {
     await catchUpToHead(deps.store, catchUp);
     const ids = tenantSourceIds(projections, tenantId);
     if (ids.length === 0) return 0;
@@ -276,6 +305,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         },
         // Whatever the read takes in, the guard names the position it reached.
         () => catchUp(),
+        note,
       ),
     );
   }

@@ -1,10 +1,13 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { writeEnded, writeStarted } from './append-diagnostics.js';
 import type { AppendOutcome, AppendRequest, StoredEvent } from './event-store.js';
 
 /** How a store writes a batch: one transaction, one outcome per request, in order. */
 export type BatchWriter = (requests: readonly AppendRequest[]) => Promise<AppendOutcome[]>;
 
 export interface AppendQueueOptions {
+  /** The store's kind, named in the diagnostics of each batch. */
+  readonly store: string;
   /** Writes a batch; it rejects only when the whole batch failed. */
   readonly write: BatchWriter;
   /** The most commands one transaction takes. */
@@ -49,14 +52,18 @@ export function createAppendQueue(options: AppendQueueOptions) {
       while (waiting.length > 0) {
         const batch = waiting.slice(0, options.maxBatch);
         waiting = waiting.slice(batch.length);
+        const requests = batch.map((w) => w.request);
+        const started = writeStarted();
         try {
-          const outcomes = await options.write(batch.map((w) => w.request));
+          const outcomes = await options.write(requests);
+          if (started !== null) writeEnded(options.store, requests, started, { outcomes });
           batch.forEach((w, i) => {
             const outcome = outcomes[i];
             if (outcome?.ok) w.resolve(outcome.events);
             else w.reject(outcome ? outcome.error : missingOutcome());
           });
         } catch (error) {
+          if (started !== null) writeEnded(options.store, requests, started, { error });
           for (const w of batch) w.reject(error);
         }
       }

@@ -5,6 +5,7 @@ import {
   tenantConflict,
   versionConflict,
 } from './append-checks.js';
+import { writeEnded, writeStarted } from './append-diagnostics.js';
 import type {
   AppendListener,
   AppendOutcome,
@@ -116,7 +117,21 @@ export function createMemoryEventStore(): MemoryEventStore {
     kind: 'memory',
     durable: false,
     async append(request) {
-      const stored = appendSync(request);
+      const started = writeStarted();
+      let stored: StoredEvent[];
+      try {
+        stored = appendSync(request);
+      } catch (error) {
+        if (started !== null) {
+          writeEnded('memory', [request], started, {
+            outcomes: [{ ok: false, error: error as Error }],
+          });
+        }
+        throw error;
+      }
+      if (started !== null) {
+        writeEnded('memory', [request], started, { outcomes: [{ ok: true, events: stored }] });
+      }
       published(stored);
       return stored;
     },

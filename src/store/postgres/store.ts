@@ -150,6 +150,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     }
   };
   const groupCommit = createAppendQueue({
+    store: 'postgres',
     write: (requests) => run('Append', () => writeBatch(requests)),
     maxBatch: MAX_BATCH,
     concurrency: 2,

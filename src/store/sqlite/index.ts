@@ -201,6 +201,7 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   }
   // Commands of this process reaching append in the same turn of the event loop share a commit.
   const groupCommit = createAppendQueue({
+    store: 'sqlite',
     write: async (requests) => writeBatch(requests),
     maxBatch: MAX_BATCH,
     concurrency: 1,
