@@ -16,7 +16,7 @@ import { isSealedValue } from '../../src/security/event-secrets.js';
 import { mapEventSecrets } from '../../src/security/secret-paths.js';
 import type { StoredEvent } from '../../src/store/event-store.js';
 import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
-import { IDS, type Op, opArbitrary } from './model.js';
+import { IDS, type Op, opArbitrary, performOp } from './model.js';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormats.default(ajv);
@@ -58,43 +58,22 @@ const RICH_CONFIG = {
   options: { sslmode: 'require', retries: [1, 2] },
 };
 
+/** The model's operations, with registrations that carry every kind of value an event can hold. */
 function perform(registry: DataSourceRegistry, op: Op): Promise<unknown> {
-  switch (op.kind) {
-    case 'register':
-      return registry.register(
-        {
-          tenantId: op.tenant,
-          name: op.name,
-          sourceType: op.sourceType,
-          sourceId: op.id,
-          tags: op.tags,
-          description: null,
-          metadata: { origin: 'test', level: [1, { deep: true }] },
-          config: { host: 'db', password: op.password, ...RICH_CONFIG },
-        },
-        { actor: 'alice', correlationId: 'c-1', metadata: { request: 7 } },
-      );
-    case 'update': {
-      const { kind: _, id, ...changes } = op;
-      return registry.update(id, changes);
-    }
-    case 'updateConfig':
-      return registry.updateConfig(op.id, { host: op.host, password: op.password });
-    case 'recordError':
-      return registry.recordError(op.id, op.message);
-    case 'addTag':
-    case 'removeTag':
-      return registry[op.kind](op.id, op.tag);
-    case 'grantAccess':
-    case 'revokeAccess':
-      return registry[op.kind](op.id, op.role);
-    case 'clearTenant':
-      return registry.clearTenant(op.tenant);
-    case 'invalid':
-      return Promise.resolve();
-    default:
-      return registry[op.kind](op.id);
-  }
+  if (op.kind !== 'register') return performOp(registry, op, () => Promise.resolve());
+  return registry.register(
+    {
+      tenantId: op.tenant,
+      name: op.name,
+      sourceType: op.sourceType,
+      sourceId: op.id,
+      tags: op.tags,
+      description: null,
+      metadata: { origin: 'test', level: [1, { deep: true }] },
+      config: { host: 'db', password: op.password, ...RICH_CONFIG },
+    },
+    { actor: 'alice', correlationId: 'c-1', metadata: { request: 7 } },
+  );
 }
 
 const RUNS = { memory: 20, sqlite: 4, postgres: 3 } as const;
