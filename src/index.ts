@@ -32,10 +32,17 @@ export {
 } from './domain/decider.js';
 export { DataSourceStatus, DataSourceType } from './domain/enums.js';
 export {
+  type AnyDataSourceError,
+  type ClaimConflictDetails,
   DataSourceError,
   type DataSourceErrorOptions,
   ErrorCode,
+  type ErrorDetails,
+  type ErrorDetailsByCode,
   type InputIssue,
+  type OpenDetails,
+  type TenantConflictDetails,
+  type VersionConflictDetails,
 } from './domain/errors.js';
 export {
   CURRENT_SCHEMA_VERSION,

@@ -174,72 +174,204 @@ export class DataSourceRegistry {
     return this.#models.state.position;
   }
 
-  /** Registers a new source, status pending. Its name must be free in its tenant. */
+  /**
+   * Registers a new source, status pending, and resolves with it. Its name
+   * must be free in its tenant; its id (given, or a new ULID) must never
+   * have been used.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad input or ctx;
+   *   DUPLICATE_ID when the id is or was in use; DUPLICATE_NAME when a live
+   *   source of the tenant has the name; SECRET_UNAVAILABLE when the config
+   *   holds a secret and a durable store has no key; FORBIDDEN after
+   *   `close()` or on a read-only registry; CONCURRENCY_CONFLICT when
+   *   conflicts outlast `conflictTimeoutMs`; STORE_ERROR when the store fails.
+   *   Nothing is written when it throws.
+   */
   async register(input: RegisterInput, ctx?: CommandContext): Promise<CustomerDataSource> {
     const { sourceId, command } = parseRegister(input, this.#writer.newId);
     return (await this.#execute(sourceId, ctx, command)) as CustomerDataSource;
   }
 
-  /** Changes name, description, config (replaced whole) or metadata (replaced whole). */
-  async update(sourceId: string, changes: UpdateInput, ctx?: CommandContext) {
+  /**
+   * Changes name, description, config (replaced whole) or metadata (replaced
+   * whole) and resolves with the source as it is now (null when no live
+   * source has the id). What is left out stays; a change to nothing appends
+   * nothing.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   DUPLICATE_NAME when another live source of the tenant has the new name,
+   *   SECRET_UNAVAILABLE as {@link DataSourceRegistry.register}.
+   */
+  async update(
+    sourceId: string,
+    changes: UpdateInput,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     const parsed = parseInput(updateInputSchema, changes, 'update', { sourceId });
     const config = parsed.config === undefined ? undefined : completeConfig(parsed.config);
     return this.#execute(sourceId, ctx, { ...parsed, type: 'Update', config });
   }
 
-  /** Replaces the config; the source goes to configuring. `"***"` keeps a stored secret. */
+  /**
+   * Replaces the config; the source goes to configuring. `"***"` in a secret
+   * field keeps the stored secret, so a config read and written back changes
+   * nothing it did not mean to.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   SECRET_UNAVAILABLE as {@link DataSourceRegistry.register}.
+   */
   async updateConfig(
     sourceId: string,
     config: DataSourceConfig | DataSourceConfigInput,
     ctx?: CommandContext,
-  ) {
+  ): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, { type: 'UpdateConfig', config: parseConfig(config) });
   }
 
-  async activate(sourceId: string, ctx?: CommandContext) {
+  /**
+   * Moves the source to active and clears its last error; resolves with it.
+   * Like every command on one source, it resolves to null, and writes
+   * nothing, when no live source has the id (never registered, or deleted).
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad id or ctx;
+   *   INVALID_TRANSITION when the source is deprecated; CONCURRENCY_CONFLICT when `ctx.expectedVersion` is not the
+   *   source's version, or conflicts outlast `conflictTimeoutMs`; FORBIDDEN
+   *   after `close()` or on a read-only registry; STORE_ERROR when the store
+   *   fails. Nothing is written when it throws.
+   */
+  async activate(sourceId: string, ctx?: CommandContext): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, { type: 'Activate' });
   }
 
-  async deactivate(sourceId: string, ctx?: CommandContext) {
+  /**
+   * Moves the source to inactive; resolves with it.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}.
+   */
+  async deactivate(sourceId: string, ctx?: CommandContext): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, { type: 'Deactivate' });
   }
 
-  async deprecate(sourceId: string, ctx?: CommandContext) {
+  /**
+   * Moves the source to deprecated, for good: no status or config change
+   * after it. Resolves with the source.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}.
+   */
+  async deprecate(sourceId: string, ctx?: CommandContext): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, { type: 'Deprecate' });
   }
 
-  async recordConnection(sourceId: string, ctx?: CommandContext) {
+  /**
+   * Counts a connection and stamps `lastConnected`; resolves with the source.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}.
+   */
+  async recordConnection(
+    sourceId: string,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, { type: 'RecordConnection' });
   }
 
-  async recordError(sourceId: string, message: string, ctx?: CommandContext) {
+  /**
+   * Counts an error, keeps its message as `lastError` and moves the source to
+   * error (a deprecated one stays deprecated); resolves with it.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   INVALID_INPUT for a message that is empty or too long.
+   */
+  async recordError(
+    sourceId: string,
+    message: string,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     const error = parseInput(errorMessageSchema, message, 'error message', { sourceId });
     return this.#execute(sourceId, ctx, { type: 'RecordError', message: error });
   }
 
-  async addTag(sourceId: string, tag: string, ctx?: CommandContext) {
+  /**
+   * Adds a tag (nothing when it is there); resolves with the source.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   INVALID_INPUT for a bad tag or when the source holds the most tags
+   *   allowed (`LIMITS.tagsPerSource`).
+   */
+  async addTag(
+    sourceId: string,
+    tag: string,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, parseLabelCommand('AddTag', tag, sourceId));
   }
 
-  async removeTag(sourceId: string, tag: string, ctx?: CommandContext) {
+  /**
+   * Removes a tag (nothing when it is not there); resolves with the source.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   INVALID_INPUT for a bad tag.
+   */
+  async removeTag(
+    sourceId: string,
+    tag: string,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, parseLabelCommand('RemoveTag', tag, sourceId));
   }
 
-  async grantAccess(sourceId: string, role: string, ctx?: CommandContext) {
+  /**
+   * Lets a role use the source (see `CustomerDataSource.hasAccess`); resolves
+   * with the source.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   INVALID_INPUT for a bad role or when the source lists the most roles
+   *   allowed (`LIMITS.rolesPerSource`).
+   */
+  async grantAccess(
+    sourceId: string,
+    role: string,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, parseLabelCommand('GrantAccess', role, sourceId));
   }
 
-  async revokeAccess(sourceId: string, role: string, ctx?: CommandContext) {
+  /**
+   * Takes a role off the source's list (nothing when it is not there);
+   * resolves with the source. An empty list lets every role in.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, and
+   *   INVALID_INPUT for a bad role.
+   */
+  async revokeAccess(
+    sourceId: string,
+    role: string,
+    ctx?: CommandContext,
+  ): Promise<CustomerDataSource | null> {
     return this.#execute(sourceId, ctx, parseLabelCommand('RevokeAccess', role, sourceId));
   }
 
-  /** Deletes a source: gone from every query, its stream kept, its name free again. */
+  /**
+   * Deletes a source: gone from every query, its stream kept, its id never
+   * used again, its name free again. Resolves to false when no live source
+   * has the id.
+   *
+   * @throws DataSourceError as {@link DataSourceRegistry.activate}, but never
+   *   INVALID_TRANSITION: a deprecated source can be deleted.
+   */
   async delete(sourceId: string, ctx?: CommandContext): Promise<boolean> {
     const before = await this.#execute(sourceId, ctx, { type: 'Delete', reason: 'deleted' });
     return before !== null;
   }
 
-  /** Deletes every live source of a tenant in one atomic append; resolves to how many. */
+  /**
+   * Deletes every live source of a tenant in one atomic append; resolves to how many.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad tenant id or ctx (an
+   *   `expectedVersion` included); FORBIDDEN after `close()` or on a
+   *   read-only registry; CONCURRENCY_CONFLICT when sources keep joining the
+   *   tenant until `conflictTimeoutMs` runs out; STORE_ERROR when the store
+   *   fails. Nothing is written when it throws.
+   */
   async clearTenant(tenantId: string, ctx?: CommandContext): Promise<number> {
     const tenant = parseInput(tenantIdSchema, tenantId, 'tenant id');
     const context = parseContext(ctx);
@@ -264,7 +396,12 @@ export class DataSourceRegistry {
     return createTenantHandle(this, tenantId, options);
   }
 
-  /** Forgets everything. Only an in-memory registry may: a durable log is never erased. */
+  /**
+   * Forgets everything. Only an in-memory registry may: a durable log is never erased.
+   *
+   * @throws DataSourceError FORBIDDEN on a durable store, a read-only
+   *   registry, or after `close()`.
+   */
   async reset(): Promise<void> {
     this.#assertWritable();
     const store = this.#store;
@@ -280,31 +417,51 @@ export class DataSourceRegistry {
     });
   }
 
-  /** The live source with this id, or null. */
+  /**
+   * The live source with this id, or null.
+   *
+   * @throws DataSourceError FORBIDDEN after `close()`.
+   */
   get(sourceId: string): CustomerDataSource | null {
     this.#assertOpen();
     return this.#queries.get(sourceId);
   }
 
-  /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
+  /**
+   * The live source of this tenant with this name (trimmed, NFC, any case), or null.
+   *
+   * @throws DataSourceError FORBIDDEN after `close()`.
+   */
   getByName(tenantId: string, name: string): CustomerDataSource | null {
     this.#assertOpen();
     return this.#queries.getByName(tenantId, name);
   }
 
-  /** Live sources, sorted by name then id; 100 at most unless `limit` says otherwise. */
+  /**
+   * Live sources, sorted by name then id; 100 at most unless `limit` says otherwise.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad filter; FORBIDDEN after `close()`.
+   */
   list(filter: ListFilter = {}): readonly CustomerDataSource[] {
     this.#assertOpen();
     return this.#queries.list(filter);
   }
 
-  /** How many live sources match the filter (paging ignored). */
+  /**
+   * How many live sources match the filter (paging ignored).
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad filter; FORBIDDEN after `close()`.
+   */
   count(filter: ListFilter = {}): number {
     this.#assertOpen();
     return this.#queries.count(filter);
   }
 
-  /** Statistics of one tenant, or of all tenants. */
+  /**
+   * Statistics of one tenant, or of all tenants.
+   *
+   * @throws DataSourceError FORBIDDEN after `close()`.
+   */
   getStatistics(tenantId?: string): DataSourceStats {
     this.#assertOpen();
     return this.#queries.getStatistics(tenantId);
@@ -331,7 +488,7 @@ export class DataSourceRegistry {
     return this;
   }
 
-  /** Removes a listener, or every listener of the name when none is given. */
+  /** Removes a listener, or every listener of the name when none is given. Never throws. */
   off<K extends ListenerName>(name: K, listener?: RegistryListeners[K]): this {
     this.#bus.off(name, listener);
     return this;
@@ -353,7 +510,12 @@ export class DataSourceRegistry {
     return this.#subscriptions.start(options);
   }
 
-  /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
+  /**
+   * Every event of one source's stream, deleted sources included; secrets shown as "***".
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad id; FORBIDDEN after
+   *   `close()`; STORE_ERROR or CORRUPT_LOG when the stream cannot be read.
+   */
   async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
     const id = parseSourceId(sourceId);
     this.#assertOpen();
@@ -422,7 +584,11 @@ export class DataSourceRegistry {
     if (this.#readOnly) throw readOnlyRefusal();
   }
 
-  #execute(sourceId: string, ctx: CommandContext | undefined, command: DataSourceCommand) {
+  #execute(
+    sourceId: string,
+    ctx: CommandContext | undefined,
+    command: DataSourceCommand,
+  ): Promise<CustomerDataSource | null> {
     parseSourceId(sourceId);
     const context = parseContext(ctx);
     this.#assertWritable();

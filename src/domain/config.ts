@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maskConnectionString } from './connection-string-mask.js';
+import type { DeepReadonly } from './deep-readonly.js';
 import { parseInput } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { copiedInput } from './input-copy.js';
@@ -56,7 +57,7 @@ export const dataSourceConfigSchema = z.strictObject({
   options: jsonObjectSchema,
 });
 /** The connection settings of a data source. Deeply frozen; every key present. */
-export type DataSourceConfig = Readonly<z.infer<typeof dataSourceConfigSchema>>;
+export type DataSourceConfig = DeepReadonly<z.infer<typeof dataSourceConfigSchema>>;
 
 /**
  * Whether each config field is a secret: `secret` (the whole value),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DataSourceConfig, dataSourceConfigSchema } from './config.js';
+import type { DeepReadonly } from './deep-readonly.js';
 import { dataSourceStatusSchema, dataSourceTypeSchema } from './enums.js';
 import { jsonObjectSchema } from './json.js';
 import { secretFingerprintsSchema } from './secret-fingerprints.js';
@@ -33,7 +34,7 @@ export const customerDataSourceSchema = z.strictObject({
   version: z.number().int(),
 });
 /** A data source: a deeply frozen snapshot that never changes later. */
-export type CustomerDataSource = Readonly<z.infer<typeof customerDataSourceSchema>>;
+export type CustomerDataSource = DeepReadonly<z.infer<typeof customerDataSourceSchema>>;
 
 function hasAccess(source: CustomerDataSource, role: string): boolean {
   return source.accessRoles.length === 0 || source.accessRoles.includes(role);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DataSourceType } from './enums.js';
+import type { DataSourceStatus, DataSourceType } from './enums.js';
 
 /** Every code a {@link DataSourceError} can carry. */
 export const ErrorCode = {
@@ -17,30 +17,135 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export interface DataSourceErrorOptions {
-  code?: ErrorCode;
-  sourceId?: string | null;
-  sourceType?: DataSourceType | null;
-  details?: Record<string, unknown>;
-  cause?: unknown;
+/** Details a code leaves open: named facts about the failure, for logs and tools. */
+export type OpenDetails = { readonly [key: string]: unknown };
+
+/** A stream was not at the version the writer expected. */
+export type VersionConflictDetails = {
+  readonly reason: 'version';
+  readonly streamId: string;
+  readonly expected: number;
+  readonly actual: number;
+};
+
+/** A unique key (a source's name) was held by another owner. */
+export type ClaimConflictDetails = {
+  readonly reason: 'claim';
+  readonly scope: string;
+  readonly key: string;
+  readonly heldBy: string;
+};
+
+/** A tenant gained a source after a tenant-wide command read it. */
+export type TenantConflictDetails = {
+  readonly reason: 'tenant';
+  readonly tenantId: string;
+  readonly after: number;
+  readonly createdAt: number;
+};
+
+/**
+ * What `details` holds for each code. Codes whose details are always there
+ * say what they hold; the others may carry open details, or none.
+ */
+export interface ErrorDetailsByCode {
+  DATASOURCE_ERROR: OpenDetails | undefined;
+  /** Every failed check, with where it failed. */
+  INVALID_INPUT: OpenDetails & { readonly issues: readonly InputIssue[] };
+  DUPLICATE_ID: OpenDetails | undefined;
+  /**
+   * The tenant, the name (as the command gave it, or as compared: trimmed,
+   * NFC, case-folded, when another instance took it first) and the id of
+   * the source holding it.
+   */
+  DUPLICATE_NAME: {
+    readonly tenantId: string;
+    readonly name: string;
+    readonly heldBy: string;
+  };
+  /** The command refused (`action`) and, for a live source, its status. */
+  INVALID_TRANSITION: { readonly action: string; readonly status?: DataSourceStatus };
+  /** Which check the write lost: the stream's version, a name's claim, or the tenant's sources. */
+  CONCURRENCY_CONFLICT: VersionConflictDetails | ClaimConflictDetails | TenantConflictDetails;
+  FORBIDDEN: OpenDetails | undefined;
+  STORE_ERROR: OpenDetails | undefined;
+  /** Where the secret sits (`eventId`, `path`) and why it cannot be used (`reason`), when known. */
+  SECRET_UNAVAILABLE:
+    | (OpenDetails & {
+        readonly reason?: string;
+        readonly eventId?: string;
+        readonly path?: string;
+        readonly keyId?: string;
+      })
+    | undefined;
+  /** Where the log is wrong: its position or import line, and the event, when known. */
+  CORRUPT_LOG:
+    | (OpenDetails & {
+        readonly position?: number;
+        readonly line?: number;
+        readonly eventId?: string;
+      })
+    | undefined;
 }
 
-/** The one error type the library throws for anything a caller can get wrong or meet. */
-export class DataSourceError extends Error {
-  readonly code: ErrorCode;
-  readonly sourceId: string | null;
-  readonly sourceType: DataSourceType | null;
-  readonly details: Record<string, unknown> | undefined;
+/** The details of an error with code `C`. */
+export type ErrorDetails<C extends ErrorCode = ErrorCode> = ErrorDetailsByCode[C];
 
-  constructor(message: string, options: DataSourceErrorOptions = {}) {
+/** How to build a {@link DataSourceError} of code `C`; `details` is required where the code always has them. */
+export type DataSourceErrorOptions<C extends ErrorCode = ErrorCode> = {
+  code?: C;
+  sourceId?: string | null;
+  sourceType?: DataSourceType | null;
+  cause?: unknown;
+} & (undefined extends ErrorDetails<C>
+  ? { details?: ErrorDetails<C> }
+  : { details: ErrorDetails<C> });
+
+/** A {@link DataSourceError} of one of its codes: narrowing on `code` narrows `details`. */
+export type AnyDataSourceError = { [C in ErrorCode]: DataSourceError<C> }[ErrorCode];
+
+/**
+ * The one error type the library throws for anything a caller can get wrong
+ * or meet. `details` is typed by `code`: narrow it with
+ * {@link DataSourceError.is} (or `instanceof`, then a switch on `code` of an
+ * {@link AnyDataSourceError}).
+ */
+export class DataSourceError<C extends ErrorCode = ErrorCode> extends Error {
+  /** What went wrong, as one of {@link ErrorCode}. */
+  readonly code: C;
+  /** The source the error concerns, when there is one. */
+  readonly sourceId: string | null;
+  /** The type of that source, when known. */
+  readonly sourceType: DataSourceType | null;
+  /** Facts about the failure, shaped by `code` (see {@link ErrorDetailsByCode}). */
+  readonly details: ErrorDetails<C>;
+
+  constructor(
+    message: string,
+    options: DataSourceErrorOptions<C> = {} as DataSourceErrorOptions<C>,
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DataSourceError';
-    this.code = options.code ?? ErrorCode.DATASOURCE_ERROR;
+    this.code = options.code ?? (ErrorCode.DATASOURCE_ERROR as C);
     // Commands name the id they were called with before checking it: a value
     // that is not a string is no id to report.
     this.sourceId = typeof options.sourceId === 'string' ? options.sourceId : null;
     this.sourceType = options.sourceType ?? null;
-    this.details = options.details;
+    this.details = options.details as ErrorDetails<C>;
+  }
+
+  /**
+   * True when `error` is a DataSourceError, of `code` when one is given; its
+   * `details` are then typed for that code.
+   *
+   * @example
+   * if (DataSourceError.is(error, 'INVALID_INPUT')) console.log(error.details.issues);
+   */
+  static is<K extends ErrorCode = ErrorCode>(
+    error: unknown,
+    code?: K,
+  ): error is AnyDataSourceError & DataSourceError<K> {
+    return error instanceof DataSourceError && (code === undefined || error.code === code);
   }
 
   /** The Python module's `to_dict()` shape, plus the code. */
@@ -49,7 +154,7 @@ export class DataSourceError extends Error {
     code: ErrorCode;
     source_id: string | null;
     source_type: DataSourceType | null;
-    details?: Record<string, unknown>;
+    details?: ErrorDetails;
   } {
     return {
       error: this.message,
@@ -63,8 +168,27 @@ export class DataSourceError extends Error {
 
 /** One failed check of an input, as listed in `details.issues`. */
 export interface InputIssue {
-  path: string;
-  message: string;
+  /** Where, as dotted keys (`config.port`); empty for the value itself. */
+  readonly path: string;
+  /** What is wrong there. */
+  readonly message: string;
+}
+
+/**
+ * INVALID_INPUT for one value that failed one check: `path` names it (as in
+ * `details.issues`), `why` says what is wrong.
+ */
+export function invalidValue(
+  message: string,
+  path: string,
+  why: string,
+  options: Omit<DataSourceErrorOptions, 'code' | 'details'> = {},
+): DataSourceError<'INVALID_INPUT'> {
+  return new DataSourceError(message, {
+    ...options,
+    code: ErrorCode.INVALID_INPUT,
+    details: { issues: [{ path, message: why }] },
+  });
 }
 
 /** Turns a zod failure into INVALID_INPUT with `details.issues`. */
@@ -72,7 +196,7 @@ export function invalidInput(
   what: string,
   error: z.ZodError,
   options: Omit<DataSourceErrorOptions, 'code' | 'details'> = {},
-): DataSourceError {
+): DataSourceError<'INVALID_INPUT'> {
   const issues: InputIssue[] = error.issues.map((issue) => ({
     path: issue.path.map(String).join('.'),
     message: issue.message,

@@ -1,4 +1,4 @@
-import { type Draft, produce } from 'immer';
+import { castDraft, type Draft, produce } from 'immer';
 import { DataSourceStatus } from './enums.js';
 import { DataSourceError, ErrorCode } from './errors.js';
 import type { DataSourceEvent, EventDraft, EventEnvelope } from './events.js';
@@ -52,12 +52,12 @@ export function applyEvent(stream: Draft<SourceStream>, event: FoldableEvent): v
       tenantId: event.tenantId,
       name: data.name,
       sourceType: data.sourceType,
-      config: maskWhenPrinted(data.config),
+      config: castDraft(maskWhenPrinted(data.config)),
       secretFingerprints: data.secretFingerprints ?? {},
       status: DataSourceStatus.PENDING,
       description: data.description,
       tags: [...data.tags],
-      metadata: data.metadata,
+      metadata: castDraft(data.metadata),
       accessRoles: [...data.accessRoles],
       ownerId: data.ownerId,
       lastConnected: null,
@@ -86,13 +86,13 @@ export function applyEvent(stream: Draft<SourceStream>, event: FoldableEvent): v
       source.description = event.data.description;
       break;
     case 'DataSourceConfigUpdated':
-      source.config = maskWhenPrinted(event.data.config);
+      source.config = castDraft(maskWhenPrinted(event.data.config));
       // Fingerprints of the config replaced would describe secrets it no longer holds.
       source.secretFingerprints = event.data.secretFingerprints ?? {};
       source.status = DataSourceStatus.CONFIGURING;
       break;
     case 'DataSourceMetadataReplaced':
-      source.metadata = event.data.metadata;
+      source.metadata = castDraft(event.data.metadata);
       break;
     case 'DataSourceActivated':
       source.status = DataSourceStatus.ACTIVE;

@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
 
-/** A value JSON can carry exactly: what every event and snapshot is made of. */
+/**
+ * A value JSON can carry exactly: what every event and snapshot is made of.
+ * Readonly, as every value the registry hands out is frozen; a mutable value
+ * is one too, so what a caller builds can be passed in.
+ */
 export type JsonValue =
   | string
   | number
   | boolean
   | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+/** A JSON object: the shape of metadata, options and OAuth settings. */
+export type JsonObject = { readonly [key: string]: JsonValue };
 
 /** Where a value is wrong, and why. */
 export interface JsonProblem {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DataSourceConfig } from './config.js';
+import type { DeepReadonly } from './deep-readonly.js';
 import { SECRET_FIELDS, SECRET_MAP_FIELD } from './secrets.js';
 
 /** How many hex digits a secret's fingerprint has: the first 8 bytes of its keyed hash. */
@@ -15,7 +16,7 @@ export const secretFingerprintsSchema = z.record(
   z.string().min(1),
   z.string().regex(new RegExp(`^[0-9a-f]{${SECRET_FINGERPRINT_HEX_DIGITS}}$`)),
 );
-export type SecretFingerprints = Readonly<z.infer<typeof secretFingerprintsSchema>>;
+export type SecretFingerprints = DeepReadonly<z.infer<typeof secretFingerprintsSchema>>;
 
 /**
  * Every secret of the config that is set, with the name its fingerprint goes

@@ -57,13 +57,22 @@ export function defineUpcasters(
     ) {
       throw new DataSourceError(
         `Upcaster ${key} starts outside versions 1 to ${currentVersion - 1}`,
-        { code: ErrorCode.INVALID_INPUT, details: { type: upcaster.type } },
+        {
+          code: ErrorCode.INVALID_INPUT,
+          details: {
+            issues: [{ path: 'fromVersion', message: `must be 1 to ${currentVersion - 1}` }],
+            type: upcaster.type,
+          },
+        },
       );
     }
     if (steps.has(key)) {
       throw new DataSourceError(`Two upcasters for ${key}`, {
         code: ErrorCode.INVALID_INPUT,
-        details: { type: upcaster.type },
+        details: {
+          issues: [{ path: 'fromVersion', message: 'has an upcaster already' }],
+          type: upcaster.type,
+        },
       });
     }
     steps.set(key, upcaster);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CustomerDataSource } from '../domain/data-source.js';
+import type { DeepReadonly } from '../domain/deep-readonly.js';
 import {
   DATA_SOURCE_STATUSES,
   DATA_SOURCE_TYPES,
@@ -25,7 +26,7 @@ export const dataSourceStatsSchema = z.strictObject({
   totalErrors: count,
 });
 /** Statistics of live sources, as `registry.getStatistics()` returns them. Frozen. */
-export type DataSourceStats = Readonly<z.infer<typeof dataSourceStatsSchema>>;
+export type DataSourceStats = DeepReadonly<z.infer<typeof dataSourceStatsSchema>>;
 
 /** Counters kept up to date event by event, so statistics never scan the sources. */
 export interface StatsCounter {

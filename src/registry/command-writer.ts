@@ -108,7 +108,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
 
   async function writeWithRetry<T>(
     attempt: () => Promise<Step<T>> | Step<T>,
-    recover: (conflict: DataSourceError) => Promise<void>,
+    recover: (conflict: DataSourceError<'CONCURRENCY_CONFLICT'>) => Promise<void>,
     note: NoteCommit,
   ): Promise<T> {
     const deadline = Date.now() + deps.conflictTimeoutMs;
@@ -127,7 +127,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
           // random, growing pause lets one through, then the others follow.
           // A tenant that gained a source is no such race: waiting would only
           // let registrations pile up between our read and our next append.
-          if (error.details?.reason !== 'tenant') {
+          if (error.details.reason !== 'tenant') {
             await sleep(Math.random() * Math.min(100, 2 ** tries));
           }
           await recover(error);
@@ -176,7 +176,12 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         {
           code: ErrorCode.CONCURRENCY_CONFLICT,
           sourceId,
-          details: { expected: ctx.expectedVersion, actual: stream.version },
+          details: {
+            reason: 'version',
+            streamId: sourceId,
+            expected: ctx.expectedVersion,
+            actual: stream.version,
+          },
         },
       );
     }
@@ -250,7 +255,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         async (conflict) => {
           // Another writer moved this stream on: its events are all we need.
           // A name held elsewhere or a new stream needs the whole log read on.
-          if (conflict.details?.reason === 'version') read = await readStream(sourceId, latest());
+          if (conflict.details.reason === 'version') read = await readStream(sourceId, latest());
           else await catchUp();
         },
         note,

@@ -4,9 +4,16 @@ import type { EventDraft } from '../domain/events.js';
 import { nameAfter } from '../domain/name-after.js';
 import type { UniqueClaim } from '../store/event-store.js';
 
+const NAME_SCOPE = 'name:';
+
 /** The claims a store holds for names: one scope per tenant, one key per normalized name. */
 export function nameClaim(tenantId: string, name: string, sourceId: string): UniqueClaim {
-  return { scope: `name:${tenantId}`, key: nameKey(name), owner: sourceId };
+  return { scope: `${NAME_SCOPE}${tenantId}`, key: nameKey(name), owner: sourceId };
+}
+
+/** The tenant whose names a claim's scope holds. */
+export function tenantOfNameScope(scope: string): string {
+  return scope.startsWith(NAME_SCOPE) ? scope.slice(NAME_SCOPE.length) : scope;
 }
 
 export function duplicateName(tenantId: string, name: string, heldBy: string): DataSourceError {

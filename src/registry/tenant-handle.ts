@@ -142,7 +142,7 @@ export function createTenantHandle(
     return new DataSourceError(`Data source ${sourceId} is at version ${actual}, not ${expected}`, {
       code: ErrorCode.CONCURRENCY_CONFLICT,
       sourceId,
-      details: { expected, actual },
+      details: { reason: 'version', streamId: sourceId, expected, actual },
     });
   }
 

@@ -1,6 +1,7 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { DataSourceEvent } from '../domain/events.js';
 import type { TenantGuard, UniqueClaim } from '../store/event-store.js';
+import { tenantOfNameScope } from './name-claims.js';
 
 /** What one command writes in one atomic append. */
 export interface AppendPlan {
@@ -11,8 +12,8 @@ export interface AppendPlan {
   tenantUnchanged?: TenantGuard;
 }
 
-export function isConflict(error: unknown): error is DataSourceError {
-  return error instanceof DataSourceError && error.code === ErrorCode.CONCURRENCY_CONFLICT;
+export function isConflict(error: unknown): error is DataSourceError<'CONCURRENCY_CONFLICT'> {
+  return DataSourceError.is(error, ErrorCode.CONCURRENCY_CONFLICT);
 }
 
 /**
@@ -20,11 +21,12 @@ export function isConflict(error: unknown): error is DataSourceError {
  * catching up is a duplicate, whatever the race looked like.
  */
 export function writeError(error: unknown): unknown {
-  if (isConflict(error) && error.details?.reason === 'claim') {
+  if (isConflict(error) && error.details.reason === 'claim') {
+    const { scope, key, heldBy } = error.details;
     return new DataSourceError(error.message, {
       code: ErrorCode.DUPLICATE_NAME,
       sourceId: error.sourceId,
-      details: error.details,
+      details: { tenantId: tenantOfNameScope(scope), name: key, heldBy },
       cause: error,
     });
   }

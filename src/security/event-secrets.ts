@@ -1,4 +1,4 @@
-import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { DataSourceError, ErrorCode, type OpenDetails } from '../domain/errors.js';
 import { deepFreeze } from '../domain/freeze.js';
 import { SECRET_MASK } from '../domain/secrets.js';
 import type { PendingEvent } from '../store/event-store.js';
@@ -53,13 +53,14 @@ export function sealEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
 
 function cannotOpen(event: PendingEvent, path: SecretPath, error: DataSourceError) {
   const where = formatSecretPath(path);
-  const reason = typeof error.details?.reason === 'string' ? error.details.reason : error.message;
+  const details: OpenDetails = error.details ?? {};
+  const reason = typeof details.reason === 'string' ? details.reason : error.message;
   return new DataSourceError(
     `Cannot decrypt ${where} of data source ${event.sourceId}: ${reason}`,
     {
       code: error.code,
       sourceId: event.sourceId,
-      details: { ...error.details, eventId: event.eventId, path: where },
+      details: { ...details, eventId: event.eventId, path: where },
       cause: error,
     },
   );

@@ -1,4 +1,4 @@
-import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { DataSourceError, ErrorCode, invalidValue } from '../domain/errors.js';
 import { createSecretCipher, type SecretCipher } from './secret-cipher.js';
 
 /** A cipher over several keys: the current one seals, any of them opens. */
@@ -19,9 +19,11 @@ export function createKeyListCipher(keys: readonly Uint8Array[]): KeyListCipher 
   const ciphers = keys.map(createSecretCipher);
   const [first] = ciphers;
   if (first === undefined) {
-    throw new DataSourceError('Invalid encryption keys: at least one key is needed', {
-      code: ErrorCode.INVALID_INPUT,
-    });
+    throw invalidValue(
+      'Invalid encryption keys: at least one key is needed',
+      'encryptionKey',
+      'at least one key is needed',
+    );
   }
   const current: SecretCipher = first;
   const byId = new Map(ciphers.map((cipher) => [cipher.keyId, cipher]));

@@ -6,7 +6,7 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { DataSourceError, ErrorCode, invalidValue } from '../domain/errors.js';
 import { ENCRYPTION_KEY_BYTES } from './encryption-key.js';
 
 /** The first field of every token this version writes; a new format gets a new version. */
@@ -81,9 +81,10 @@ function decodePart(part: string, bytes: number | null): Buffer | null {
  */
 export function createSecretCipher(key: Uint8Array): SecretCipher {
   if (key.length !== ENCRYPTION_KEY_BYTES) {
-    throw new DataSourceError(
+    throw invalidValue(
       `Invalid encryption key: must be ${ENCRYPTION_KEY_BYTES} bytes; it is ${key.length} bytes`,
-      { code: ErrorCode.INVALID_INPUT },
+      'encryptionKey',
+      `must be ${ENCRYPTION_KEY_BYTES} bytes`,
     );
   }
   const secretKey: KeyObject = createSecretKey(Buffer.from(key));

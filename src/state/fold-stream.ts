@@ -1,4 +1,4 @@
-import type { Draft } from 'immer';
+import { castDraft, type Draft } from 'immer';
 import type { CustomerDataSource } from '../domain/data-source.js';
 import type { DataSourceEvent } from '../domain/events.js';
 import { applyEvent } from '../domain/evolve.js';
@@ -12,13 +12,13 @@ function thaw(source: CustomerDataSource): Draft<CustomerDataSource> {
     tenantId: source.tenantId,
     name: source.name,
     sourceType: source.sourceType,
-    config: source.config,
+    config: castDraft(source.config),
     secretFingerprints: source.secretFingerprints,
     status: source.status,
     description: source.description,
-    tags: source.tags as string[],
-    metadata: source.metadata,
-    accessRoles: source.accessRoles as string[],
+    tags: castDraft(source.tags),
+    metadata: castDraft(source.metadata),
+    accessRoles: castDraft(source.accessRoles),
     ownerId: source.ownerId,
     lastConnected: source.lastConnected,
     lastError: source.lastError,

@@ -1,4 +1,4 @@
-import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { DataSourceError, ErrorCode, invalidValue } from '../domain/errors.js';
 import type { AppendRequest, TenantGuard, UniqueClaim } from './event-store.js';
 
 /** The conflict an append fails with when a stream moved on since the caller read it. */
@@ -42,16 +42,20 @@ export function checkAppendRequest(request: AppendRequest): void {
   for (const event of request.events) {
     const expected = request.expectedVersions[event.sourceId];
     if (expected === undefined) {
-      throw new DataSourceError(`Append has no expected version for stream ${event.sourceId}`, {
-        code: ErrorCode.INVALID_INPUT,
-        sourceId: event.sourceId,
-      });
+      throw invalidValue(
+        `Append has no expected version for stream ${event.sourceId}`,
+        `expectedVersions.${event.sourceId}`,
+        'missing',
+        { sourceId: event.sourceId },
+      );
     }
     const want = (next.get(event.sourceId) ?? expected) + 1;
     if (event.streamVersion !== want) {
-      throw new DataSourceError(
+      throw invalidValue(
         `Event ${event.eventId} has stream version ${event.streamVersion}, expected ${want}`,
-        { code: ErrorCode.INVALID_INPUT, sourceId: event.sourceId },
+        'events.streamVersion',
+        `must be ${want}`,
+        { sourceId: event.sourceId },
       );
     }
     next.set(event.sourceId, want);

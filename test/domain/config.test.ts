@@ -97,7 +97,7 @@ describe('DataSourceConfig.create', () => {
   it('rejects a misspelt key loudly, naming it in details.issues', () => {
     const error = rejection({ host: 'db', pasword: 'secret' });
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
-    expect(error.details?.issues).toEqual([
+    expect(issuesOf(error)).toEqual([
       { path: expect.any(String), message: expect.stringContaining('pasword') },
     ]);
   });
@@ -237,7 +237,7 @@ describe('DataSourceConfig.fromDict', () => {
 
   it('checks the values as create does', () => {
     const error = caught(() => DataSourceConfig.fromDict({ port: 0 }));
-    expect(error.details?.issues).toEqual([{ path: 'port', message: expect.any(String) }]);
+    expect(issuesOf(error)).toEqual([{ path: 'port', message: expect.any(String) }]);
   });
 
   it('rejects what is not a dict', () => {

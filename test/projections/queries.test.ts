@@ -293,7 +293,7 @@ describe('registry.list', () => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(error.details?.issues).toEqual([
+    expect(error.details.issues).toEqual([
       { path: expect.any(String), message: expect.any(String) },
     ]);
   });

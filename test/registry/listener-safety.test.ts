@@ -123,7 +123,7 @@ describe('on() and off()', () => {
 
     const error = await failsWith(() => registry.on('*', notAFunction), ErrorCode.INVALID_INPUT);
 
-    expect(error.details?.issues).toEqual([{ path: 'listener', message: 'must be a function' }]);
+    expect(error.details.issues).toEqual([{ path: 'listener', message: 'must be a function' }]);
   });
 
   it('refuse a misspelt event name with INVALID_INPUT that lists the valid names', async () => {
@@ -134,7 +134,7 @@ describe('on() and off()', () => {
     const error = await failsWith(() => registry.on(misspelt, heard), ErrorCode.INVALID_INPUT);
     await registry.register(databaseInput());
 
-    expect(error.details?.issues).toMatchObject([{ path: 'name' }]);
+    expect(error.details.issues).toMatchObject([{ path: 'name' }]);
     expect(error.message).toContain('DataSourceRegisterd');
     expect(error.message).toContain('DataSourceRegistered');
     expect(error.message).toContain('listenerError');

@@ -21,6 +21,7 @@ import {
   DataSourceType,
   ErrorCode,
 } from '../../src/index.js';
+import { issuesOf } from '../support/given-when-then.js';
 import { eventually } from '../support/postgres.js';
 import {
   databaseInput,
@@ -591,9 +592,9 @@ describeEachStore('random invalid input', (harness) => {
           await settle();
 
           expect(error.code).toBe(ErrorCode.INVALID_INPUT);
-          const issues = error.details?.issues;
-          expect(Array.isArray(issues) && issues.length > 0).toBe(true);
-          for (const issue of issues as unknown[]) {
+          const issues = issuesOf(error);
+          expect(issues.length).toBeGreaterThan(0);
+          for (const issue of issues) {
             expect(issue).toEqual({ path: expect.any(String), message: expect.any(String) });
           }
           expect(await store.head()).toBe(before.head);

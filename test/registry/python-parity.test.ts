@@ -185,7 +185,7 @@ describe('DataSourceConfig(host=…) → DataSourceConfig.create()', () => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(error.details?.issues).toEqual([{ path, message: expect.any(String) }]);
+    expect(error.details.issues).toEqual([{ path, message: expect.any(String) }]);
   });
 });
 

@@ -283,7 +283,7 @@ describeEachStore('registry.register', (harness) => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(error.details?.issues).toEqual([
+    expect(error.details.issues).toEqual([
       { path: 'config.password', message: expect.any(String) },
     ]);
   });
@@ -302,7 +302,7 @@ describeEachStore('registry.register', (harness) => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(JSON.stringify(error.details?.issues)).toContain('pasword');
+    expect(JSON.stringify(error.details.issues)).toContain('pasword');
   });
 
   it('refuses a source type outside the enum with INVALID_INPUT', async () => {
@@ -313,6 +313,6 @@ describeEachStore('registry.register', (harness) => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(error.details?.issues).toEqual([{ path: 'sourceType', message: expect.any(String) }]);
+    expect(error.details.issues).toEqual([{ path: 'sourceType', message: expect.any(String) }]);
   });
 });

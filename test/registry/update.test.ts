@@ -165,7 +165,7 @@ describeEachStore('registry.update', (harness) => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(JSON.stringify(error.details?.issues)).toContain('nmae');
+    expect(JSON.stringify(error.details.issues)).toContain('nmae');
   });
 });
 
@@ -221,7 +221,7 @@ describeEachStore('registry.updateConfig', (harness) => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(error.details?.issues).toEqual([{ path: 'config.apiKey', message: expect.any(String) }]);
+    expect(error.details.issues).toEqual([{ path: 'config.apiKey', message: expect.any(String) }]);
   });
 
   it('accepts a config made by DataSourceConfig.create', async () => {
@@ -241,7 +241,7 @@ describeEachStore('registry.updateConfig', (harness) => {
       ErrorCode.INVALID_INPUT,
     );
 
-    expect(error.details?.issues).toEqual([{ path: 'port', message: expect.any(String) }]);
+    expect(error.details.issues).toEqual([{ path: 'port', message: expect.any(String) }]);
   });
 
   it('is refused on a deprecated source with INVALID_TRANSITION', async () => {

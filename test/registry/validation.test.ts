@@ -65,7 +65,7 @@ describeEachStore('a command given invalid input', (harness) => {
 
       const error = await failsWith(() => call(registry, sourceId), ErrorCode.INVALID_INPUT);
 
-      const issues = error.details?.issues as unknown[];
+      const issues = error.details.issues;
       expect(issues.length).toBeGreaterThan(0);
       for (const issue of issues) {
         expect(issue).toEqual({ path: expect.any(String), message: expect.any(String) });

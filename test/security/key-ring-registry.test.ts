@@ -9,6 +9,7 @@ import {
 } from '../../src/index.js';
 import { ENCRYPTION_KEY_ENV } from '../../src/security/encryption-key.js';
 import { encryptionKeyId } from '../../src/security/secret-cipher.js';
+import { detailsOf } from '../support/error-details.js';
 import { describeEachStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
 
 const OTHER_KEY = randomBytes(32);
@@ -70,7 +71,7 @@ describeEachStore('a log shared by instances with different keys', (harness) => 
 
     const error = await refusal(reopen({ encryptionKey: OTHER_KEY }));
 
-    const accepted = error.details?.acceptedKeyIds as string[];
+    const accepted = detailsOf(error).acceptedKeyIds as string[];
     expect(accepted).toHaveLength(1);
     expect(error.message).toContain(String(accepted[0]));
     expect(error.message).toMatch(/current key first/);

@@ -8,6 +8,7 @@ import type {
   PendingEvent,
   UniqueClaim,
 } from '../../src/store/event-store.js';
+import { detailsOf } from '../support/error-details.js';
 
 /**
  * How the conformance suite gets the stores it tests. Every test starts from
@@ -122,7 +123,7 @@ export async function outcome(append: Promise<readonly { streamVersion: number }
   try {
     return { versions: (await append).map((event) => event.streamVersion) };
   } catch (error) {
-    const { code, details } = error as DataSourceError;
-    return { code, reason: details?.reason };
+    const { code } = error as DataSourceError;
+    return { code, reason: detailsOf(error as DataSourceError).reason };
   }
 }

@@ -9,6 +9,7 @@ import type {
   PendingEvent,
 } from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
+import { detailsOf } from '../support/error-details.js';
 import { describeCheckpointConformance } from './checkpoint-conformance.js';
 import {
   claim,
@@ -84,14 +85,14 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
         const error = await failure(store.append(streamAppend('s1', 1)));
         expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
         expect(error.details).toMatchObject({ reason: 'version', streamId: 's1', expected: 1 });
-        expect(error.details?.actual).toBe(2);
+        expect(detailsOf(error).actual).toBe(2);
       });
 
       it('refuses to append to an existing stream expected at version 0', async () => {
         await store.append(streamAppend('s1', 0));
         const error = await failure(store.append(streamAppend('s1', 0)));
         expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
-        expect(error.details?.reason).toBe('version');
+        expect(detailsOf(error).reason).toBe('version');
         expect(await store.readStream('s1')).toHaveLength(1);
       });
 
@@ -386,7 +387,7 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
         return store.appendBatch(requests);
       }
       const reasonOf = (outcome: AppendOutcome | undefined) =>
-        outcome?.ok === false ? (outcome.error as DataSourceError).details?.reason : 'ok';
+        outcome?.ok === false ? detailsOf(outcome.error as DataSourceError).reason : 'ok';
 
       it('commits every command but the one that conflicts, and nothing of that one', async () => {
         await store.append(streamAppend('s2', 0));
@@ -508,7 +509,7 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
           expect(await reopened.readAll()).toEqual(before);
           expect(await reopened.head()).toBe(3);
           const stale = await failure(reopened.append(streamAppend('s1', 1)));
-          expect(stale.details?.reason).toBe('version');
+          expect(detailsOf(stale).reason).toBe('version');
           const taken = await failure(
             reopened.append(streamAppend('s3', 0, 1, { claims: [claim('orders', 's3')] })),
           );

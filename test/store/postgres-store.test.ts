@@ -9,6 +9,7 @@ import {
 } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
+import { detailsOf } from '../support/error-details.js';
 import {
   adminQuery,
   describeWithPostgres,
@@ -249,7 +250,7 @@ describeWithPostgres('PostgreSQL', (url) => {
       await first.append(streamAppend('s1', 0, 2));
       expect(await second.readStream('s1')).toHaveLength(2);
       const error = await failure(second.append(streamAppend('s1', 0)));
-      expect(error.details?.reason).toBe('version');
+      expect(detailsOf(error).reason).toBe('version');
     });
 
     it('notifies the subscribers of another instance through LISTEN', async () => {

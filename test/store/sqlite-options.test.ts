@@ -6,6 +6,7 @@ import {
   createSqliteEventStore,
   type SqliteEventStoreOptions,
 } from '../../src/store/sqlite/index.js';
+import { issuePaths } from '../support/input-issues.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 /** The error creating a store with these options fails with. */
@@ -18,11 +19,6 @@ function refusal(options: unknown): DataSourceError {
     return error as DataSourceError;
   }
   return expect.unreachable('expected the options to be refused');
-}
-
-function issuePaths(error: DataSourceError): string[] {
-  const issues = error.details?.issues as Array<{ path: string }> | undefined;
-  return (issues ?? []).map((issue) => issue.path);
 }
 
 describe('SQLite event store options', () => {

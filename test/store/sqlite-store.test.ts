@@ -7,6 +7,7 @@ import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
+import { detailsOf } from '../support/error-details.js';
 import {
   describeEventStoreConformance,
   type EventStoreFactory,
@@ -170,7 +171,7 @@ describe('SQLite event store', () => {
     await first.append(streamAppend('s1', 0, 2));
     expect(await second.readStream('s1')).toHaveLength(2);
     const error = await failure(second.append(streamAppend('s1', 0)));
-    expect(error.details?.reason).toBe('version');
+    expect(detailsOf(error).reason).toBe('version');
   });
 
   it('notifies the subscribers of every store on the same file', async () => {

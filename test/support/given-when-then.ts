@@ -75,7 +75,7 @@ export function caught(fn: () => unknown): DataSourceError {
 
 /** The `details.issues` of an INVALID_INPUT, or an empty list. */
 export function issuesOf(error: DataSourceError): InputIssue[] {
-  return (error.details?.issues as InputIssue[] | undefined) ?? [];
+  return DataSourceError.is(error, 'INVALID_INPUT') ? [...error.details.issues] : [];
 }
 
 export interface Outcome {

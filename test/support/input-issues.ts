@@ -1,6 +1,7 @@
-import type { DataSourceError } from '../../src/index.js';
+import { DataSourceError } from '../../src/index.js';
 
 /** The paths of the issues an INVALID_INPUT lists in `details.issues`. */
 export function issuePaths(error: DataSourceError): string[] {
-  return ((error.details?.issues ?? []) as { path: string }[]).map((issue) => issue.path);
+  if (!DataSourceError.is(error, 'INVALID_INPUT')) return [];
+  return error.details.issues.map((issue) => issue.path);
 }

@@ -108,10 +108,13 @@ export async function failureOf(call: () => unknown): Promise<DataSourceError> {
 }
 
 /** Like {@link failureOf}, and checks the code. */
-export async function failsWith(call: () => unknown, code: ErrorCode): Promise<DataSourceError> {
+export async function failsWith<C extends ErrorCode>(
+  call: () => unknown,
+  code: C,
+): Promise<DataSourceError<C>> {
   const error = await failureOf(call);
   expect(error.code).toBe(code);
-  return error;
+  return error as DataSourceError<C>;
 }
 
 /** Every event the registry publishes on `'*'`, in the order it publishes them. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { invalidValue } from '../../domain/errors.js';
 
 /** Where one store's tables live, and the names derived from it. */
 export interface SchemaNames {
@@ -37,9 +37,10 @@ export function quoteIdentifier(name: string): string {
 export function schemaNames(schema: string): SchemaNames {
   const bytes = Buffer.byteLength(schema, 'utf8');
   if (bytes === 0 || bytes > MAX_IDENTIFIER_BYTES || schema.includes('\u0000')) {
-    throw new DataSourceError(
+    throw invalidValue(
       `PostgreSQL schema name must be 1 to ${MAX_IDENTIFIER_BYTES} bytes without NUL, got "${schema}"`,
-      { code: ErrorCode.INVALID_INPUT },
+      'schema',
+      `must be 1 to ${MAX_IDENTIFIER_BYTES} bytes without NUL`,
     );
   }
   // A hash keeps the channel a short, plain identifier whatever the schema is called.

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import pg from 'pg';
-import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { DataSourceError, ErrorCode, invalidValue } from '../../domain/errors.js';
 import { storeError } from '../append-checks.js';
 import { type BatchWriter, createAppendQueue } from '../append-queue.js';
 import type {
@@ -76,9 +76,11 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   const names = schemaNames(options.schema ?? 'public');
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) {
-    throw new DataSourceError(`pollIntervalMs must be a positive number, got ${pollIntervalMs}`, {
-      code: ErrorCode.INVALID_INPUT,
-    });
+    throw invalidValue(
+      `pollIntervalMs must be a positive number, got ${pollIntervalMs}`,
+      'pollIntervalMs',
+      'must be a positive number',
+    );
   }
   const ownsPool = options.pool === undefined;
   // An idle pool of ours must not keep a script that forgot close() alive;
