@@ -33,7 +33,7 @@ export interface ExportLogOptions {
    */
   readonly mode: 'audit' | 'backup';
   /** Called after each page of events is written. */
-  readonly onProgress?: (progress: ExportProgress) => void;
+  readonly onProgress?: ((progress: ExportProgress) => void) | undefined;
 }
 
 /** What an export wrote. */

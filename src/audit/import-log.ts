@@ -43,9 +43,9 @@ export interface ImportLogOptions {
    * written. Needed when the store is not durable (memory), which keeps
    * secrets in plaintext.
    */
-  readonly encryptionKey?: Uint8Array | string;
+  readonly encryptionKey?: Uint8Array | string | undefined;
   /** Called every 1,000 events of each phase, and at the end of each. */
-  readonly onProgress?: (progress: ImportProgress) => void;
+  readonly onProgress?: ((progress: ImportProgress) => void) | undefined;
 }
 
 /** What an import wrote. */

@@ -7,7 +7,7 @@ import type { EventStore } from '../store/event-store.js';
 /** How a registry is built. Every option has a default. */
 export interface DataSourceRegistryOptions {
   /** Where the log lives: a new in-memory store by default. */
-  store?: EventStore;
+  store?: EventStore | undefined;
   /**
    * The master key that encrypts secrets in a durable store: 32 bytes, or
    * their base64; else `DATASOURCE_REGISTRY_KEY` (base64, several keys
@@ -27,7 +27,7 @@ export interface DataSourceRegistryOptions {
    * // rotating: the new key joins the ring, secrets sealed under the old one stay readable
    * await DataSourceRegistry.open({ store, encryptionKey: [newKey, oldKey] });
    */
-  encryptionKey?: Uint8Array | string | readonly (Uint8Array | string)[];
+  encryptionKey?: Uint8Array | string | readonly (Uint8Array | string)[] | undefined;
   /**
    * Opens the log for reading only, without a key (default false): every
    * query, listener and `history()` works, secrets read as `"***"`, and
@@ -36,11 +36,11 @@ export interface DataSourceRegistryOptions {
    * `includeSecrets`) fails with SECRET_UNAVAILABLE. A read-only registry
    * uses no key, even when one is set, and never changes the key ring.
    */
-  readOnly?: boolean;
+  readOnly?: boolean | undefined;
   /** The clock events take their time from. */
-  clock?: () => Date;
+  clock?: (() => Date) | undefined;
   /** Makes event ids and new source ids: monotonic ULIDs by default. */
-  newId?: () => string;
+  newId?: (() => string) | undefined;
   /**
    * How long, in milliseconds, a command without `expectedVersion` that lost a
    * race to another writer keeps reading what it missed and trying again
@@ -50,12 +50,12 @@ export interface DataSourceRegistryOptions {
    * @example
    * await DataSourceRegistry.open({ store, conflictTimeoutMs: 30_000 });
    */
-  conflictTimeoutMs?: number;
+  conflictTimeoutMs?: number | undefined;
   /**
    * At most this many retries of a command that lost a race, whatever time is
    * left of `conflictTimeoutMs` (default: no limit but the time budget).
    */
-  conflictRetries?: number;
+  conflictRetries?: number | undefined;
 }
 
 /** How long and how often a command that lost a race tries again; checked when a registry is made. */

@@ -39,13 +39,13 @@ export interface SubscribeOptions {
    * event of the log), `'end'` (only events appended after it started) or a
    * position (events after it). Ignored once the name has a checkpoint.
    */
-  from?: SubscriptionStart;
+  from?: SubscriptionStart | undefined;
   /** Only events of these types, of this tenant; the others are passed by, their positions checkpointed. */
-  filter?: { types?: readonly EventType[]; tenantId?: string };
+  filter?: { types?: readonly EventType[] | undefined; tenantId?: string | undefined } | undefined;
   /** How many times the handler is called for one event before the subscription fails (default 5). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** The pause, in milliseconds, before the second attempt; it doubles with each further one, up to 30 s (default 100). */
-  retryDelayMs?: number;
+  retryDelayMs?: number | undefined;
 }
 
 /** A running subscription, as `registry.subscribe` returns it. */

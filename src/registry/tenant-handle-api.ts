@@ -9,13 +9,13 @@ import type { ListFilter } from './options.js';
 /** Who acts through a tenant handle, and with which access roles. */
 export interface TenantHandleOptions {
   /** Recorded as `metadata.actor` on every event the handle appends. */
-  actor?: string;
+  actor?: string | undefined;
   /**
    * The caller's access roles. Given, the handle sees only sources whose
    * `accessRoles` is empty or holds one of them; an empty list sees only the
    * sources open to everyone. Left out, every source of the tenant is visible.
    */
-  roles?: readonly string[];
+  roles?: readonly string[] | undefined;
 }
 
 /** A registration through a handle: the tenant is the handle's. */

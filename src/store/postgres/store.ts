@@ -23,17 +23,17 @@ import { readCheckpoint, storeCheckpoint } from './subscription-checkpoints.js';
 
 interface CommonOptions {
   /** The schema that holds the store's tables, created when missing (default `"public"`). */
-  readonly schema?: string;
+  readonly schema?: string | undefined;
   /**
    * How often, in milliseconds, subscribers' polling fallback looks for a head
    * that moved without a notification (default 1000).
    */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
   /**
    * Told of failures the store recovers from by itself: a dropped LISTEN
    * connection, a failed poll, an idle pooled connection that died, a listener that threw.
    */
-  readonly onError?: (error: DataSourceError) => void;
+  readonly onError?: ((error: DataSourceError) => void) | undefined;
 }
 
 /**
