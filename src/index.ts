@@ -21,6 +21,7 @@ export type {
   UpdateInput,
 } from './domain/commands.js';
 export { DataSourceConfig, type DataSourceConfigInput } from './domain/config.js';
+export type { DeepReadonly } from './domain/deep-readonly.js';
 export { CustomerDataSource } from './domain/data-source.js';
 export {
   type DataSourceCommandMetadata,
@@ -49,10 +50,12 @@ export {
   type DataSourceEvent,
   type EventData,
   type EventDraft,
+  type EventEnvelope,
   type EventMetadata,
   type EventOfType,
   EventType,
 } from './domain/events.js';
+export type { JsonObject, JsonValue } from './domain/json.js';
 export { LIMITS } from './domain/limits.js';
 export { SECRET_MASK } from './domain/secrets.js';
 export type { SourceStream } from './domain/stream.js';
@@ -95,6 +98,7 @@ export { DataSourceRegistry } from './registry.js';
 export type { AppendMessage } from './store/append-diagnostics.js';
 export type {
   AppendListener,
+  AppendOutcome,
   AppendRequest,
   EventStore,
   PendingEvent,

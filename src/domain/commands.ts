@@ -67,6 +67,11 @@ export const registerInputSchema = copiedInput(
     }),
   ),
 );
+/**
+ * What `register` takes: the tenant, a name free in it and a type; the
+ * rest is optional (a config, description, tags, metadata, access roles,
+ * owner, and a source id, else a new ULID).
+ */
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 /** What `registry.update()` accepts; a config given replaces the whole config. */
@@ -80,6 +85,7 @@ export const updateInputSchema = copiedInput(
     }),
   ),
 );
+/** What `update` may change: name, description, config (whole) and metadata (whole). */
 export type UpdateInput = z.input<typeof updateInputSchema>;
 
 const contextText = textSchema(LIMITS.contextTextBytes).optional();
@@ -97,6 +103,13 @@ export const commandContextSchema = copiedInput(
     }),
   ),
 );
+/**
+ * The last argument of every command: who acts (`actor`), how the command
+ * relates to others (`correlationId`, `causationId`), fields of your own
+ * (`metadata`), all put on the events' metadata, and `expectedVersion`,
+ * which makes the command fail with CONCURRENCY_CONFLICT instead of
+ * retrying when the source is no longer at that version.
+ */
 export type CommandContext = z.input<typeof commandContextSchema>;
 
 /** The message of `recordError`: well-formed text, not blank. */

@@ -35,6 +35,10 @@ export const dataSourceConfigInputSchema = z.strictObject({
   sslCertPath: optionalText,
   options: jsonObjectInputSchema(LIMITS.optionsBytes).optional(),
 });
+/**
+ * A config as callers write it: every field optional (left out is null),
+ * `"***"` in a secret field keeping the stored secret on an update.
+ */
 export type DataSourceConfigInput = z.input<typeof dataSourceConfigInputSchema>;
 
 /** A complete config, as kept in events and state: every key present. */

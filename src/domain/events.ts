@@ -81,6 +81,7 @@ export const eventMetadataSchema = z
     causationId: z.string().optional(),
   })
   .catchall(jsonValueSchema);
+/** Who made an event and why: the command context's actor, ids and fields of its own. */
 export type EventMetadata = z.infer<typeof eventMetadataSchema>;
 
 const envelopeShape = {

@@ -53,9 +53,13 @@ export interface SubscriptionError {
 
 /** The listener signatures, by the name they subscribe to. */
 export type RegistryListeners = { [T in EventType]: (event: EventOfType<T>) => unknown } & {
+  /** Every committed event, whatever its type. */
   '*': (event: DataSourceEvent) => unknown;
+  /** A listener threw or rejected; the command and the other listeners were not affected. */
   listenerError: (failure: ListenerError) => unknown;
+  /** Reading what other writers appended failed in the background; it is retried. */
   followError: (failure: FollowError) => unknown;
+  /** A subscription's handler or its store failed. */
   subscriptionError: (failure: SubscriptionError) => unknown;
 };
 export type ListenerName = keyof RegistryListeners;

@@ -84,4 +84,8 @@ export const listFilterSchema = copiedInput(
     offset: z.number().int().min(0).optional(),
   }),
 );
+/**
+ * What `list` and `count` match (tenant, type, status, tag; all given must
+ * hold) and which page `list` returns (`offset`, `limit`: 100 by default).
+ */
 export type ListFilter = z.input<typeof listFilterSchema>;

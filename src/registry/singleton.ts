@@ -17,7 +17,11 @@ export function resetDatasourceRegistry(): void {
   registry = null;
 }
 
-/** Registers a source on the process-wide registry. */
+/**
+ * Registers a source on the process-wide registry.
+ *
+ * @throws DataSourceError as `DataSourceRegistry.register`.
+ */
 export function createDatasource(
   tenantId: string,
   name: string,
@@ -32,7 +36,11 @@ export function getDatasource(sourceId: string): CustomerDataSource | null {
   return getDatasourceRegistry().get(sourceId);
 }
 
-/** Live sources of the process-wide registry, optionally of one tenant and type. */
+/**
+ * Live sources of the process-wide registry, optionally of one tenant and type.
+ *
+ * @throws DataSourceError INVALID_INPUT for a bad tenant id or type.
+ */
 export function listDatasources(
   tenantId?: string,
   sourceType?: DataSourceType,

@@ -21,10 +21,15 @@ import { parseSourceId } from './parse-commands.js';
  * answers from projections folded up to it, with the same code.
  */
 export interface SourceQueries {
+  /** The live source with this id, or null. */
   get(sourceId: string): CustomerDataSource | null;
+  /** The live source of this tenant with this name (trimmed, NFC, any case), or null. */
   getByName(tenantId: string, name: string): CustomerDataSource | null;
+  /** Live sources matching the filter, sorted by name then id; 100 at most unless `limit` says otherwise. */
   list(filter?: ListFilter): readonly CustomerDataSource[];
+  /** How many live sources match the filter (paging ignored). */
   count(filter?: ListFilter): number;
+  /** Statistics of one tenant, or of all tenants. */
   getStatistics(tenantId?: string): DataSourceStats;
 }
 

@@ -76,6 +76,7 @@ export type AppendOutcome =
   | { readonly ok: true; readonly events: StoredEvent[] }
   | { readonly ok: false; readonly error: Error };
 
+/** Which events `readAll` returns. */
 export interface ReadAllOptions {
   /** Only events after this position (default 0: from the start). */
   readonly after?: number;
@@ -106,6 +107,15 @@ export interface EventStore {
   readonly kind: string;
   /** True when the log outlives the process; secrets must then be encrypted. */
   readonly durable: boolean;
+  /**
+   * Appends one command's events atomically, after checking the expected
+   * versions, releases, claims and tenant guard, and resolves with them at
+   * the positions they were given.
+   *
+   * @throws DataSourceError CONCURRENCY_CONFLICT when a check fails;
+   *   INVALID_INPUT when the request contradicts itself; STORE_ERROR when the
+   *   driver fails. Nothing is written when it throws.
+   */
   append(request: AppendRequest): Promise<StoredEvent[]>;
   /**
    * Appends several commands' writes in one store transaction, as if each

@@ -20,6 +20,7 @@ import { checkCheckpoint, checkSubscriptionName } from './subscription-checkpoin
 /** The in-memory store; it can also be read synchronously, so a registry on it is ready at once. */
 export interface MemoryEventStore extends EventStore {
   readonly kind: 'memory';
+  /** `readAll`, answered at once: what lets a registry on this store be built without `open()`. */
   readAllSync(options?: ReadAllOptions): StoredEvent[];
   appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
   pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;

@@ -71,6 +71,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Opens an event store on PostgreSQL. Nothing is sent to the server until the
  * first call, which creates or migrates the schema. Subscribing opens one more
  * connection, outside the pool, for LISTEN.
+ *
+ * @throws DataSourceError INVALID_INPUT for a schema name that PostgreSQL
+ *   cannot hold or a `pollIntervalMs` that is not a positive number. Its
+ *   methods fail with STORE_ERROR when the server does, and the first one
+ *   with STORE_ERROR when the schema belongs to a newer release.
  */
 export function createPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStore {
   const names = schemaNames(options.schema ?? 'public');
