@@ -21,7 +21,6 @@ export type {
   UpdateInput,
 } from './domain/commands.js';
 export { DataSourceConfig, type DataSourceConfigInput } from './domain/config.js';
-export type { DeepReadonly } from './domain/deep-readonly.js';
 export { CustomerDataSource } from './domain/data-source.js';
 export {
   type DataSourceCommandMetadata,
@@ -31,6 +30,7 @@ export {
   type DataSourceEventOrigin,
   dataSourceDecider,
 } from './domain/decider.js';
+export type { DeepReadonly } from './domain/deep-readonly.js';
 export { DataSourceStatus, DataSourceType } from './domain/enums.js';
 export {
   type AnyDataSourceError,
