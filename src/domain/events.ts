@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataSourceConfigSchema } from './config.js';
+import type { DeepReadonly } from './deep-readonly.js';
 import { dataSourceTypeSchema } from './enums.js';
 import { jsonObjectSchema, jsonValueSchema } from './json.js';
 import { secretFingerprintsSchema } from './secret-fingerprints.js';
@@ -118,14 +119,19 @@ export const dataSourceEventSchema = z.discriminatedUnion(
 export type EventData<T extends EventType> = z.infer<DataSchemas[T]>;
 
 /** What `decide` returns: the type and data of an event, before it has an envelope. */
-export type EventDraft = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+export type EventDraft = {
+  [T in EventType]: DeepReadonly<{ type: T; data: EventData<T> }>;
+}[EventType];
 
 const eventEnvelopeSchema = z.strictObject(envelopeShape);
 /** The envelope without type and data. */
 export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 
-/** One event of the log, typed by its `type`. */
-export type DataSourceEvent = EventDraft & EventEnvelope;
+/**
+ * One event of the log, typed by its `type`; deeply readonly, as every event
+ * the registry hands out is frozen.
+ */
+export type DataSourceEvent = EventDraft & Readonly<EventEnvelope>;
 
 /** The event of one type, for typed listeners. */
 export type EventOfType<T extends EventType> = Extract<DataSourceEvent, { type: T }>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type CustomerDataSource,
   type DataSourceConfig,
+  type DataSourceEvent,
   DataSourceRegistry,
   type DataSourceStats,
 } from '../../src/index.js';
@@ -29,6 +30,14 @@ function changesThatDoNotCompile(
   stats.byStatus.active = 0;
 }
 
+function eventChangesThatDoNotCompile(event: DataSourceEvent) {
+  if (event.type !== 'DataSourceRegistered') return;
+  // @ts-expect-error an event's data is readonly all the way down
+  event.data.tags.push('x');
+  // @ts-expect-error its envelope too
+  event.position = 0;
+}
+
 describe('snapshots are readonly in their types as they are at run time', () => {
   it('throws on the changes the types refuse', async () => {
     const registry = await DataSourceRegistry.open();
@@ -45,6 +54,9 @@ describe('snapshots are readonly in their types as they are at run time', () => 
     expect(Object.isFrozen(source.tags)).toBe(true);
     expect(Object.isFrozen(source.metadata)).toBe(true);
     expect(Object.isFrozen(source.config.options)).toBe(true);
+    const [registered] = await registry.history(source.sourceId);
+    if (registered === undefined) return expect.unreachable('no event');
+    expect(() => eventChangesThatDoNotCompile(registered)).toThrow(TypeError);
     await registry.close();
   });
 });
