@@ -3,9 +3,9 @@
  * would: `strict`, `exactOptionalPropertyTypes` and
  * `noUncheckedIndexedAccess`, with 'datasource-registry' resolved to this
  * checkout. Each ```ts block is a module of its own; one that imports
- * nothing gets every import of its page, so a page imports once. A block
- * that continues an earlier one says what else it assumes in an HTML comment
- * right above it, which readers do not see:
+ * nothing continues the nearest block above it that does, and gets its
+ * imports. What else a block assumes it says in an HTML comment right above
+ * it, which readers do not see:
  *
  *     <!-- context
  *     declare const registry: DataSourceRegistry;
@@ -56,12 +56,12 @@ const IMPORT = /^import [^;]*? from '[^']+';$/gm;
 
 function examplesOf(page: string): Example[] {
   const markdown = readFileSync(join(root, page), 'utf8');
-  const blocks = [...markdown.matchAll(BLOCK)];
-  const imports = [...new Set(blocks.flatMap((block) => block[2]?.match(IMPORT) ?? []))];
-  return blocks.map((match, i) => {
+  let imports: string[] = [];
+  return [...markdown.matchAll(BLOCK)].map((match, i) => {
     const code = match[2] ?? '';
-    const ownImports = code.match(IMPORT) !== null;
-    const prefix = [...(ownImports ? [] : imports), match[1] ?? ''].join('\n');
+    const own = code.match(IMPORT);
+    const prefix = [...(own === null ? imports : []), match[1] ?? ''].join('\n');
+    if (own !== null) imports = own;
     const codeStart = (match.index ?? 0) + match[0].indexOf('```ts');
     return {
       file: join(root, `.doc-example-${page.replace(/\W/g, '_')}-${i + 1}.mts`),
