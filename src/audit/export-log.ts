@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
 import { redactEvent } from '../security/redact.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { exportDataKeys } from './key-backup.js';
 import { openLineSink } from './ndjson.js';
 import { plaintextSecrets } from './secret-forms.js';
 
@@ -32,6 +33,14 @@ export interface ExportLogOptions {
    * the same key.
    */
   readonly mode: 'audit' | 'backup';
+  /**
+   * Where a backup writes the second part of itself: the tenants' data keys,
+   * wrapped under the master key (a file path, created or replaced with mode
+   * 0600, or a writable stream, left open). Keep it apart from the events:
+   * a restore needs both, and the events alone never open a secret. Only
+   * with mode `'backup'`.
+   */
+  readonly keysOutput?: string | Writable;
   /** Called after each page of events is written. */
   readonly onProgress?: (progress: ExportProgress) => void;
 }
@@ -41,6 +50,8 @@ export interface ExportResult {
   readonly events: number;
   /** The position of the last event written; 0 for an empty log. */
   readonly position: number;
+  /** How many data keys were written to `keysOutput` (0 without it). */
+  readonly dataKeys: number;
 }
 
 const isWritable = (value: unknown): value is Writable =>
@@ -56,6 +67,9 @@ const optionsSchema = z.strictObject({
   ),
   output: z.union([z.string().min(1), z.custom<Writable>(isWritable, 'a writable stream')]),
   mode: z.enum(['audit', 'backup']),
+  keysOutput: z
+    .union([z.string().min(1), z.custom<Writable>(isWritable, 'a writable stream')])
+    .optional(),
   onProgress: z
     .custom<(progress: ExportProgress) => void>((value) => typeof value === 'function')
     .optional(),
@@ -90,9 +104,23 @@ export function eventLine(event: StoredEvent): string {
  *   in plaintext, which a backup must never hold); CORRUPT_LOG when a
  *   backup meets a secret the store holds in plaintext; STORE_ERROR when
  *   the store fails. An output file is removed when the export fails.
+ *   With `keysOutput`, the data keys are written after the events.
  */
 export async function exportLog(options: ExportLogOptions): Promise<ExportResult> {
-  const { store, output, mode, onProgress } = parseInput(optionsSchema, options, 'export options');
+  const { store, output, mode, keysOutput, onProgress } = parseInput(
+    optionsSchema,
+    options,
+    'export options',
+  );
+  if (keysOutput !== undefined && mode !== 'backup') {
+    throw new DataSourceError(
+      'keysOutput is for a backup: an audit export holds no secret to open',
+      {
+        code: ErrorCode.INVALID_INPUT,
+        details: { issues: [{ path: 'keysOutput', message: "only with mode 'backup'" }] },
+      },
+    );
+  }
   if (mode === 'backup' && !store.durable) {
     throw new DataSourceError(
       `A backup of the ${store.kind} store would hold its secrets in plaintext: export it with mode 'audit', or keep the log in a durable store`,
@@ -123,7 +151,9 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
     await sink.abort();
     throw error;
   }
-  return { events, position };
+  // Read after the events: a key created meanwhile is there for every event exported.
+  const dataKeys = keysOutput === undefined ? 0 : await exportDataKeys(store, keysOutput);
+  return { events, position, dataKeys };
 }
 
 /** A backup holds ciphertext only: a secret stored in plaintext is a damaged log, not a thing to copy. */
