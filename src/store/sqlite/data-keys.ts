@@ -65,6 +65,19 @@ export function createSqliteDataKeys(db: Database): SqliteDataKeys {
       (tenantId === undefined ? readAll.all() : readTenant.all(tenantId)).map(toRecord),
     create: (record) => create.immediate(record),
     rewrap: (rewrap) => rewrapAll.immediate(rewrap),
-    destroy: (tenantId) => destroyTenant.run(new Date().toISOString(), tenantId).changes,
+    destroy(tenantId) {
+      // secure_delete makes SQLite overwrite the freed bytes with zeros, and the
+      // checkpoint then moves the zeroed pages into the file and truncates the
+      // WAL, so the wrapped key's bytes are left in neither. A checkpoint that
+      // a reader holds back is finished by the next one.
+      db.pragma('secure_delete = ON');
+      try {
+        const { changes } = destroyTenant.run(new Date().toISOString(), tenantId);
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        return changes;
+      } finally {
+        db.pragma('secure_delete = OFF');
+      }
+    },
   };
 }
