@@ -47,7 +47,7 @@ export {
   EventType,
 } from './domain/events.js';
 export { LIMITS } from './domain/limits.js';
-export { SECRET_MASK } from './domain/secrets.js';
+export { PURGED_SECRET, SECRET_MASK } from './domain/secrets.js';
 export type { SourceStream } from './domain/stream.js';
 export type { CatchUpMessage } from './follow/catch-up-diagnostics.js';
 export { DataSourceStats } from './projections/statistics.js';
