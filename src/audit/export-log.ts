@@ -1,7 +1,11 @@
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
+import { PURGED_SECRET } from '../domain/secrets.js';
+import { isSealedValue, SEALED_KEY, sealedTokens } from '../security/event-secrets.js';
 import { redactEvent } from '../security/redact.js';
+import { mapEventSecrets } from '../security/secret-paths.js';
+import { createDestroyedKeys, dataKeyIdOf } from '../security/tenant-keys.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
 import { exportDataKeys } from './key-backup.js';
 import { openLineSink } from './ndjson.js';
@@ -128,6 +132,7 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
     );
   }
   const head = await store.head();
+  const destroyedKeys = createDestroyedKeys(store);
   const sink = openLineSink(output);
   let events = 0;
   let position = 0;
@@ -136,10 +141,11 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
       const page = await store.readAll({ after: position, limit: PAGE_SIZE });
       const inRange = page.filter((event) => event.position <= head);
       if (inRange.length === 0) break;
+      const destroyed = mode === 'audit' ? await destroyedKeys(sealedTokens(inRange)) : null;
       let text = '';
       for (const event of inRange) {
         if (mode === 'backup') refusePlaintext(event);
-        text += eventLine(mode === 'audit' ? redactEvent(event) : event);
+        text += eventLine(destroyed === null ? event : auditForm(event, destroyed));
       }
       await sink.write(text);
       events += inRange.length;
@@ -154,6 +160,16 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
   // Read after the events: a key created meanwhile is there for every event exported.
   const dataKeys = keysOutput === undefined ? 0 : await exportDataKeys(store, keysOutput);
   return { events, position, dataKeys };
+}
+
+/** An event as an audit export shows it: secrets `"***"`, a purged tenant's `"<purged>"`. */
+function auditForm(event: StoredEvent, destroyed: ReadonlySet<string>): StoredEvent {
+  const marked = mapEventSecrets(event, (value) => {
+    if (!isSealedValue(value)) return value;
+    const keyId = dataKeyIdOf(value[SEALED_KEY]);
+    return keyId !== null && destroyed.has(keyId) ? PURGED_SECRET : value;
+  });
+  return redactEvent(marked);
 }
 
 /** A backup holds ciphertext only: a secret stored in plaintext is a damaged log, not a thing to copy. */

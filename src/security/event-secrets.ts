@@ -5,7 +5,7 @@ import type { PendingEvent } from '../store/event-store.js';
 import { missingEncryptionKey } from './encryption-key.js';
 import type { SecretCipher } from './secret-cipher.js';
 import { formatSecretPath, mapEventSecrets, type SecretPath } from './secret-paths.js';
-import { isDataKeyToken } from './tenant-keys.js';
+import { dataKeyIdOf, isDataKeyToken } from './tenant-keys.js';
 
 /** The one key of a sealed secret as stored: `{ "$sealed": token }`. */
 export const SEALED_KEY = '$sealed';
@@ -198,14 +198,22 @@ export function openEventSecrets<E extends PendingEvent>(
 
 /**
  * The event with each sealed secret shown as `"***"`, for a reader without
- * the key: what a read-only registry folds. Null secrets stay null; a secret
- * in plaintext is refused as {@link openEventSecrets} refuses it.
+ * the key: what a read-only registry folds. A secret whose data key is in
+ * `destroyed` shows as `"<purged>"`. Null secrets stay null; a secret in
+ * plaintext is refused as {@link openEventSecrets} refuses it.
  *
  * @throws DataSourceError CORRUPT_LOG when a secret is not sealed.
  */
-export function withholdEventSecrets<E extends PendingEvent>(event: E): E {
+export function withholdEventSecrets<E extends PendingEvent>(
+  event: E,
+  destroyed: ReadonlySet<string> = new Set(),
+): E {
   return mapEventSecrets(event, (value, path) => {
-    if (value === null || isSealedValue(value)) return value === null ? null : SECRET_MASK;
+    if (value === null) return null;
+    if (isSealedValue(value)) {
+      const keyId = dataKeyIdOf(value[SEALED_KEY]);
+      return keyId !== null && destroyed.has(keyId) ? PURGED_SECRET : SECRET_MASK;
+    }
     const details = eventDetails(event, path);
     throw new DataSourceError(
       `Event ${event.eventId}: ${formatSecretPath(path)} of data source ${event.sourceId} is stored in plaintext, not encrypted`,

@@ -11,7 +11,13 @@ import {
 import { createKeyListCipher } from './key-list-cipher.js';
 import { redactEvent } from './redact.js';
 import { formatSecretPath, secretPaths } from './secret-paths.js';
-import { createTenantKeys, dataKeyIdOf, keepsDataKeys, type TenantKeys } from './tenant-keys.js';
+import {
+  createDestroyedKeys,
+  createTenantKeys,
+  dataKeyIdOf,
+  keepsDataKeys,
+  type TenantKeys,
+} from './tenant-keys.js';
 
 // Wrapping twice would seal sealed values; harmless, but wasted work on every write.
 const protectedStores = new WeakSet<EventStore>();
@@ -144,15 +150,19 @@ function passCheckpoints(store: EventStore, wrapped: EventStore): void {
 
 /**
  * The store as a reader without the key sees it: every sealed secret reads as
- * `"***"`, and `append` is refused with FORBIDDEN before the store is called.
+ * `"***"` (`"<purged>"` once its tenant was purged), and `append` is refused with FORBIDDEN before the store is called.
  * Unlike {@link protectSecrets} it wraps a memory store too, so a read-only
  * registry shows no secret whatever its store. The key ring is left out: a
  * reader never changes it. Subscription checkpoints pass through: a service
  * that only reads still records how far its subscriptions got.
  */
 export function readOnlyStore(store: EventStore): EventStore {
-  const withhold = (events: StoredEvent[]) =>
-    store.durable ? events.map(withholdEventSecrets) : events.map(redactEvent);
+  const destroyedKeys = createDestroyedKeys(store);
+  const withhold = async (events: StoredEvent[]) => {
+    if (!store.durable) return events.map(redactEvent);
+    const destroyed = await destroyedKeys(sealedTokens(events));
+    return events.map((event) => withholdEventSecrets(event, destroyed));
+  };
   const wrapped: EventStore = {
     kind: store.kind,
     durable: store.durable,

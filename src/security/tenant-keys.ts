@@ -215,3 +215,25 @@ export function createTenantKeys(
     },
   };
 }
+
+/**
+ * Which of the data keys the tokens name were destroyed, read from the store
+ * without any master key: what lets a reader without the key (a read-only
+ * registry, an audit export) show a purged secret as purged. A destroyed key
+ * stays destroyed, so those are remembered; the others are read again.
+ */
+export function createDestroyedKeys(
+  store: EventStore,
+): (tokens: readonly string[]) => Promise<ReadonlySet<string>> {
+  const destroyed = new Set<string>();
+  return async (tokens) => {
+    const named = tokens.flatMap((token) => dataKeyIdOf(token) ?? []);
+    if (store.readDataKeys === undefined || named.every((id) => destroyed.has(id))) {
+      return destroyed;
+    }
+    for (const key of await store.readDataKeys()) {
+      if (key.wrappedKey === null) destroyed.add(key.keyId);
+    }
+    return destroyed;
+  };
+}

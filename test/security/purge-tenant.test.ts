@@ -191,22 +191,72 @@ describe('purging a tenant', () => {
     await registry.close();
   });
 
-  it('keeps a read-only registry and an audit export working', async () => {
-    const { dir, filename, orders } = await purgedLog();
+  it('shows the purged secrets as purged to a read-only registry, the others as "***"', async () => {
+    const { filename, orders, crm } = await purgedLog();
     const reader = await DataSourceRegistry.open({
       store: createSqliteEventStore({ filename }),
       readOnly: true,
     });
+
+    const [purged] = await reader.history(orders.sourceId);
+    const kept = reader.get(crm.sourceId);
+    await reader.close();
+
+    expect(purged?.data).toMatchObject({ config: { password: PURGED_SECRET } });
+    expect(kept?.config.password).toBe('***');
+  });
+
+  it('shows the purged secrets as purged in an audit export, the others as "***"', async () => {
+    const { dir, filename } = await purgedLog();
     const store = createSqliteEventStore({ filename });
     const audit = join(dir, 'audit.ndjson');
 
     await exportLog({ store, output: audit, mode: 'audit' });
-    const history = await reader.history(orders.sourceId);
     await store.close();
-    await reader.close();
+    const lines = readFileSync(audit, 'utf8').trimEnd().split('\n');
+    const registrations = lines
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            tenantId: string;
+            type: string;
+            data: { config?: { password?: unknown } };
+          },
+      )
+      .filter(
+        (event) => event.type === 'DataSourceRegistered' && event.data.config?.password != null,
+      );
 
-    expect(history).toHaveLength(2);
-    expect(readFileSync(audit, 'utf8')).toContain('"tenant_purged"');
+    expect(registrations.map((event) => [event.tenantId, event.data.config?.password])).toEqual([
+      ['acme', PURGED_SECRET],
+      ['globex', '***'],
+    ]);
+    expect(lines.some((line) => line.includes('"tenant_purged"'))).toBe(true);
+  });
+
+  it('lets a subscription replay the whole log after the purge, secrets shown as purged', async () => {
+    const { open } = await purgedLog();
+    const registry = await open();
+    const passwords: unknown[] = [];
+    let caughtUp!: () => void;
+    const done = new Promise<void>((resolve) => {
+      caughtUp = resolve;
+    });
+    const head = registry.position;
+
+    const subscription = registry.subscribe({
+      name: 'after-purge',
+      handler: async (event) => {
+        if (event.type === 'DataSourceRegistered') passwords.push(event.data.config.password);
+        if (event.position === head) caughtUp();
+      },
+    });
+    await done;
+    await subscription.stop();
+    await registry.close();
+
+    expect(subscription.error).toBeNull();
+    expect(passwords).toEqual([PURGED_SECRET, null, '***']);
   });
 
   it('leaves the wrapped key of the purged tenant nowhere in the SQLite file', async () => {
