@@ -19,8 +19,8 @@ export async function rotateDataKeys(
   hasKey: boolean,
   newKey: unknown,
 ): Promise<number> {
-  const [key] = resolveEncryptionKeys([newKey as Uint8Array | string], {}) ?? [];
-  if (key === undefined) throw new Error('resolveEncryptionKeys returned no key for one given');
+  // A list of one is checked as the `encryptionKey` option is: never null, never empty.
+  const [key = new Uint8Array()] = resolveEncryptionKeys([newKey as Uint8Array | string], {}) ?? [];
   if (!hasKey) {
     throw new DataSourceError(
       'Cannot rotate the encryption key: this registry has none, so it cannot open the data keys to rewrap them. Open it with its current keys',

@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { DataKeyRecord, Rewrap } from '../data-keys.js';
+import { inTransaction } from './key-ring.js';
 import type { SchemaNames } from './names.js';
 
 interface Row {
@@ -10,23 +11,6 @@ interface Row {
 
 const toRecord = (row: Row): DataKeyRecord =>
   Object.freeze({ keyId: row.key_id, tenantId: row.tenant_id, wrappedKey: row.wrapped_key });
-
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let failure: unknown;
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    failure = error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release(failure instanceof Error ? failure : undefined);
-  }
-}
 
 /** The tenants' data keys (all, or one tenant's), destroyed ones included. */
 export async function readDataKeys(
