@@ -83,7 +83,11 @@ describe('rotating the master key of a SQLite log', () => {
     const store = createSqliteEventStore({ filename });
     // A key some other instance wrapped under a master key this one never had.
     const foreign = createSecretCipher(otherKey).seal('not a key this instance can open', 'aad');
-    await store.createDataKey({ keyId: '00000000000000aa', tenantId: 'ghost', wrappedKey: foreign });
+    await store.createDataKey({
+      keyId: '00000000000000aa',
+      tenantId: 'ghost',
+      wrappedKey: foreign,
+    });
     const before = await store.readDataKeys();
 
     const failure = await registry.rotateEncryptionKey(newKey).catch((error: unknown) => error);
