@@ -5,6 +5,27 @@ import { encryptionKeyId } from '../security/secret-cipher.js';
 import type { EventStore } from '../store/event-store.js';
 
 /**
+ * The key as the `encryptionKey` option would take it; a value that cannot
+ * even be inspected (a Proxy whose traps throw) is refused the same way.
+ *
+ * @throws DataSourceError INVALID_INPUT.
+ */
+function parseNewKey(value: unknown): Uint8Array {
+  try {
+    // A list of one is never null nor empty.
+    const [key = new Uint8Array()] = resolveEncryptionKeys([value as Uint8Array], {}) ?? [];
+    return key;
+  } catch (error) {
+    if (error instanceof DataSourceError) throw error;
+    const message = 'must be a Uint8Array of 32 bytes or their base64';
+    throw new DataSourceError(`Invalid newKey: ${message}`, {
+      code: ErrorCode.INVALID_INPUT,
+      details: { issues: [{ path: 'newKey', message }] },
+    });
+  }
+}
+
+/**
  * Rewraps every tenant data key under `newKey` and adds it to the key ring.
  * The ring comes first: once a key is rewrapped under `newKey`, every
  * instance must accept it; a ring that lists a key no data key uses yet is harmless.
@@ -19,8 +40,7 @@ export async function rotateDataKeys(
   hasKey: boolean,
   newKey: unknown,
 ): Promise<number> {
-  // A list of one is checked as the `encryptionKey` option is: never null, never empty.
-  const [key = new Uint8Array()] = resolveEncryptionKeys([newKey as Uint8Array | string], {}) ?? [];
+  const key = parseNewKey(newKey);
   if (!hasKey) {
     throw new DataSourceError(
       'Cannot rotate the encryption key: this registry has none, so it cannot open the data keys to rewrap them. Open it with its current keys',

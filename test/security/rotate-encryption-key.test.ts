@@ -119,6 +119,40 @@ describe('rotating the master key of a SQLite log', () => {
     await registry.close();
   });
 
+  it('refuses anything but a key with INVALID_INPUT', async () => {
+    const registry = await DataSourceRegistry.open({
+      store: createSqliteEventStore({ filename: join(tempDir(), 'log.sqlite') }),
+      encryptionKey: randomBytes(32),
+    });
+    const hostile: unknown[] = [
+      null,
+      42,
+      {},
+      [randomBytes(32)],
+      'not base64!',
+      new Uint8Array(32),
+      new Proxy(
+        {},
+        {
+          getPrototypeOf() {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ];
+
+    const codes = [];
+    for (const value of hostile) {
+      const failure = await registry
+        .rotateEncryptionKey(value as Uint8Array)
+        .catch((error: unknown) => error);
+      codes.push((failure as { code?: unknown }).code);
+    }
+    await registry.close();
+
+    expect(codes).toEqual(hostile.map(() => ErrorCode.INVALID_INPUT));
+  });
+
   it('is refused by a read-only registry with FORBIDDEN', async () => {
     const filename = join(tempDir(), 'log.sqlite');
     const reader = await DataSourceRegistry.open({
