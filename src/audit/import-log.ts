@@ -14,7 +14,7 @@ import type {
   UniqueClaim,
 } from '../store/event-store.js';
 import { checkEvent, lineError, openSecrets, parseLine, type SecretOpener } from './check-line.js';
-import { backupOpener, importDataKeys, readDataKeyBackup } from './key-backup.js';
+import { backupOpener, importDataKeys, readDataKeyBackup, refuseDataKeys } from './key-backup.js';
 import { createLogTracker, type HeldName } from './log-tracker.js';
 import { asFile, readLines } from './ndjson.js';
 
@@ -104,7 +104,8 @@ async function refuseUnlessEmpty(store: EventStore): Promise<void> {
  * temporary file), so memory grows with the number of sources, not of events.
  *
  * @throws DataSourceError INVALID_INPUT for options that are not as typed;
- *   FORBIDDEN when the store is not empty, or the input is an audit export
+ *   FORBIDDEN when the store is not empty (no events; with `keysInput`, no
+ *   data keys either), or the input is an audit export
  *   (its secrets are `"***"`); CORRUPT_LOG naming the line (`details.line`)
  *   for a line that fails a check; SECRET_UNAVAILABLE when a secret does not
  *   open with the key, or the store is not durable and no key is set;
@@ -122,6 +123,8 @@ export async function importLog(options: ImportLogOptions): Promise<ImportResult
   const key = resolveEncryptionKey(encryptionKey, process.env);
   await refuseUnlessEmpty(store);
   const keys = keysInput === undefined ? [] : await readDataKeyBackup(keysInput);
+  // Refused before the long check: a store holding keys would keep its own for a tenant.
+  if (store.durable) await refuseDataKeys(store, keys);
   const opener = key === null ? null : await backupOpener(key, keys);
   const file = await asFile(input);
   try {

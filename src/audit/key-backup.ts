@@ -99,11 +99,32 @@ export async function backupOpener(
 }
 
 /**
+ * Refuses to restore keys into a store that holds data keys already: for a
+ * tenant with a live key there, the store would keep its own and the
+ * backup's secrets would not open.
+ *
+ * @throws DataSourceError FORBIDDEN; STORE_ERROR when the store fails.
+ */
+export async function refuseDataKeys(
+  store: EventStore,
+  keys: readonly DataKeyRecord[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  const held = (await store.readDataKeys?.()) ?? [];
+  if (held.length > 0) {
+    throw new DataSourceError(
+      `The ${store.kind} store already holds ${held.length} data keys: a key backup is restored into a store without any`,
+      { code: ErrorCode.FORBIDDEN, details: { dataKeys: held.length } },
+    );
+  }
+}
+
+/**
  * Restores the key backup into the store, before its events: each key as it
  * was (wrapped, or destroyed).
  *
- * @throws DataSourceError FORBIDDEN when the store keeps no data keys;
- *   STORE_ERROR when the store fails.
+ * @throws DataSourceError FORBIDDEN when the store keeps no data keys, or
+ *   holds some already; STORE_ERROR when the store fails.
  */
 export async function importDataKeys(
   store: EventStore,
@@ -119,5 +140,6 @@ export async function importDataKeys(
       },
     );
   }
+  await refuseDataKeys(store, keys);
   for (const record of keys) await createDataKey.call(store, record);
 }

@@ -72,4 +72,27 @@ describe('the keys part of a backup', () => {
     expect(await target.readDataKeys()).toEqual([]);
     await target.close();
   });
+
+  it('is refused by a store that holds data keys already, before anything is written', async () => {
+    const dir = tempDir();
+    const source = createSqliteEventStore({ filename: await seededSqliteLog(dir) });
+    const events = join(dir, 'events.ndjson');
+    const keys = join(dir, 'keys.ndjson');
+    await exportLog({ store: source, output: events, keysOutput: keys, mode: 'backup' });
+    await source.close();
+    const target = createSqliteEventStore({ filename: join(dir, 'target.sqlite') });
+    await target.createDataKey({ keyId: '00000000000000bb', tenantId: 'acme', wrappedKey: 'w' });
+
+    const failure = await importLog({
+      store: target,
+      input: events,
+      keysInput: keys,
+      encryptionKey: KEY,
+    }).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ code: ErrorCode.FORBIDDEN });
+    expect(await target.head()).toBe(0);
+    expect(await target.readDataKeys()).toHaveLength(1);
+    await target.close();
+  });
 });
