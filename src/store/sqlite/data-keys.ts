@@ -1,5 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import type { DataKeyRecord, Rewrap } from '../data-keys.js';
+import {
+  checkDataKeyTenant,
+  checkNewDataKey,
+  type DataKeyRecord,
+  type Rewrap,
+} from '../data-keys.js';
+import type { EventStore } from '../event-store.js';
 
 /** The tenants' data keys of a SQLite log, changed in immediate transactions. */
 export interface SqliteDataKeys {
@@ -78,6 +84,36 @@ export function createSqliteDataKeys(db: Database): SqliteDataKeys {
       } finally {
         db.pragma('secure_delete = OFF');
       }
+    },
+  };
+}
+
+/**
+ * The store's data-key methods over the table: arguments checked first (a
+ * bad one is the caller's INVALID_INPUT), then the call run as the store runs
+ * every driver call (`run`: failures as STORE_ERROR, none after close).
+ */
+export function dataKeyMethods(
+  dataKeys: SqliteDataKeys,
+  run: <T>(call: () => T) => T,
+): Required<
+  Pick<EventStore, 'readDataKeys' | 'createDataKey' | 'rewrapDataKeys' | 'destroyDataKeys'>
+> {
+  return {
+    async readDataKeys(tenantId) {
+      const tenant = tenantId === undefined ? undefined : checkDataKeyTenant(tenantId);
+      return run(() => dataKeys.read(tenant));
+    },
+    async createDataKey(record) {
+      const key = checkNewDataKey(record);
+      return run(() => dataKeys.create(key));
+    },
+    async rewrapDataKeys(rewrap) {
+      return run(() => dataKeys.rewrap(rewrap));
+    },
+    async destroyDataKeys(tenantId) {
+      const tenant = checkDataKeyTenant(tenantId);
+      return run(() => dataKeys.destroy(tenant));
     },
   };
 }

@@ -11,18 +11,13 @@ import {
   versionConflict,
 } from '../append-checks.js';
 import { createAppendQueue } from '../append-queue.js';
-import {
-  checkDataKeyTenant,
-  checkNewDataKey,
-  type DataKeyRecord,
-  type Rewrap,
-} from '../data-keys.js';
+import type { DataKeyRecord, Rewrap } from '../data-keys.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
-import { createSqliteDataKeys, type SqliteDataKeys } from './data-keys.js';
+import { createSqliteDataKeys, dataKeyMethods, type SqliteDataKeys } from './data-keys.js';
 import { notify } from './hub.js';
 import { createSqliteKeyRing, type SqliteKeyRing } from './key-ring.js';
 import { createNotificationFeed } from './notifications.js';
@@ -290,21 +285,7 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       checkKeyIds([keyId]);
       return run('SQLite key ring', () => keyRing.add(keyId));
     },
-    async readDataKeys(tenantId) {
-      const tenant = tenantId === undefined ? undefined : checkDataKeyTenant(tenantId);
-      return run('SQLite data keys', () => dataKeys.read(tenant));
-    },
-    async createDataKey(record) {
-      const key = checkNewDataKey(record);
-      return run('SQLite data keys', () => dataKeys.create(key));
-    },
-    async rewrapDataKeys(rewrap) {
-      return run('SQLite data keys', () => dataKeys.rewrap(rewrap));
-    },
-    async destroyDataKeys(tenantId) {
-      const tenant = checkDataKeyTenant(tenantId);
-      return run('SQLite data keys', () => dataKeys.destroy(tenant));
-    },
+    ...dataKeyMethods(dataKeys, (call) => run('SQLite data keys', call)),
     async readCheckpoint(name) {
       ensureOpen('SQLite checkpoint');
       checkSubscriptionName(name);
