@@ -57,7 +57,7 @@ export {
 } from './domain/events.js';
 export type { JsonObject, JsonValue } from './domain/json.js';
 export { LIMITS } from './domain/limits.js';
-export { SECRET_MASK } from './domain/secrets.js';
+export { PURGED_SECRET, SECRET_MASK } from './domain/secrets.js';
 export type { SourceStream } from './domain/stream.js';
 export type { CatchUpMessage } from './follow/catch-up-diagnostics.js';
 export { DataSourceStats } from './projections/statistics.js';
@@ -96,6 +96,7 @@ export type {
 export type { RegistryAt } from './registry/time-travel.js';
 export { DataSourceRegistry } from './registry.js';
 export type { AppendMessage } from './store/append-diagnostics.js';
+export type { DataKeyRecord, NewDataKey, Rewrap } from './store/data-keys.js';
 export type {
   AppendListener,
   AppendOutcome,

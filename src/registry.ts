@@ -25,6 +25,7 @@ import { type CommandWriter, createCommandWriter } from './registry/command-writ
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
 import { createUlidFactory } from './registry/ids.js';
 import { createInFlight } from './registry/in-flight.js';
+import { assertCanPurge, destroyTenantKeys, rotateDataKeys } from './registry/key-commands.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
 import { applyToModels, clearModels, createModels } from './registry/models.js';
 import {
@@ -65,6 +66,9 @@ function isMemoryStore(store: EventStore): store is MemoryEventStore {
  */
 export class DataSourceRegistry {
   readonly #store: EventStore;
+  /** The store as given, for what the secrets wrapper does not pass on (the data keys). */
+  readonly #rawStore: EventStore;
+  readonly #hasKey: boolean;
   /** The state commands are decided on (and its position, where the log is followed from), the projections queries read. */
   readonly #models = createModels();
   readonly #queries = sourceQueries(this.#models.projections);
@@ -103,6 +107,8 @@ export class DataSourceRegistry {
     this.#readOnly = conflicts.readOnly;
     this.#keyIds = keys === null || this.#readOnly ? [] : keys.map(encryptionKeyId);
     this.#store = this.#readOnly ? readOnlyStore(store) : protectSecrets(store, keys);
+    this.#rawStore = store;
+    this.#hasKey = keys !== null;
     this.#catchUp = createCatchUp(
       this.#store,
       () => this.#models.state.position,
@@ -383,6 +389,65 @@ export class DataSourceRegistry {
     }
     this.#assertWritable();
     return this.#inFlight.track(this.#writer.clearTenant(tenant, context));
+  }
+
+  /**
+   * Deletes every live source of the tenant as {@link clearTenant} does (one
+   * `DataSourceDeleted` per source, reason `tenant_purged`, in one atomic
+   * append), then destroys the tenant's data key. From then on no secret of
+   * the tenant can be recovered from the store, from its history, or from
+   * its events as stored before (a dump of the events table, an events
+   * backup), even with the master key; everything else stays readable, and
+   * its secrets read as `"<purged>"`. A copy of the data keys made before the
+   * purge defeats it: see docs/security.md. Running it again destroys a key
+   * a failed run left. Resolves to how many sources were deleted.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad tenant id or context, or
+   *   an `expectedVersion`; FORBIDDEN when read-only or closed, or for a
+   *   durable store that keeps no data keys (nothing is written);
+   *   STORE_ERROR when the store fails.
+   */
+  async purgeTenant(tenantId: string, ctx?: CommandContext): Promise<number> {
+    const tenant = parseInput(tenantIdSchema, tenantId, 'tenant id');
+    const context = parseContext(ctx);
+    if (context.expectedVersion !== undefined) {
+      throw new DataSourceError('expectedVersion applies to one source, not to purgeTenant', {
+        code: ErrorCode.INVALID_INPUT,
+        details: { issues: [{ path: 'expectedVersion', message: 'not allowed here' }] },
+      });
+    }
+    this.#assertWritable();
+    assertCanPurge(this.#rawStore);
+    return this.#inFlight.track(
+      (async () => {
+        // The purge is recorded first: a key destroyed without its record
+        // would leave secrets reading as purged with no event saying why.
+        const deleted = await this.#writer.clearTenant(tenant, context, 'tenant_purged');
+        await destroyTenantKeys(this.#store, this.#rawStore, tenant);
+        return deleted;
+      })(),
+    );
+  }
+
+  /**
+   * Makes `newKey` the master key: adds it to the log's key ring, then
+   * rewraps every tenant data key under it in one transaction; no event is
+   * rewritten. This instance seals under `newKey` from then on. Other
+   * instances keep working when they were given `[newKey, oldKey]` before;
+   * once every instance was restarted with `newKey` alone, the old key may
+   * be dropped (unless the log holds secrets written before data keys,
+   * which stay under the key that sealed them). Resolves to how many data
+   * keys were rewrapped.
+   *
+   * @throws DataSourceError INVALID_INPUT for a key that is not 32 bytes (or
+   *   their base64) or all zero bytes; FORBIDDEN when read-only or closed, or
+   *   for a durable store that keeps no data keys; SECRET_UNAVAILABLE when
+   *   this registry has no key, or a data key is wrapped under a key it does
+   *   not hold (then no data key changed); STORE_ERROR when the store fails.
+   */
+  async rotateEncryptionKey(newKey: Uint8Array | string): Promise<number> {
+    this.#assertWritable();
+    return this.#inFlight.track(rotateDataKeys(this.#store, this.#rawStore, this.#hasKey, newKey));
   }
 
   /**

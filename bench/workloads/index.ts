@@ -8,6 +8,7 @@ import { peersWorkload } from './peers.js';
 import { postgresCommandsWorkload } from './postgres-commands.js';
 import { queriesWorkload } from './queries.js';
 import { replayWorkload } from './replay.js';
+import { secretsWorkload } from './secrets.js';
 import { sqliteCommandsWorkload } from './sqlite-commands.js';
 import { sqliteReplayWorkload } from './sqlite-replay.js';
 
@@ -27,4 +28,5 @@ export const WORKLOADS: readonly Workload[] = [
   sqliteReplayWorkload,
   auditWorkload,
   diagnosticsWorkload,
+  secretsWorkload,
 ];

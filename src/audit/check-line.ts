@@ -3,8 +3,8 @@ import type { DataSourceEvent } from '../domain/events.js';
 import { EVENT_UPCASTERS } from '../domain/upcasters.js';
 import { decodeEvent } from '../registry/read-events.js';
 import { missingEncryptionKey } from '../security/encryption-key.js';
-import { isSealedValue, openEventSecrets } from '../security/event-secrets.js';
-import type { SecretCipher } from '../security/secret-cipher.js';
+import { isSealedValue } from '../security/event-secrets.js';
+
 import { mapEventSecrets } from '../security/secret-paths.js';
 import type { StoredEvent } from '../store/event-store.js';
 import { secretForms } from './secret-forms.js';
@@ -51,14 +51,14 @@ const SEALED_STAND_IN = 'sealed';
  * - a secret shown as `"***"` means an audit export: its secrets are gone,
  *   so it is refused (FORBIDDEN) rather than restored without them;
  * - a secret in plaintext is CORRUPT_LOG: exports never hold one;
- * - a sealed secret is opened with `cipher` when there is one (so a backup
+ * - a sealed secret is opened with `opener` when there is one (so a backup
  *   is refused under the wrong key before anything is written), and must
  *   be when the target store keeps plaintext (`mustOpen`).
  */
 export function checkEvent(
   line: number,
   event: StoredEvent,
-  cipher: SecretCipher | null,
+  opener: SecretOpener | null,
   mustOpen: boolean,
 ): DataSourceEvent {
   const where = { sourceId: typeof event.sourceId === 'string' ? event.sourceId : null };
@@ -83,7 +83,7 @@ export function checkEvent(
   }
   let readable = event;
   if (forms.length > 0) {
-    if (cipher !== null) readable = openSecrets(line, event, cipher);
+    if (opener !== null) readable = openSecrets(line, event, opener);
     else if (mustOpen) {
       throw missingEncryptionKey(
         `Line ${line}: the target store keeps secrets in plaintext, so the sealed secrets of the import must be opened`,
@@ -107,10 +107,13 @@ export function checkEvent(
   }
 }
 
+/** Opens an event's sealed secrets: under the master key, or a tenant's data key. */
+export type SecretOpener = (event: StoredEvent) => StoredEvent;
+
 /** The event with its sealed secrets opened, or SECRET_UNAVAILABLE naming the line. */
-export function openSecrets(line: number, event: StoredEvent, cipher: SecretCipher): StoredEvent {
+export function openSecrets(line: number, event: StoredEvent, opener: SecretOpener): StoredEvent {
   try {
-    return openEventSecrets(event, cipher);
+    return opener(event);
   } catch (error) {
     if (!(error instanceof DataSourceError)) throw error;
     throw lineError(line, error.code, lowerFirst(error.message), {

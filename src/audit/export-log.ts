@@ -1,8 +1,13 @@
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
+import { PURGED_SECRET } from '../domain/secrets.js';
+import { isSealedValue, SEALED_KEY, sealedTokens } from '../security/event-secrets.js';
 import { redactEvent } from '../security/redact.js';
+import { mapEventSecrets } from '../security/secret-paths.js';
+import { createDestroyedKeys, dataKeyIdOf } from '../security/tenant-keys.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { exportDataKeys } from './key-backup.js';
 import { openLineSink } from './ndjson.js';
 import { plaintextSecrets } from './secret-forms.js';
 
@@ -32,6 +37,14 @@ export interface ExportLogOptions {
    * the same key.
    */
   readonly mode: 'audit' | 'backup';
+  /**
+   * Where a backup writes the second part of itself: the tenants' data keys,
+   * wrapped under the master key (a file path, created or replaced with mode
+   * 0600, or a writable stream, left open). Keep it apart from the events:
+   * a restore needs both, and the events alone never open a secret. Only
+   * with mode `'backup'`.
+   */
+  readonly keysOutput?: string | Writable | undefined;
   /** Called after each page of events is written. */
   readonly onProgress?: ((progress: ExportProgress) => void) | undefined;
 }
@@ -41,6 +54,8 @@ export interface ExportResult {
   readonly events: number;
   /** The position of the last event written; 0 for an empty log. */
   readonly position: number;
+  /** How many data keys were written to `keysOutput` (0 without it). */
+  readonly dataKeys: number;
 }
 
 const isWritable = (value: unknown): value is Writable =>
@@ -56,6 +71,9 @@ const optionsSchema = z.strictObject({
   ),
   output: z.union([z.string().min(1), z.custom<Writable>(isWritable, 'a writable stream')]),
   mode: z.enum(['audit', 'backup']),
+  keysOutput: z
+    .union([z.string().min(1), z.custom<Writable>(isWritable, 'a writable stream')])
+    .optional(),
   onProgress: z
     .custom<(progress: ExportProgress) => void>((value) => typeof value === 'function')
     .optional(),
@@ -90,9 +108,23 @@ export function eventLine(event: StoredEvent): string {
  *   in plaintext, which a backup must never hold); CORRUPT_LOG when a
  *   backup meets a secret the store holds in plaintext; STORE_ERROR when
  *   the store fails. An output file is removed when the export fails.
+ *   With `keysOutput`, the data keys are written after the events.
  */
 export async function exportLog(options: ExportLogOptions): Promise<ExportResult> {
-  const { store, output, mode, onProgress } = parseInput(optionsSchema, options, 'export options');
+  const { store, output, mode, keysOutput, onProgress } = parseInput(
+    optionsSchema,
+    options,
+    'export options',
+  );
+  if (keysOutput !== undefined && mode !== 'backup') {
+    throw new DataSourceError(
+      'keysOutput is for a backup: an audit export holds no secret to open',
+      {
+        code: ErrorCode.INVALID_INPUT,
+        details: { issues: [{ path: 'keysOutput', message: "only with mode 'backup'" }] },
+      },
+    );
+  }
   if (mode === 'backup' && !store.durable) {
     throw new DataSourceError(
       `A backup of the ${store.kind} store would hold its secrets in plaintext: export it with mode 'audit', or keep the log in a durable store`,
@@ -100,6 +132,7 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
     );
   }
   const head = await store.head();
+  const destroyedKeys = createDestroyedKeys(store);
   const sink = openLineSink(output);
   let events = 0;
   let position = 0;
@@ -108,10 +141,11 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
       const page = await store.readAll({ after: position, limit: PAGE_SIZE });
       const inRange = page.filter((event) => event.position <= head);
       if (inRange.length === 0) break;
+      const destroyed = mode === 'audit' ? await destroyedKeys(sealedTokens(inRange)) : null;
       let text = '';
       for (const event of inRange) {
         if (mode === 'backup') refusePlaintext(event);
-        text += eventLine(mode === 'audit' ? redactEvent(event) : event);
+        text += eventLine(destroyed === null ? event : auditForm(event, destroyed));
       }
       await sink.write(text);
       events += inRange.length;
@@ -123,7 +157,19 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
     await sink.abort();
     throw error;
   }
-  return { events, position };
+  // Read after the events: a key created meanwhile is there for every event exported.
+  const dataKeys = keysOutput === undefined ? 0 : await exportDataKeys(store, keysOutput);
+  return { events, position, dataKeys };
+}
+
+/** An event as an audit export shows it: secrets `"***"`, a purged tenant's `"<purged>"`. */
+function auditForm(event: StoredEvent, destroyed: ReadonlySet<string>): StoredEvent {
+  const marked = mapEventSecrets(event, (value) => {
+    if (!isSealedValue(value)) return value;
+    const keyId = dataKeyIdOf(value[SEALED_KEY]);
+    return keyId !== null && destroyed.has(keyId) ? PURGED_SECRET : value;
+  });
+  return redactEvent(marked);
 }
 
 /** A backup holds ciphertext only: a secret stored in plaintext is a damaged log, not a thing to copy. */

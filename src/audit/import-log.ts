@@ -6,7 +6,6 @@ import type { DataSourceEvent } from '../domain/events.js';
 import { EVENT_UPCASTERS, upcastEvent } from '../domain/upcasters.js';
 import { nameClaim } from '../registry/name-claims.js';
 import { resolveEncryptionKey } from '../security/encryption-key.js';
-import { createSecretCipher, type SecretCipher } from '../security/secret-cipher.js';
 import type {
   AppendRequest,
   EventStore,
@@ -14,7 +13,8 @@ import type {
   StoredEvent,
   UniqueClaim,
 } from '../store/event-store.js';
-import { checkEvent, lineError, openSecrets, parseLine } from './check-line.js';
+import { checkEvent, lineError, openSecrets, parseLine, type SecretOpener } from './check-line.js';
+import { backupOpener, importDataKeys, readDataKeyBackup, refuseDataKeys } from './key-backup.js';
 import { createLogTracker, type HeldName } from './log-tracker.js';
 import { asFile, readLines } from './ndjson.js';
 
@@ -44,6 +44,12 @@ export interface ImportLogOptions {
    * secrets in plaintext.
    */
   readonly encryptionKey?: Uint8Array | string | undefined;
+  /**
+   * The key part of the backup (what `exportLog` wrote to `keysOutput`): a
+   * file path or a readable stream. Needed for secrets sealed under tenants'
+   * data keys; restored into the store before the events.
+   */
+  readonly keysInput?: string | Readable | undefined;
   /** Called every 1,000 events of each phase, and at the end of each. */
   readonly onProgress?: ((progress: ImportProgress) => void) | undefined;
 }
@@ -65,6 +71,9 @@ const optionsSchema = z.strictObject({
   ),
   input: z.union([z.string().min(1), z.custom<Readable>(isReadable, 'a readable stream')]),
   encryptionKey: z.union([z.instanceof(Uint8Array), z.string()]).optional(),
+  keysInput: z
+    .union([z.string().min(1), z.custom<Readable>(isReadable, 'a readable stream')])
+    .optional(),
   onProgress: z
     .custom<(progress: ImportProgress) => void>((value) => typeof value === 'function')
     .optional(),
@@ -95,7 +104,8 @@ async function refuseUnlessEmpty(store: EventStore): Promise<void> {
  * temporary file), so memory grows with the number of sources, not of events.
  *
  * @throws DataSourceError INVALID_INPUT for options that are not as typed;
- *   FORBIDDEN when the store is not empty, or the input is an audit export
+ *   FORBIDDEN when the store is not empty (no events; with `keysInput`, no
+ *   data keys either), or the input is an audit export
  *   (its secrets are `"***"`); CORRUPT_LOG naming the line (`details.line`)
  *   for a line that fails a check; SECRET_UNAVAILABLE when a secret does not
  *   open with the key, or the store is not durable and no key is set;
@@ -105,19 +115,24 @@ async function refuseUnlessEmpty(store: EventStore): Promise<void> {
  *   before importing again.
  */
 export async function importLog(options: ImportLogOptions): Promise<ImportResult> {
-  const { store, input, encryptionKey, onProgress } = parseInput(
+  const { store, input, encryptionKey, keysInput, onProgress } = parseInput(
     optionsSchema,
     options,
     'import options',
   );
   const key = resolveEncryptionKey(encryptionKey, process.env);
-  const cipher = key === null ? null : createSecretCipher(key);
   await refuseUnlessEmpty(store);
+  const keys = keysInput === undefined ? [] : await readDataKeyBackup(keysInput);
+  // Refused before the long check: a store holding keys would keep its own for a tenant.
+  if (store.durable) await refuseDataKeys(store, keys);
+  const opener = key === null ? null : await backupOpener(key, keys);
   const file = await asFile(input);
   try {
-    const total = await checkAll(file.path, store, cipher, onProgress);
+    const total = await checkAll(file.path, store, opener, onProgress);
     await refuseUnlessEmpty(store);
-    await writeAll(file.path, store, cipher, total, onProgress);
+    // The keys go first: a reader of the restored store finds each secret's key.
+    if (store.durable) await importDataKeys(store, keys);
+    await writeAll(file.path, store, opener, total, onProgress);
     return { events: total };
   } finally {
     await file.dispose();
@@ -127,13 +142,13 @@ export async function importLog(options: ImportLogOptions): Promise<ImportResult
 async function checkAll(
   path: string,
   store: EventStore,
-  cipher: SecretCipher | null,
+  opener: SecretOpener | null,
   onProgress: ImportLogOptions['onProgress'],
 ): Promise<number> {
   const tracker = createLogTracker();
   let events = 0;
   for await (const { line, text } of readLines(path)) {
-    const event = checkEvent(line, parseLine(line, text), cipher, !store.durable);
+    const event = checkEvent(line, parseLine(line, text), opener, !store.durable);
     const problem = tracker.accept(event);
     if (problem !== null) {
       throw lineError(line, ErrorCode.CORRUPT_LOG, problem, {
@@ -151,7 +166,7 @@ async function checkAll(
 async function writeAll(
   path: string,
   store: EventStore,
-  cipher: SecretCipher | null,
+  opener: SecretOpener | null,
   total: number,
   onProgress: ImportLogOptions['onProgress'],
 ): Promise<void> {
@@ -162,7 +177,7 @@ async function writeAll(
 
   async function flush(): Promise<void> {
     if (chunk.length === 0) return;
-    const request = appendRequest(chunk, tracker, versions, store.durable ? null : cipher);
+    const request = appendRequest(chunk, tracker, versions, store.durable ? null : opener);
     try {
       await store.append(request);
     } catch (error) {
@@ -199,7 +214,7 @@ function appendRequest(
   chunk: readonly { line: number; event: StoredEvent }[],
   tracker: ReturnType<typeof createLogTracker>,
   versions: Map<string, number>,
-  opener: SecretCipher | null,
+  opener: SecretOpener | null,
 ): AppendRequest {
   const expectedVersions: Record<string, number> = {};
   const namesBefore = new Map<string, HeldName | null>();

@@ -151,4 +151,4 @@ export type DataSourceCommand =
   | { type: 'RemoveTag'; tag: string }
   | { type: 'GrantAccess'; role: string }
   | { type: 'RevokeAccess'; role: string }
-  | { type: 'Delete'; reason: 'deleted' | 'tenant_cleared' };
+  | { type: 'Delete'; reason: 'deleted' | 'tenant_cleared' | 'tenant_purged' };

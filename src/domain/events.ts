@@ -71,7 +71,9 @@ export const eventDataSchemas = {
   TagRemoved: z.strictObject({ tag: label }),
   AccessGranted: z.strictObject({ role: label }),
   AccessRevoked: z.strictObject({ role: label }),
-  DataSourceDeleted: z.strictObject({ reason: z.enum(['deleted', 'tenant_cleared']) }),
+  DataSourceDeleted: z.strictObject({
+    reason: z.enum(['deleted', 'tenant_cleared', 'tenant_purged']),
+  }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** Who and why, carried with every event. Extra keys are any JSON the caller passed. */

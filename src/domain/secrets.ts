@@ -10,3 +10,11 @@ export type SecretField = (typeof SECRET_FIELDS)[number];
  * oauthConfig still shows which settings exist.
  */
 export const SECRET_MAP_FIELD = 'oauthConfig';
+
+/**
+ * What a secret reads as once its tenant was purged: its data key was
+ * destroyed, so its value can no longer be recovered by anyone. Shown as it
+ * is (not as "***") in `history()`, listeners and exports, so a reader can
+ * tell a purged secret from a hidden one.
+ */
+export const PURGED_SECRET = '<purged>';

@@ -67,6 +67,9 @@ function fold(stream: SourceStream, events: readonly DataSourceEvent[]): SourceS
  * means another writer got there first: read what it wrote and decide again,
  * until the time budget runs out.
  */
+/** Why a tenant-wide command deletes sources: cleared, or purged with its data key. */
+type TenantDeletion = 'tenant_cleared' | 'tenant_purged';
+
 export function createCommandWriter(deps: CommandWriterDeps) {
   const { state, projections, catchUp } = deps;
 
@@ -269,16 +272,22 @@ export function createCommandWriter(deps: CommandWriterDeps) {
    * registered count too, and the append carries a tenant guard: a source
    * registered after that read makes it conflict, read again and retry.
    */
-  function clearTenant(tenantId: string, ctx: ParsedContext): Promise<number> {
+  function clearTenant(
+    tenantId: string,
+    ctx: ParsedContext,
+    reason: TenantDeletion = 'tenant_cleared',
+  ): Promise<number> {
+    const name = reason === 'tenant_purged' ? 'PurgeTenant' : 'ClearTenant';
     return traceCommand(
-      () => commandMessage('ClearTenant', null, tenantId, ctx.metadata),
-      (note) => clearTenantLocked(tenantId, ctx, note),
+      () => commandMessage(name, null, tenantId, ctx.metadata),
+      (note) => clearTenantLocked(tenantId, ctx, reason, note),
     );
   }
 
   async function clearTenantLocked(
     tenantId: string,
     ctx: ParsedContext,
+    reason: TenantDeletion,
     note: NoteCommit,
   ): Promise<number> {
     await catchUpToHead(deps.store, catchUp);
@@ -300,7 +309,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
           for (const sourceId of projections.tenants.get(tenantId)?.ids ?? []) {
             const stream = streamOf(state, sourceId);
             if (stream.source === null) continue;
-            const drafts = decide({ type: 'Delete', reason: 'tenant_cleared' }, stream);
+            const drafts = decide({ type: 'Delete', reason }, stream);
             const at = envelopeOf(stream, sourceId, tenantId, ctx, occurredAt);
             plan.events.push(...envelope(drafts, at));
             plan.expectedVersions[sourceId] = stream.version;

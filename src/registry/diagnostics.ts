@@ -38,9 +38,9 @@ export interface CommandOutcome {
  * command and who made it, never a config value or a secret.
  */
 export interface CommandMessage {
-  /** The command: 'Register', 'Update', 'Activate', …, 'Delete', or 'ClearTenant'. */
-  readonly command: DataSourceCommand['type'] | 'ClearTenant';
-  /** The source, or null for ClearTenant. */
+  /** The command: 'Register', 'Update', 'Activate', …, 'Delete', 'ClearTenant' or 'PurgeTenant'. */
+  readonly command: DataSourceCommand['type'] | 'ClearTenant' | 'PurgeTenant';
+  /** The source, or null for ClearTenant and PurgeTenant. */
   readonly sourceId: string | null;
   /** Its tenant as the registry knows it at the start (null for a source it has not seen). */
   readonly tenantId: string | null;

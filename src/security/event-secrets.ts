@@ -1,10 +1,11 @@
 import { DataSourceError, ErrorCode, type OpenDetails } from '../domain/errors.js';
 import { deepFreeze } from '../domain/freeze.js';
-import { SECRET_MASK } from '../domain/secrets.js';
+import { PURGED_SECRET, SECRET_MASK } from '../domain/secrets.js';
 import type { PendingEvent } from '../store/event-store.js';
 import { missingEncryptionKey } from './encryption-key.js';
 import type { SecretCipher } from './secret-cipher.js';
 import { formatSecretPath, mapEventSecrets, type SecretPath } from './secret-paths.js';
+import { dataKeyIdOf, isDataKeyToken } from './tenant-keys.js';
 
 /** The one key of a sealed secret as stored: `{ "$sealed": token }`. */
 export const SEALED_KEY = '$sealed';
@@ -51,6 +52,53 @@ export function sealEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
   });
 }
 
+/**
+ * What a secret sealed under a tenant's data key is bound to, besides its
+ * tenant: its source, its event and its place in the config. A token replayed
+ * into another event (even a newer one of the same source and field) fails to open.
+ */
+export function envelopeAad(event: PendingEvent, path: SecretPath): string {
+  return JSON.stringify([event.sourceId, event.eventId, ...path]);
+}
+
+/**
+ * {@link sealEventSecrets} under the event's tenant's data key: `seal` is
+ * that tenant's sealer (see `TenantKeys.sealerFor`).
+ */
+export function sealEventSecretsForTenant<E extends PendingEvent>(
+  event: E,
+  seal: (additionalData: string, plaintext: string) => string,
+): E {
+  return mapEventSecrets(event, (value, path) => {
+    const sealed: SealedValue = {
+      [SEALED_KEY]: seal(envelopeAad(event, path), JSON.stringify(value)),
+    };
+    return Object.freeze(sealed);
+  });
+}
+
+/**
+ * Opens a data-key token of the event's tenant: the plaintext, or null when
+ * the tenant's data key was destroyed. See `TenantKeys.openLoaded`.
+ */
+export type DataKeyOpener = (
+  tenantId: string,
+  additionalData: string,
+  token: string,
+) => string | null;
+
+/** The sealed tokens the events carry, for loading their keys before opening them. */
+export function sealedTokens(events: readonly PendingEvent[]): string[] {
+  const tokens: string[] = [];
+  for (const event of events) {
+    mapEventSecrets(event, (value) => {
+      if (isSealedValue(value)) tokens.push(value[SEALED_KEY]);
+      return value;
+    });
+  }
+  return tokens;
+}
+
 function cannotOpen(event: PendingEvent, path: SecretPath, error: DataSourceError) {
   const where = formatSecretPath(path);
   const details: OpenDetails = error.details ?? {};
@@ -90,7 +138,11 @@ function eventDetails(event: PendingEvent, path: SecretPath): Record<string, unk
  *   is no cipher, or the cipher cannot open it (other key, altered, moved);
  *   CORRUPT_LOG when a secret is not sealed, or what it opens to is not JSON.
  */
-export function openEventSecrets<E extends PendingEvent>(event: E, cipher: SecretCipher | null): E {
+export function openEventSecrets<E extends PendingEvent>(
+  event: E,
+  cipher: SecretCipher | null,
+  dataKeys: DataKeyOpener | null = null,
+): E {
   return mapEventSecrets(event, (value, path) => {
     if (value === null) return value;
     if (!isSealedValue(value)) {
@@ -104,7 +156,15 @@ export function openEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
         { code: ErrorCode.CORRUPT_LOG, sourceId: event.sourceId, details },
       );
     }
-    if (cipher === null) {
+    // Tokens of both formats stay readable: a log written before data keys
+    // holds secrets sealed under the master key directly.
+    const open: ((token: string) => string | null) | null =
+      dataKeys !== null && isDataKeyToken(value[SEALED_KEY])
+        ? (token) => dataKeys(event.tenantId, envelopeAad(event, path), token)
+        : cipher === null
+          ? null
+          : (token) => cipher.open(token, secretAad(event, path));
+    if (open === null) {
       throw missingEncryptionKey(
         `Cannot read ${formatSecretPath(path)} of data source ${event.sourceId}: it is encrypted`,
         {
@@ -113,12 +173,13 @@ export function openEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
         },
       );
     }
-    let plaintext: string;
+    let plaintext: string | null;
     try {
-      plaintext = cipher.open(value[SEALED_KEY], secretAad(event, path));
+      plaintext = open(value[SEALED_KEY]);
     } catch (error) {
       throw error instanceof DataSourceError ? cannotOpen(event, path, error) : error;
     }
+    if (plaintext === null) return PURGED_SECRET;
     try {
       const opened: unknown = JSON.parse(plaintext);
       return typeof opened === 'object' && opened !== null ? deepFreeze(opened) : opened;
@@ -138,14 +199,22 @@ export function openEventSecrets<E extends PendingEvent>(event: E, cipher: Secre
 
 /**
  * The event with each sealed secret shown as `"***"`, for a reader without
- * the key: what a read-only registry folds. Null secrets stay null; a secret
- * in plaintext is refused as {@link openEventSecrets} refuses it.
+ * the key: what a read-only registry folds. A secret whose data key is in
+ * `destroyed` shows as `"<purged>"`. Null secrets stay null; a secret in
+ * plaintext is refused as {@link openEventSecrets} refuses it.
  *
  * @throws DataSourceError CORRUPT_LOG when a secret is not sealed.
  */
-export function withholdEventSecrets<E extends PendingEvent>(event: E): E {
+export function withholdEventSecrets<E extends PendingEvent>(
+  event: E,
+  destroyed: ReadonlySet<string> = new Set(),
+): E {
   return mapEventSecrets(event, (value, path) => {
-    if (value === null || isSealedValue(value)) return value === null ? null : SECRET_MASK;
+    if (value === null) return null;
+    if (isSealedValue(value)) {
+      const keyId = dataKeyIdOf(value[SEALED_KEY]);
+      return keyId !== null && destroyed.has(keyId) ? PURGED_SECRET : SECRET_MASK;
+    }
     const details = eventDetails(event, path);
     throw new DataSourceError(
       `Event ${event.eventId}: ${formatSecretPath(path)} of data source ${event.sourceId} is stored in plaintext, not encrypted`,

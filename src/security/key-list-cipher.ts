@@ -16,7 +16,7 @@ export interface KeyListCipher extends SecretCipher {
  * @throws DataSourceError INVALID_INPUT when the list is empty or a key is not 32 bytes.
  */
 export function createKeyListCipher(keys: readonly Uint8Array[]): KeyListCipher {
-  const ciphers = keys.map(createSecretCipher);
+  const ciphers = keys.map((key) => createSecretCipher(key));
   const [first] = ciphers;
   if (first === undefined) {
     throw invalidValue(

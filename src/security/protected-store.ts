@@ -1,13 +1,37 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { EventStore, PendingEvent, StoredEvent } from '../store/event-store.js';
 import { missingEncryptionKey } from './encryption-key.js';
-import { openEventSecrets, sealEventSecrets, withholdEventSecrets } from './event-secrets.js';
+import {
+  openEventSecrets,
+  sealEventSecrets,
+  sealEventSecretsForTenant,
+  sealedTokens,
+  withholdEventSecrets,
+} from './event-secrets.js';
 import { createKeyListCipher } from './key-list-cipher.js';
 import { redactEvent } from './redact.js';
 import { formatSecretPath, secretPaths } from './secret-paths.js';
+import {
+  createDestroyedKeys,
+  createTenantKeys,
+  dataKeyIdOf,
+  keepsDataKeys,
+  type TenantKeys,
+} from './tenant-keys.js';
 
 // Wrapping twice would seal sealed values; harmless, but wasted work on every write.
 const protectedStores = new WeakSet<EventStore>();
+/** The data keys behind each protected store that keeps them. */
+const tenantKeysByStore = new WeakMap<EventStore, TenantKeys>();
+
+/**
+ * The tenant data keys a store returned by {@link protectSecrets} seals
+ * with, or null when it seals under the master key (no key, a store without
+ * data keys, or a memory store).
+ */
+export function tenantKeysOf(store: EventStore): TenantKeys | null {
+  return tenantKeysByStore.get(store) ?? null;
+}
 
 function refuseWithoutKey(event: PendingEvent, kind: string): PendingEvent {
   const paths = secretPaths(event);
@@ -49,12 +73,29 @@ export function protectSecrets(
   keys: Uint8Array | readonly Uint8Array[] | null,
 ): EventStore {
   if (!store.durable || protectedStores.has(store)) return store;
-  const cipher =
-    keys === null ? null : createKeyListCipher(keys instanceof Uint8Array ? [keys] : keys);
-  const seal = (event: PendingEvent): PendingEvent =>
-    cipher === null ? refuseWithoutKey(event, store.kind) : sealEventSecrets(event, cipher);
-  const open = (events: StoredEvent[]): StoredEvent[] =>
-    events.map((event) => openEventSecrets(event, cipher));
+  const list = keys === null ? null : keys instanceof Uint8Array ? [keys] : keys;
+  const cipher = list === null ? null : createKeyListCipher(list);
+  const tenantKeys = list !== null && keepsDataKeys(store) ? createTenantKeys(store, list) : null;
+  const seal = async (events: readonly PendingEvent[]): Promise<PendingEvent[]> => {
+    if (cipher === null) return events.map((event) => refuseWithoutKey(event, store.kind));
+    if (tenantKeys === null) return events.map((event) => sealEventSecrets(event, cipher));
+    // One data-key lookup per tenant of the request, and none for events without secrets.
+    const sealers = new Map<string, (aad: string, plaintext: string) => string>();
+    for (const event of events) {
+      if (sealers.has(event.tenantId) || secretPaths(event).length === 0) continue;
+      sealers.set(event.tenantId, await tenantKeys.sealerFor(event.tenantId));
+    }
+    return events.map((event) => {
+      const sealer = sealers.get(event.tenantId);
+      return sealer === undefined ? event : sealEventSecretsForTenant(event, sealer);
+    });
+  };
+  const open = async (events: StoredEvent[]): Promise<StoredEvent[]> => {
+    if (tenantKeys === null) return events.map((event) => openEventSecrets(event, cipher));
+    const dataKeyIds = sealedTokens(events).flatMap((token) => dataKeyIdOf(token) ?? []);
+    await tenantKeys.load(dataKeyIds);
+    return events.map((event) => openEventSecrets(event, cipher, tenantKeys.openLoaded));
+  };
 
   const wrapped: EventStore = {
     kind: store.kind,
@@ -62,7 +103,7 @@ export function protectSecrets(
     async append(request) {
       // Every event is sealed (or refused) before the store is called, so a
       // refusal leaves the log untouched.
-      const sealed = request.events.map(seal);
+      const sealed = await seal(request.events);
       const changed = sealed.some((event, i) => event !== request.events[i]);
       const stored = await store.append(changed ? { ...request, events: sealed } : request);
       if (!changed) return stored;
@@ -90,6 +131,7 @@ export function protectSecrets(
   if (addToKeyRing) wrapped.addToKeyRing = (keyId) => addToKeyRing.call(store, keyId);
   passCheckpoints(store, wrapped);
   protectedStores.add(wrapped);
+  if (tenantKeys !== null) tenantKeysByStore.set(wrapped, tenantKeys);
   return wrapped;
 }
 
@@ -108,15 +150,19 @@ function passCheckpoints(store: EventStore, wrapped: EventStore): void {
 
 /**
  * The store as a reader without the key sees it: every sealed secret reads as
- * `"***"`, and `append` is refused with FORBIDDEN before the store is called.
+ * `"***"` (`"<purged>"` once its tenant was purged), and `append` is refused with FORBIDDEN before the store is called.
  * Unlike {@link protectSecrets} it wraps a memory store too, so a read-only
  * registry shows no secret whatever its store. The key ring is left out: a
  * reader never changes it. Subscription checkpoints pass through: a service
  * that only reads still records how far its subscriptions got.
  */
 export function readOnlyStore(store: EventStore): EventStore {
-  const withhold = (events: StoredEvent[]) =>
-    store.durable ? events.map(withholdEventSecrets) : events.map(redactEvent);
+  const destroyedKeys = createDestroyedKeys(store);
+  const withhold = async (events: StoredEvent[]) => {
+    if (!store.durable) return events.map(redactEvent);
+    const destroyed = await destroyedKeys(sealedTokens(events));
+    return events.map((event) => withholdEventSecrets(event, destroyed));
+  };
   const wrapped: EventStore = {
     kind: store.kind,
     durable: store.durable,

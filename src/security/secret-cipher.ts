@@ -73,13 +73,22 @@ function decodePart(part: string, bytes: number | null): Buffer | null {
   return bytes === null || decoded.length === bytes ? decoded : null;
 }
 
+/** How a cipher names itself in its tokens; a master key's cipher uses the defaults. */
+export interface SecretCipherLabel {
+  /** The token's first field (default {@link SECRET_TOKEN_VERSION}). */
+  readonly version?: string;
+  /** The token's second field (default the key's {@link encryptionKeyId}). */
+  readonly keyId?: string;
+}
+
 /**
  * An AES-256-GCM cipher for secrets under `key`.
  *
  * @param key - 32 bytes; copied, so later changes to the array do not affect the cipher.
+ * @param label - for a tenant's data key: its own version and its random id.
  * @throws DataSourceError INVALID_INPUT when the key is not 32 bytes.
  */
-export function createSecretCipher(key: Uint8Array): SecretCipher {
+export function createSecretCipher(key: Uint8Array, label: SecretCipherLabel = {}): SecretCipher {
   if (key.length !== ENCRYPTION_KEY_BYTES) {
     throw invalidValue(
       `Invalid encryption key: must be ${ENCRYPTION_KEY_BYTES} bytes; it is ${key.length} bytes`,
@@ -88,8 +97,9 @@ export function createSecretCipher(key: Uint8Array): SecretCipher {
     );
   }
   const secretKey: KeyObject = createSecretKey(Buffer.from(key));
-  const keyId = encryptionKeyId(key);
-  const header = `${SECRET_TOKEN_VERSION}:${keyId}:`;
+  const version = label.version ?? SECRET_TOKEN_VERSION;
+  const keyId = label.keyId ?? encryptionKeyId(key);
+  const header = `${version}:${keyId}:`;
   // The header is authenticated too, so a future format cannot be passed off as this one.
   const fullAad = (aad: string) => Buffer.from(header + aad, 'utf8');
 
@@ -105,10 +115,11 @@ export function createSecretCipher(key: Uint8Array): SecretCipher {
   function open(token: string, aad: string): string {
     const parts = token.split(':');
     if (parts.length !== 5) throw unavailable('the sealed value is malformed');
-    const [version = '', tokenKeyId = '', ivPart = '', tagPart = '', ciphertextPart = ''] = parts;
-    if (version !== SECRET_TOKEN_VERSION) {
+    const [tokenVersion = '', tokenKeyId = '', ivPart = '', tagPart = '', ciphertextPart = ''] =
+      parts;
+    if (tokenVersion !== version) {
       // Only a plausible version is echoed: the token may be anything.
-      const shown = /^v\d{1,6}$/.test(version) ? ` "${version}"` : '';
+      const shown = /^v\d{1,6}$/.test(tokenVersion) ? ` "${tokenVersion}"` : '';
       throw unavailable(`the sealed value has an unknown format version${shown}`);
     }
     if (tokenKeyId !== keyId) {

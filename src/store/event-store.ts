@@ -1,3 +1,5 @@
+import type { DataKeyRecord, Rewrap } from './data-keys.js';
+
 /**
  * The contract every event store keeps. A store knows the
  * envelope of an event, never what a data source is: names are just claims on
@@ -152,6 +154,40 @@ export interface EventStore {
    * @throws DataSourceError as {@link EventStore.pinKeyRing}.
    */
   addToKeyRing?(keyId: string): Promise<readonly string[]>;
+  /**
+   * The tenants' data keys (all, or one tenant's), destroyed ones included
+   * (`wrappedKey` null). Kept apart from the events, so destroying one
+   * rewrites no event and a copy of the events carries none. A store without
+   * the data-key methods gets secrets sealed under the master key directly.
+   *
+   * @throws DataSourceError STORE_ERROR when the driver fails.
+   */
+  readDataKeys?(tenantId?: string): Promise<DataKeyRecord[]>;
+  /**
+   * Stores `record` when its tenant has no live data key, and returns the
+   * tenant's live key: of instances racing to create a tenant's first key,
+   * exactly one wins and every one gets the winner back. A destroyed record
+   * (`wrappedKey` null, as a restored backup holds) is stored when its id is
+   * new, and returned.
+   *
+   * @throws DataSourceError INVALID_INPUT for a malformed record; STORE_ERROR.
+   */
+  createDataKey?(record: DataKeyRecord): Promise<DataKeyRecord>;
+  /**
+   * Replaces the wrapped form of every live data key with what `rewrap`
+   * makes of it, in one transaction: when `rewrap` throws for one key, none
+   * changes. Resolves to how many keys were rewrapped.
+   *
+   * @throws what `rewrap` throws; STORE_ERROR when the driver fails.
+   */
+  rewrapDataKeys?(rewrap: Rewrap): Promise<number>;
+  /**
+   * Destroys every live data key of the tenant: the row stays, without the
+   * key. Resolves to how many were destroyed.
+   *
+   * @throws DataSourceError INVALID_INPUT for a bad tenant id; STORE_ERROR.
+   */
+  destroyDataKeys?(tenantId: string): Promise<number>;
   /**
    * The position a subscription of this name has handled the log up to, or
    * null when it has stored none. Checkpoints are kept apart from the

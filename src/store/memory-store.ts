@@ -6,6 +6,8 @@ import {
   versionConflict,
 } from './append-checks.js';
 import { writeEnded, writeStarted } from './append-diagnostics.js';
+import type { DataKeyRecord, Rewrap } from './data-keys.js';
+import { checkDataKeyTenant, checkNewDataKey, createMemoryDataKeys } from './data-keys.js';
 import type {
   AppendListener,
   AppendOutcome,
@@ -31,10 +33,14 @@ export interface MemoryEventStore extends EventStore {
   addToKeyRingSync(keyId: string): readonly string[];
   readCheckpoint(name: string): Promise<number | null>;
   storeCheckpoint(name: string, position: number): Promise<void>;
+  readDataKeys(tenantId?: string): Promise<DataKeyRecord[]>;
+  createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
+  rewrapDataKeys(rewrap: Rewrap): Promise<number>;
+  destroyDataKeys(tenantId: string): Promise<number>;
   /**
    * Forgets every event, claim and subscription checkpoint: what
    * `registry.reset()` does. Checkpoints go too, since positions start again
-   * at 1. The key ring stays.
+   * at 1. The key ring and the data keys stay.
    */
   clear(): void;
 }
@@ -50,6 +56,7 @@ export function createMemoryEventStore(): MemoryEventStore {
 
   const listeners = new Set<AppendListener>();
   const keyRing = createMemoryKeyRing();
+  const dataKeys = createMemoryDataKeys();
 
   function published(stored: readonly StoredEvent[]): void {
     if (stored.length === 0) return;
@@ -169,6 +176,18 @@ export function createMemoryEventStore(): MemoryEventStore {
     },
     async addToKeyRing(keyId) {
       return keyRing.add(keyId);
+    },
+    async readDataKeys(tenantId) {
+      return dataKeys.read(tenantId === undefined ? undefined : checkDataKeyTenant(tenantId));
+    },
+    async createDataKey(record) {
+      return dataKeys.create(checkNewDataKey(record));
+    },
+    async rewrapDataKeys(rewrap) {
+      return dataKeys.rewrap(rewrap);
+    },
+    async destroyDataKeys(tenantId) {
+      return dataKeys.destroy(checkDataKeyTenant(tenantId));
     },
     async readCheckpoint(name) {
       return checkpoints.get(checkSubscriptionName(name)) ?? null;

@@ -67,7 +67,11 @@ describe('exporting a log', () => {
     await store.close();
     const lines = readFileSync(output, 'utf8').trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line))).toEqual(stored.map((event) => ({ ...event })));
-    expect(result).toEqual({ events: stored.length, position: stored.at(-1)?.position });
+    expect(result).toEqual({
+      events: stored.length,
+      position: stored.at(-1)?.position,
+      dataKeys: 0,
+    });
   });
 
   it('reads the store a page at a time and waits for the output between pages', async () => {
@@ -152,7 +156,7 @@ describe('exporting a log', () => {
 
     const result = await exportLog({ store: createMemoryEventStore(), output, mode: 'audit' });
 
-    expect(result).toEqual({ events: 0, position: 0 });
+    expect(result).toEqual({ events: 0, position: 0, dataKeys: 0 });
     expect(readFileSync(output, 'utf8')).toBe('');
   });
 
@@ -176,7 +180,7 @@ describe('exporting a log', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
 
-    expect(await exporting).toEqual({ events: 1500, position: 1500 });
+    expect(await exporting).toEqual({ events: 1500, position: 1500, dataKeys: 0 });
     expect(sink.chunks.join('')).not.toContain('"late"');
   });
 

@@ -12,12 +12,14 @@ const tempDir = useTempDir('audit-lines-');
 
 describe('an import of a backup with one line no export could hold', () => {
   let lines: string[] = [];
+  let keys = '';
   beforeAll(async () => {
     const dir = tempDir();
     const filename = await seededSqliteLog(dir);
     const store = createSqliteEventStore({ filename });
     const backup = join(dir, 'backup.ndjson');
-    await exportLog({ store, output: backup, mode: 'backup' });
+    keys = join(dir, 'keys.ndjson');
+    await exportLog({ store, output: backup, keysOutput: keys, mode: 'backup' });
     await store.close();
     lines = readFileSync(backup, 'utf8').trimEnd().split('\n');
   });
@@ -69,7 +71,7 @@ describe('an import of a backup with one line no export could hold', () => {
         writeFileSync(input, `${lines.map((line, i) => (i === index ? text : line)).join('\n')}\n`);
         const store = createMemoryEventStore();
 
-        const failure = await importLog({ store, input, encryptionKey: KEY }).then(
+        const failure = await importLog({ store, input, keysInput: keys, encryptionKey: KEY }).then(
           () => null,
           (error: unknown) => error,
         );

@@ -22,24 +22,35 @@ async function backupOfSeededLog() {
   const filename = await seededSqliteLog(dir);
   const original = await viewOfStore(createSqliteEventStore({ filename }));
   const backup = join(dir, 'backup.ndjson');
+  const keys = join(dir, 'keys.ndjson');
   const source = createSqliteEventStore({ filename });
-  await exportLog({ store: source, output: backup, mode: 'backup' });
+  await exportLog({ store: source, output: backup, keysOutput: keys, mode: 'backup' });
   await source.close();
-  return { dir, filename, original, backup };
+  return { dir, filename, original, backup, keys };
 }
 
-/** Imports the backup into `target`, then reads it through a registry with the same key. */
-async function restoredView(backup: string, target: EventStore, viaKey = false) {
-  await importLog({ store: target, input: backup, ...(viaKey ? { encryptionKey: KEY } : {}) });
+/** Imports the backup (both parts) into `target`, then reads it through a registry with the same key. */
+async function restoredView(
+  backup: { backup: string; keys: string },
+  target: EventStore,
+  viaKey = false,
+) {
+  await importLog({
+    store: target,
+    input: backup.backup,
+    keysInput: backup.keys,
+    ...(viaKey ? { encryptionKey: KEY } : {}),
+  });
   return viewOfStore(target);
 }
 
 describe('a backup export restored', () => {
   it('into SQLite reads as the original, secrets included', async () => {
-    const { dir, original, backup } = await backupOfSeededLog();
+    const parts = await backupOfSeededLog();
+    const { dir, original } = parts;
 
     const restored = await restoredView(
-      backup,
+      parts,
       createSqliteEventStore({ filename: join(dir, 'restored.sqlite') }),
     );
 
@@ -48,17 +59,21 @@ describe('a backup export restored', () => {
   });
 
   it('into a memory store, given the key, reads as the original, secrets included', async () => {
-    const { original, backup } = await backupOfSeededLog();
+    const parts = await backupOfSeededLog();
 
-    const restored = await restoredView(backup, createMemoryEventStore(), true);
+    const restored = await restoredView(parts, createMemoryEventStore(), true);
 
-    expect(restored).toBe(original);
+    expect(restored).toBe(parts.original);
   });
 
   it('keeps every event, each with its schema version, as the original log holds it', async () => {
-    const { dir, backup } = await backupOfSeededLog();
+    const { dir, backup, keys } = await backupOfSeededLog();
     const restoredFile = join(dir, 'restored.sqlite');
-    await importLog({ store: createSqliteEventStore({ filename: restoredFile }), input: backup });
+    await importLog({
+      store: createSqliteEventStore({ filename: restoredFile }),
+      input: backup,
+      keysInput: keys,
+    });
 
     const again = join(dir, 'again.ndjson');
     const restored = createSqliteEventStore({ filename: restoredFile });
@@ -94,7 +109,34 @@ describe('the export files of a log with secrets', () => {
     const text = readFileSync(backup, 'utf8');
 
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
-    expect(text).toContain('"$sealed":"v1:');
+    expect(text).toContain('"$sealed":"v2:');
+  });
+
+  it('hold the data keys apart from the events, wrapped, in the keys part of a backup', async () => {
+    const { backup, keys } = await backupOfSeededLog();
+
+    const events = readFileSync(backup, 'utf8');
+    const keyLines = readFileSync(keys, 'utf8').trimEnd().split('\n');
+
+    expect(keyLines.length).toBeGreaterThan(0);
+    for (const line of keyLines) {
+      const { keyId, wrappedKey } = JSON.parse(line) as { keyId: string; wrappedKey: string };
+      expect(wrappedKey).toMatch(/^v1:[0-9a-f]{16}:/);
+      expect(events).not.toContain(wrappedKey);
+      expect(events).toContain(`"v2:${keyId}:`);
+    }
+  });
+
+  it('cannot be restored from the events alone: the secrets need the keys part', async () => {
+    const { dir, backup } = await backupOfSeededLog();
+
+    const failure = await importLog({
+      store: createSqliteEventStore({ filename: join(dir, 'events-only.sqlite') }),
+      input: backup,
+      encryptionKey: KEY,
+    }).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ code: 'SECRET_UNAVAILABLE', details: { line: 1 } });
   });
 
   it('hold no secret in an audit export: each is "***"', async () => {
@@ -119,13 +161,13 @@ describeWithPostgres('a backup export of SQLite restored into PostgreSQL', (url)
   afterAll(() => schemas.dropAll());
 
   it('reads as the original, secrets included', async () => {
-    const { original, backup } = await backupOfSeededLog();
+    const parts = await backupOfSeededLog();
 
     const restored = await restoredView(
-      backup,
+      parts,
       createPostgresEventStore({ connectionString: url, schema: schemas.next('dsreg_import') }),
     );
 
-    expect(restored).toBe(original);
+    expect(restored).toBe(parts.original);
   });
 });

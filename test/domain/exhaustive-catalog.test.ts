@@ -90,7 +90,7 @@ describe('the exhaustive catalogs', { timeout: 120_000 }, () => {
       ),
       insertAfter(
         'src/domain/events.ts',
-        "DataSourceDeleted: z.strictObject({ reason: z.enum(['deleted', 'tenant_cleared']) }),",
+        "reason: z.enum(['deleted', 'tenant_cleared', 'tenant_purged']),\n  }),",
         '\n  DataSourceArchived: nothing,',
       ),
     ]);

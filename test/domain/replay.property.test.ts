@@ -94,7 +94,7 @@ const roleArb = fc.record({
 });
 const deleteArb = fc.record({
   type: fc.constant('Delete' as const),
-  reason: fc.constantFrom('deleted' as const, 'tenant_cleared' as const),
+  reason: fc.constantFrom('deleted' as const, 'tenant_cleared' as const, 'tenant_purged' as const),
 });
 
 const commandArb: fc.Arbitrary<DataSourceCommand> = fc.oneof(

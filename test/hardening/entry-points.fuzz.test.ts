@@ -168,6 +168,7 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
   call('revokeAccess', sourceId, textOrAny, context),
   call('delete', sourceId, context),
   call('clearTenant', fc.oneof(fc.constantFrom('acme', 'beta'), textOrAny), context),
+  call('purgeTenant', fc.oneof(fc.constantFrom('acme', 'beta'), textOrAny), context),
   call('get', sourceId),
   call('getByName', textOrAny, textOrAny),
   call(
@@ -209,7 +210,7 @@ function checkResult(method: string, result: unknown) {
     const then = result as { position: number; count: () => number };
     expect(Object.isFrozen(then) && Number.isInteger(then.position)).toBe(true);
     expect(Number.isInteger(then.count())).toBe(true);
-  } else if (method === 'count' || method === 'clearTenant') {
+  } else if (method === 'count' || method === 'clearTenant' || method === 'purgeTenant') {
     expect(Number.isInteger(result)).toBe(true);
   }
 }

@@ -1,7 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 import type { SchemaNames } from './names.js';
 
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+/** Runs `work` in one transaction on a pooled client, rolled back when it throws. */
+export async function inTransaction<T>(
+  pool: Pool,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let failure: unknown;
   try {

@@ -89,6 +89,24 @@ CREATE TABLE IF NOT EXISTS ${s}.subscription_checkpoints (
 );`,
 };
 
+// Each tenant's data key, wrapped under a master key of the ring, never in
+// plaintext; apart from the events, so destroying one (a purge) rewrites no
+// event and a copy of the events carries no key. A destroyed key keeps its
+// row without the key, so its secrets read as purged, not as lost.
+const addDataKeys: Migration = {
+  version: 7,
+  sql: ({ quoted: s }) => `
+CREATE TABLE IF NOT EXISTS ${s}.data_keys (
+  key_id text PRIMARY KEY,
+  tenant_id text NOT NULL,
+  wrapped_key text,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  destroyed_at timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS data_keys_live_per_tenant
+  ON ${s}.data_keys (tenant_id) WHERE wrapped_key IS NOT NULL;`,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,
@@ -96,6 +114,7 @@ const MIGRATIONS: readonly Migration[] = [
   addTransactionIds,
   addKeyRing,
   addSubscriptionCheckpoints,
+  addDataKeys,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

@@ -3,6 +3,12 @@ import pg from 'pg';
 import { DataSourceError, ErrorCode, invalidValue } from '../../domain/errors.js';
 import { storeError } from '../append-checks.js';
 import { type BatchWriter, createAppendQueue } from '../append-queue.js';
+import {
+  checkDataKeyTenant,
+  checkNewDataKey,
+  type DataKeyRecord,
+  type Rewrap,
+} from '../data-keys.js';
 import type {
   AppendOutcome,
   AppendRequest,
@@ -13,6 +19,7 @@ import type {
 import { checkKeyIds } from '../key-ring.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { appendBatchEvents, appendEvents } from './append.js';
+import { createDataKey, destroyDataKeys, readDataKeys, rewrapDataKeys } from './data-keys.js';
 import { createHeadAnnouncer } from './head-announcer.js';
 import { addToKeyRing, pinKeyRing } from './key-ring.js';
 import { migrate } from './migrations.js';
@@ -57,6 +64,10 @@ export interface PostgresEventStore extends EventStore {
   addToKeyRing(keyId: string): Promise<readonly string[]>;
   readCheckpoint(name: string): Promise<number | null>;
   storeCheckpoint(name: string, position: number): Promise<void>;
+  readDataKeys(tenantId?: string): Promise<DataKeyRecord[]>;
+  createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
+  rewrapDataKeys(rewrap: Rewrap): Promise<number>;
+  destroyDataKeys(tenantId: string): Promise<number>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -211,6 +222,21 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async addToKeyRing(keyId) {
       const [id = ''] = checkKeyIds([keyId]);
       return run('Adding to the key ring', () => addToKeyRing(pool, names, id));
+    },
+    async readDataKeys(tenantId) {
+      const tenant = tenantId === undefined ? undefined : checkDataKeyTenant(tenantId);
+      return run('Reading the data keys', () => readDataKeys(pool, names, tenant));
+    },
+    async createDataKey(record) {
+      const key = checkNewDataKey(record);
+      return run('Creating a data key', () => createDataKey(pool, names, key));
+    },
+    async rewrapDataKeys(rewrap) {
+      return run('Rewrapping the data keys', () => rewrapDataKeys(pool, names, rewrap));
+    },
+    async destroyDataKeys(tenantId) {
+      const tenant = checkDataKeyTenant(tenantId);
+      return run('Destroying data keys', () => destroyDataKeys(pool, names, tenant));
     },
     async readCheckpoint(name) {
       checkSubscriptionName(name);

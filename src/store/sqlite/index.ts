@@ -11,11 +11,13 @@ import {
   versionConflict,
 } from '../append-checks.js';
 import { createAppendQueue } from '../append-queue.js';
+import type { DataKeyRecord, Rewrap } from '../data-keys.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
+import { createSqliteDataKeys, dataKeyMethods, type SqliteDataKeys } from './data-keys.js';
 import { notify } from './hub.js';
 import { createSqliteKeyRing, type SqliteKeyRing } from './key-ring.js';
 import { createNotificationFeed } from './notifications.js';
@@ -38,6 +40,10 @@ export interface SqliteEventStore extends EventStore {
   addToKeyRing(keyId: string): Promise<readonly string[]>;
   readCheckpoint(name: string): Promise<number | null>;
   storeCheckpoint(name: string, position: number): Promise<void>;
+  readDataKeys(tenantId?: string): Promise<DataKeyRecord[]>;
+  createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
+  rewrapDataKeys(rewrap: Rewrap): Promise<number>;
+  destroyDataKeys(tenantId: string): Promise<number>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
@@ -173,11 +179,13 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   let key: string;
   let synchronous: 'normal' | 'full';
   let keyRing: SqliteKeyRing;
+  let dataKeys: SqliteDataKeys;
   let checkpointTable: SqliteSubscriptionCheckpoints;
   try {
     db = openDatabase(options);
     sql = prepareStatements(db);
     keyRing = createSqliteKeyRing(db);
+    dataKeys = createSqliteDataKeys(db);
     checkpointTable = createSqliteSubscriptionCheckpoints(db);
     key = hubKey(db);
     synchronous = synchronousOf(db);
@@ -277,6 +285,7 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       checkKeyIds([keyId]);
       return run('SQLite key ring', () => keyRing.add(keyId));
     },
+    ...dataKeyMethods(dataKeys, (call) => run('SQLite data keys', call)),
     async readCheckpoint(name) {
       ensureOpen('SQLite checkpoint');
       checkSubscriptionName(name);

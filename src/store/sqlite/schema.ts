@@ -54,6 +54,21 @@ const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- Each tenant's data key, wrapped under a master key of the ring, never in
+  -- plaintext. Apart from the events: destroying a key (a purge) rewrites no
+  -- event, and a copy of the events carries no key. A destroyed key keeps its
+  -- row without the key, so its secrets read as purged, not as lost.
+  CREATE TABLE IF NOT EXISTS data_keys (
+    key_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    wrapped_key TEXT,
+    created_at TEXT NOT NULL,
+    destroyed_at TEXT
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX IF NOT EXISTS data_keys_live_per_tenant
+    ON data_keys (tenant_id) WHERE wrapped_key IS NOT NULL;
+  `,
 ];
 
 /** The schema version this library writes. */
