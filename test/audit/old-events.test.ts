@@ -14,7 +14,7 @@ import { decodeEvent } from '../../src/registry/read-events.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
-import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { adminQuery, describeWithPostgres, eventually, testSchemas } from '../support/postgres.js';
 import { failsWith } from '../support/registry-fixtures.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -150,6 +150,11 @@ function postgresBackend(url: string, schemas: ReturnType<typeof testSchemas>): 
       await adminQuery(url, `INSERT INTO ${s}.streams (stream_id, version) VALUES ('s1', $1)`, [
         rows.length,
       ]);
+      // A reader sees rows only once every transaction older than theirs has
+      // ended, in any schema of the server: another test may hold one open.
+      const reader = open();
+      await eventually(async () => (await reader.head()) >= rows.length, 'the rows to be readable');
+      await reader.close();
       return open;
     },
   };
