@@ -34,6 +34,7 @@ import {
 } from './registry/options.js';
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
+import { createSnapshotter, type SnapshotInfo, type Snapshotter } from './registry/snapshots.js';
 import { sourceQueries } from './registry/source-queries.js';
 import {
   createSubscriptions,
@@ -45,11 +46,13 @@ import { createTenantHandle } from './registry/tenant-handle.js';
 import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle-api.js';
 import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
 import { resolveEncryptionKeys } from './security/encryption-key.js';
+import { createKeyListCipher } from './security/key-list-cipher.js';
 import { enterKeyRing, enterKeyRingSync } from './security/key-ring.js';
 import { protectSecrets, readOnlyRefusal, readOnlyStore } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
 import { encryptionKeyId } from './security/secret-cipher.js';
 import { createSecretFingerprinter } from './security/secret-fingerprints.js';
+import { createSnapshotSealer, type SnapshotSecretMode } from './security/snapshot-secrets.js';
 import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
 
@@ -75,6 +78,7 @@ export class DataSourceRegistry {
   readonly #follower: Follower;
   readonly #inFlight = createInFlight();
   readonly #subscriptions: Subscriptions;
+  readonly #snapshots: Snapshotter;
   readonly #readOnly: boolean;
   /** The ids of this instance's keys, current first; empty without a key or when read-only. */
   readonly #keyIds: readonly string[];
@@ -122,6 +126,22 @@ export class DataSourceRegistry {
       conflictTimeoutMs: conflicts.conflictTimeoutMs,
       retries: conflicts.conflictRetries ?? Number.POSITIVE_INFINITY,
     });
+    if (conflicts.snapshotEvery !== undefined && store.storeSnapshot === undefined) {
+      throw new DataSourceError(
+        `snapshotEvery needs a store that keeps snapshots; a ${store.kind} store keeps none`,
+        {
+          code: ErrorCode.INVALID_INPUT,
+          details: { issues: [{ path: 'snapshotEvery', message: 'the store keeps no snapshots' }] },
+        },
+      );
+    }
+    this.#snapshots = createSnapshotter({
+      store: this.#store,
+      models: this.#models,
+      secrets: snapshotSecretMode(store, this.#readOnly, keys),
+      every: conflicts.snapshotEvery ?? null,
+      reportError: (failure) => this.#bus.reportSnapshotError(failure),
+    });
     if (isMemoryStore(store)) {
       if (opened !== OPENED) enterKeyRingSync(store, this.#keyIds);
       const events = store.readAllSync().map(toDomainEvent);
@@ -160,6 +180,8 @@ export class DataSourceRegistry {
     try {
       // Refused before it reads or writes; a new log's ring is pinned once it was read.
       const pin = await enterKeyRing(registry.#store, registry.#keyIds);
+      // The newest snapshot that can be trusted, then only the events after it.
+      await registry.#snapshots.load();
       await registry.#catchUp();
       await pin();
     } catch (error) {
@@ -353,6 +375,27 @@ export class DataSourceRegistry {
     return this.#subscriptions.start(options);
   }
 
+  /**
+   * Saves the registry's state (every stream, deleted ones included, at
+   * `registry.position`) to the store, in place of the snapshot it kept, so
+   * the next `open()` replays only the events after it. Secrets are sealed
+   * under the encryption key. It runs beside the commands, never blocking
+   * one; see docs/snapshots.md.
+   *
+   * @throws DataSourceError FORBIDDEN after `close()`, when read-only, or
+   *   when the store keeps no snapshots; SECRET_UNAVAILABLE when a secret
+   *   would be written without a key; STORE_ERROR when the store fails.
+   */
+  async snapshot(): Promise<SnapshotInfo> {
+    this.#assertWritable();
+    if (this.#store.storeSnapshot === undefined) {
+      throw new DataSourceError(`A ${this.#store.kind} store keeps no snapshots`, {
+        code: ErrorCode.FORBIDDEN,
+      });
+    }
+    return this.#inFlight.track(this.#snapshots.take());
+  }
+
   /** Every event of one source's stream, deleted sources included; secrets shown as "***". */
   async history(sourceId: string): Promise<readonly DataSourceEvent[]> {
     const id = parseSourceId(sourceId);
@@ -404,6 +447,7 @@ export class DataSourceRegistry {
   async #drainAndClose(): Promise<void> {
     // Nothing new is accepted once #closed is set, so one pass sees them all.
     await this.#inFlight.settled();
+    await this.#snapshots.stop();
     await this.#subscriptions.stopAll();
     this.#follower.stop();
     // A read still running would otherwise meet a closed store (or a pool that never answers).
@@ -433,8 +477,21 @@ export class DataSourceRegistry {
     const fresh = events.filter((event) => event.position > this.#models.state.position);
     if (fresh.length === 0) return;
     applyToModels(this.#models, fresh);
+    this.#snapshots.applied(fresh.length);
     for (const event of fresh) {
       if (this.#bus.wants(event.type)) this.#bus.publish(deepFreeze(redactEvent(event)));
     }
   }
+}
+
+/** How this registry's snapshots hold secrets: sealed in a durable store, withheld when read-only. */
+function snapshotSecretMode(
+  store: EventStore,
+  readOnly: boolean,
+  keys: readonly Uint8Array[] | null,
+): SnapshotSecretMode {
+  if (readOnly) return { kind: 'withheld', durable: store.durable };
+  if (!store.durable) return { kind: 'plain' };
+  const sealer = keys === null ? null : createSnapshotSealer(createKeyListCipher(keys));
+  return { kind: 'sealed', sealer };
 }

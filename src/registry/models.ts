@@ -1,4 +1,5 @@
 import type { DataSourceEvent } from '../domain/events.js';
+import type { SourceStream } from '../domain/stream.js';
 import {
   createQueryProjections,
   projectionFeed,
@@ -36,4 +37,22 @@ export function applyToModels(models: RegistryModels, events: readonly DataSourc
 export function clearModels(models: RegistryModels): void {
   Object.assign(models.state, createWriteModel());
   Object.assign(models.projections, createQueryProjections());
+}
+
+/**
+ * Replaces both with the fold of the log up to `position` that `streams`
+ * hold (a snapshot's): the write model takes the streams as they are, and
+ * the projections are fed each live source, as a replay would have left them.
+ */
+export function restoreModels(
+  models: RegistryModels,
+  position: number,
+  streams: ReadonlyMap<string, SourceStream>,
+): void {
+  clearModels(models);
+  for (const [id, stream] of streams) {
+    models.state.streams.set(id, stream);
+    if (stream.source !== null) models.feed(null, stream.source);
+  }
+  models.state.position = position;
 }

@@ -89,6 +89,10 @@ export function protectSecrets(
   if (pinKeyRing) wrapped.pinKeyRing = (keyIds) => pinKeyRing.call(store, keyIds);
   if (addToKeyRing) wrapped.addToKeyRing = (keyId) => addToKeyRing.call(store, keyId);
   passCheckpoints(store, wrapped);
+  // Snapshots pass as they are: the registry seals their secrets itself (snapshot-secrets.ts).
+  const { readSnapshot, storeSnapshot } = store;
+  if (readSnapshot) wrapped.readSnapshot = () => readSnapshot.call(store);
+  if (storeSnapshot) wrapped.storeSnapshot = (snapshot) => storeSnapshot.call(store, snapshot);
   protectedStores.add(wrapped);
   return wrapped;
 }
@@ -134,6 +138,9 @@ export function readOnlyStore(store: EventStore): EventStore {
     close: () => store.close(),
   };
   passCheckpoints(store, wrapped);
+  // A reader loads a snapshot (its secrets withheld as it withholds the events'), never stores one.
+  const { readSnapshot } = store;
+  if (readSnapshot) wrapped.readSnapshot = () => readSnapshot.call(store);
   return wrapped;
 }
 

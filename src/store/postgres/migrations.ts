@@ -89,6 +89,21 @@ CREATE TABLE IF NOT EXISTS ${s}.subscription_checkpoints (
 );`,
 };
 
+// The newest snapshot of the fold of the log, in one row; apart from the
+// events, since it is derived from them and may be thrown away at any time.
+const addSnapshots: Migration = {
+  version: 7,
+  sql: ({ quoted: s }) => `
+CREATE TABLE IF NOT EXISTS ${s}.snapshots (
+  slot smallint PRIMARY KEY CHECK (slot = 1),
+  position bigint NOT NULL,
+  format text NOT NULL,
+  chain_hash text,
+  data bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);`,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,
@@ -96,6 +111,7 @@ const MIGRATIONS: readonly Migration[] = [
   addTransactionIds,
   addKeyRing,
   addSubscriptionCheckpoints,
+  addSnapshots,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

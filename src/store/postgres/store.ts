@@ -11,6 +11,7 @@ import type {
   StoredEvent,
 } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
+import { checkSnapshot, type StoredSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { appendBatchEvents, appendEvents } from './append.js';
 import { createHeadAnnouncer } from './head-announcer.js';
@@ -19,6 +20,7 @@ import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
 import { readAllEvents, readHead, readStreamEvents } from './read.js';
+import { readSnapshot, storeSnapshot } from './snapshots.js';
 import { readCheckpoint, storeCheckpoint } from './subscription-checkpoints.js';
 
 interface CommonOptions {
@@ -57,6 +59,8 @@ export interface PostgresEventStore extends EventStore {
   addToKeyRing(keyId: string): Promise<readonly string[]>;
   readCheckpoint(name: string): Promise<number | null>;
   storeCheckpoint(name: string, position: number): Promise<void>;
+  readSnapshot(): Promise<StoredSnapshot | null>;
+  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -212,6 +216,13 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async storeCheckpoint(name, position) {
       checkCheckpoint(name, position);
       await run('Storing a checkpoint', () => storeCheckpoint(pool, names, name, position));
+    },
+    readSnapshot() {
+      return run('Reading the snapshot', () => readSnapshot(pool, names));
+    },
+    async storeSnapshot(snapshot) {
+      const checked = checkSnapshot(snapshot);
+      await run('Storing a snapshot', () => storeSnapshot(pool, names, checked));
     },
     subscribe(listener) {
       if (closed) throw closedError('Subscribing');

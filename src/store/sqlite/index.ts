@@ -13,6 +13,7 @@ import {
 import { createAppendQueue } from '../append-queue.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
+import { checkSnapshot, type StoredSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
@@ -21,6 +22,7 @@ import { createSqliteKeyRing, type SqliteKeyRing } from './key-ring.js';
 import { createNotificationFeed } from './notifications.js';
 import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
 import { migrate } from './schema.js';
+import { createSqliteSnapshots, type SqliteSnapshots } from './snapshots.js';
 import { eventParams, prepareStatements, type Statements, toStoredEvent } from './statements.js';
 import {
   createSqliteSubscriptionCheckpoints,
@@ -38,6 +40,8 @@ export interface SqliteEventStore extends EventStore {
   addToKeyRing(keyId: string): Promise<readonly string[]>;
   readCheckpoint(name: string): Promise<number | null>;
   storeCheckpoint(name: string, position: number): Promise<void>;
+  readSnapshot(): Promise<StoredSnapshot | null>;
+  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
@@ -174,11 +178,13 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   let synchronous: 'normal' | 'full';
   let keyRing: SqliteKeyRing;
   let checkpointTable: SqliteSubscriptionCheckpoints;
+  let snapshotTable: SqliteSnapshots;
   try {
     db = openDatabase(options);
     sql = prepareStatements(db);
     keyRing = createSqliteKeyRing(db);
     checkpointTable = createSqliteSubscriptionCheckpoints(db);
+    snapshotTable = createSqliteSnapshots(db);
     key = hubKey(db);
     synchronous = synchronousOf(db);
   } catch (error) {
@@ -286,6 +292,14 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       ensureOpen('SQLite checkpoint');
       checkCheckpoint(name, position);
       run('SQLite checkpoint', () => checkpointTable.store(name, position));
+    },
+    async readSnapshot() {
+      return run('SQLite snapshot', () => snapshotTable.read());
+    },
+    async storeSnapshot(snapshot) {
+      ensureOpen('SQLite snapshot');
+      const checked = checkSnapshot(snapshot);
+      run('SQLite snapshot', () => snapshotTable.store(checked));
     },
     subscribe(listener) {
       ensureOpen('SQLite subscribe');
