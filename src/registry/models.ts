@@ -2,6 +2,7 @@ import type { DataSourceEvent } from '../domain/events.js';
 import type { SourceStream } from '../domain/stream.js';
 import {
   createQueryProjections,
+  projectAll,
   projectionFeed,
   type QueryProjections,
 } from '../projections/query-projections.js';
@@ -42,7 +43,7 @@ export function clearModels(models: RegistryModels): void {
 /**
  * Replaces both with the fold of the log up to `position` that `streams`
  * hold (a snapshot's): the write model takes the streams as they are, and
- * the projections are fed each live source, as a replay would have left them.
+ * the projections are filled with the live sources, as a replay would have left them.
  */
 export function restoreModels(
   models: RegistryModels,
@@ -50,9 +51,11 @@ export function restoreModels(
   streams: ReadonlyMap<string, SourceStream>,
 ): void {
   clearModels(models);
+  const live = [];
   for (const [id, stream] of streams) {
     models.state.streams.set(id, stream);
-    if (stream.source !== null) models.feed(null, stream.source);
+    if (stream.source !== null) live.push(stream.source);
   }
+  projectAll(models.projections, live);
   models.state.position = position;
 }
