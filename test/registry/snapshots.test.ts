@@ -1,0 +1,146 @@
+/**
+ * Snapshots on the durable stores: `registry.snapshot()` and `snapshotEvery`
+ * save the state, `open()` restores it and replays only the events after it,
+ * and writing one never holds up or fails a command.
+ */
+import { expect, it } from 'vitest';
+import { DataSourceType, ErrorCode, type SnapshotError } from '../../src/index.js';
+import { hearDiagnostics } from '../support/diagnostics.js';
+import { eventually } from '../support/postgres.js';
+import { databaseInput, failsWith } from '../support/registry-fixtures.js';
+import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
+import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
+
+const fileInput = { tenantId: 'acme', name: 'Exports', sourceType: DataSourceType.FILE };
+
+describeEachDurableStore('snapshots', (harness) => {
+  it('restores the snapshot on open and reads only the events after it', async () => {
+    const { registry, reopen } = await harness.createRegistry();
+    const orders = await registry.register(databaseInput());
+    await registry.activate(orders.sourceId);
+    expect(await registry.snapshot()).toMatchObject({ position: 2 });
+    await registry.addTag(orders.sourceId, 'prod');
+
+    const heard = hearSnapshots();
+    const diagnostics = hearDiagnostics();
+    const reopened = await reopen();
+
+    expect(heard).toMatchObject([{ action: 'loaded', position: 2 }]);
+    expect(diagnostics.catchUps.map(({ from, to, events }) => ({ from, to, events }))).toEqual([
+      { from: 2, to: 3, events: 1 },
+    ]);
+    expect(reopened.get(orders.sourceId)).toMatchObject({ status: 'active', tags: ['prod'] });
+    expect(reopened.get(orders.sourceId)?.config.password).toBe(databaseInput().config?.password);
+  });
+
+  it('restores the same state a full replay gives, secrets included', async () => {
+    const { registry, reopen, openStore } = await harness.createRegistry();
+    const orders = await registry.register(databaseInput());
+    await registry.recordError(orders.sourceId, 'timeout');
+    const files = await registry.register(fileInput);
+    await registry.snapshot();
+    await registry.update(files.sourceId, { name: 'Exports 2' });
+
+    const scope = {
+      ids: [orders.sourceId, files.sourceId],
+      tenants: ['acme'],
+      names: ['exports 2'],
+    };
+    const replayed = await openFullReplay(openStore(), { encryptionKey: TEST_ENCRYPTION_KEY });
+    expect(answersOf(await reopen(), scope)).toBe(answersOf(replayed, scope));
+  });
+
+  it('keeps deleted streams, so a deleted id is never used again', async () => {
+    const { registry, reopen } = await harness.createRegistry();
+    const gone = await registry.register(databaseInput());
+    await registry.delete(gone.sourceId);
+    await registry.snapshot();
+
+    const reopened = await reopen();
+    expect(reopened.get(gone.sourceId)).toBeNull();
+    await failsWith(
+      () => reopened.register({ ...fileInput, sourceId: gone.sourceId }),
+      ErrorCode.DUPLICATE_ID,
+    );
+  });
+
+  it('takes a snapshot in the background once snapshotEvery events were applied', async () => {
+    const { registry, store } = await harness.createRegistry({ snapshotEvery: 3 });
+    const heard = hearSnapshots();
+    const orders = await registry.register(databaseInput());
+    await registry.activate(orders.sourceId);
+    expect(await store.readSnapshot?.()).toBeNull();
+    await registry.deactivate(orders.sourceId);
+
+    await eventually(async () => (await store.readSnapshot?.())?.position === 3, 'a snapshot at 3');
+    expect(heard.filter((message) => message.action === 'written')).toHaveLength(1);
+  });
+
+  it('counts the events replayed on open toward snapshotEvery', async () => {
+    const { registry, reopen, store } = await harness.createRegistry();
+    const orders = await registry.register(databaseInput());
+    await registry.activate(orders.sourceId);
+    await registry.deactivate(orders.sourceId);
+
+    await reopen({ snapshotEvery: 2 });
+    await eventually(async () => (await store.readSnapshot?.())?.position === 3, 'a snapshot at 3');
+  });
+
+  it('reports a snapshot it could not write to snapshotError, and the command still succeeds', async () => {
+    const { registry, store } = await harness.createRegistry({ snapshotEvery: 1 });
+    const failures: SnapshotError[] = [];
+    registry.on('snapshotError', (failure) => {
+      failures.push(failure);
+    });
+    // The store's snapshot table goes away under the registry: its writes fail, its events do not.
+    await dropSnapshotTable(harness.kind, store);
+
+    const orders = await registry.register(databaseInput());
+    expect(registry.get(orders.sourceId)).not.toBeNull();
+    await eventually(async () => failures.length > 0 || undefined, 'a snapshotError');
+    expect(failures[0]).toMatchObject({ position: 1, error: { code: ErrorCode.STORE_ERROR } });
+    expect(await registry.activate(orders.sourceId)).toMatchObject({ status: 'active' });
+  });
+
+  it('refuses snapshot() on a registry opened read-only with FORBIDDEN', async () => {
+    const { registry, reopen } = await harness.createRegistry();
+    await registry.register(databaseInput());
+    const reader = await reopen({ readOnly: true, encryptionKey: undefined });
+    await failsWith(() => reader.snapshot(), ErrorCode.FORBIDDEN);
+  });
+
+  it('refuses snapshotEvery with readOnly, or below 1, with INVALID_INPUT', async () => {
+    const { reopen } = await harness.createRegistry();
+    await failsWith(
+      () => reopen({ readOnly: true, encryptionKey: undefined, snapshotEvery: 10 }),
+      ErrorCode.INVALID_INPUT,
+    );
+    await failsWith(() => reopen({ snapshotEvery: 0 }), ErrorCode.INVALID_INPUT);
+    await failsWith(() => reopen({ snapshotEvery: 1.5 }), ErrorCode.INVALID_INPUT);
+  });
+
+  it('waits on close() for a snapshot being written', async () => {
+    const { registry, openStore } = await harness.createRegistry();
+    await registry.register(databaseInput());
+    const taking = registry.snapshot();
+    await registry.close();
+    expect(await taking).toMatchObject({ position: 1 });
+    // The registry closed its store: the snapshot is read through another one.
+    expect(await openStore().readSnapshot?.()).toMatchObject({ position: 1 });
+  });
+});
+
+/** Makes every later snapshot write of this log fail inside the store, as a broken disk or lost grant would. */
+async function dropSnapshotTable(kind: string, store: import('../../src/index.js').EventStore) {
+  const sql = 'DROP TABLE snapshots';
+  if (kind === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database((store as { filename: string }).filename);
+    db.exec(sql);
+    db.close();
+    return;
+  }
+  const { adminQuery, postgresUrl } = await import('../support/postgres.js');
+  const schema = (store as { schema: string }).schema;
+  await adminQuery(postgresUrl ?? '', `DROP TABLE "${schema}".snapshots`);
+}
