@@ -3,10 +3,14 @@
  * save the state, `open()` restores it and replays only the events after it,
  * and writing one never holds up or fails a command.
  */
+import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
-import { DataSourceType, ErrorCode, type SnapshotError } from '../../src/index.js';
+import { DataSourceType, ErrorCode, type EventStore, type SnapshotError } from '../../src/index.js';
+import type { PostgresEventStore } from '../../src/store/postgres/index.js';
+import { quoteIdentifier } from '../../src/store/postgres/names.js';
+import type { SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { hearDiagnostics } from '../support/diagnostics.js';
-import { eventually } from '../support/postgres.js';
+import { adminQuery, eventually, postgresUrl } from '../support/postgres.js';
 import { databaseInput, failsWith } from '../support/registry-fixtures.js';
 import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
 import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
@@ -131,16 +135,13 @@ describeEachDurableStore('snapshots', (harness) => {
 });
 
 /** Makes every later snapshot write of this log fail inside the store, as a broken disk or lost grant would. */
-async function dropSnapshotTable(kind: string, store: import('../../src/index.js').EventStore) {
-  const sql = 'DROP TABLE snapshots';
+async function dropSnapshotTable(kind: string, store: EventStore) {
   if (kind === 'sqlite') {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database((store as { filename: string }).filename);
-    db.exec(sql);
+    const db = new Database((store as SqliteEventStore).filename);
+    db.exec('DROP TABLE snapshots');
     db.close();
     return;
   }
-  const { adminQuery, postgresUrl } = await import('../support/postgres.js');
-  const schema = (store as { schema: string }).schema;
-  await adminQuery(postgresUrl ?? '', `DROP TABLE "${schema}".snapshots`);
+  const { schema } = store as PostgresEventStore;
+  await adminQuery(postgresUrl ?? '', `DROP TABLE ${quoteIdentifier(schema)}.snapshots`);
 }
