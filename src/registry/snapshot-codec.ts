@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
+import { dataSourceConfigSchema } from '../domain/config.js';
 import { type CustomerDataSource, customerDataSourceSchema } from '../domain/data-source.js';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import { deepFreeze } from '../domain/freeze.js';
@@ -18,6 +19,15 @@ import {
  */
 const STREAMS_PER_TURN = 2_000;
 
+/**
+ * A source is written as the array of its values in the order of its
+ * schema's keys, and its config likewise: a snapshot of 100,000 sources
+ * then carries no key names, which makes it about a third smaller and
+ * faster to parse. The order is the schemas', which the format hashes.
+ */
+const SOURCE_FIELDS = Object.keys(customerDataSourceSchema.shape) as (keyof CustomerDataSource)[];
+const CONFIG_FIELDS = Object.keys(dataSourceConfigSchema.shape);
+
 /** The write model at a position: what a snapshot holds. */
 export interface SnapshotState {
   readonly position: number;
@@ -28,14 +38,17 @@ export interface SnapshotState {
 function encodeStream(id: string, stream: SourceStream, mode: SnapshotSecretMode): string {
   const { source } = stream;
   if (source === null) return JSON.stringify([id, stream.version, null]);
-  // The source's own config prints its secrets as "***": the snapshot gets a plain copy.
+  // The source's own config prints its secrets as "***": the snapshot takes its values.
   const config = sealSnapshotConfig(source.config, source.tenantId, source.sourceId, mode);
-  return JSON.stringify([id, stream.version, { ...source, config }]);
+  const values = SOURCE_FIELDS.map((field) =>
+    field === 'config' ? CONFIG_FIELDS.map((key) => config[key]) : source[field],
+  );
+  return JSON.stringify([id, stream.version, values]);
 }
 
 /**
  * The write model as the bytes of a snapshot: UTF-8 JSON,
- * `{"format","position","streams":[[id, version, source | null], …]}`, each
+ * `{"format","position","streams":[[id, version, values | null], …]}`, each
  * source's secrets sealed (see snapshot-secrets.ts). The streams are read
  * from `state` as it was when this was called: each is an immutable value,
  * so commands applied meanwhile change nothing of it.
@@ -67,9 +80,6 @@ const snapshotSchema = z.strictObject({
   streams: z.array(z.tuple([z.string().min(1), z.number().int().min(1), z.unknown()])),
 });
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Why a snapshot cannot be used; the registry then replays the whole log. */
 export function unusableSnapshot(why: string, cause?: unknown): DataSourceError {
   return new DataSourceError(`The snapshot cannot be used: ${why}`, {
@@ -78,27 +88,42 @@ export function unusableSnapshot(why: string, cause?: unknown): DataSourceError 
   });
 }
 
+/** An object of `fields` from an array of as many values, or null when it is not one. */
+function fromValues(fields: readonly string[], values: unknown): Record<string, unknown> | null {
+  if (!Array.isArray(values) || values.length !== fields.length) return null;
+  const out: Record<string, unknown> = {};
+  fields.forEach((field, i) => {
+    out[field] = values[i];
+  });
+  return out;
+}
+
 function decodeSource(
   id: string,
   version: number,
-  value: unknown,
+  values: unknown,
   mode: SnapshotSecretMode,
 ): CustomerDataSource {
-  if (!isRecord(value) || !isRecord(value.config)) {
-    throw unusableSnapshot(`stream ${id} holds no source`);
-  }
-  const { tenantId } = value;
-  const config = openSnapshotConfig(value.config, String(tenantId), id, mode);
-  const parsed = customerDataSourceSchema.safeParse({ ...value, config });
+  const fields = fromValues(SOURCE_FIELDS, values);
+  const sealed = fromValues(CONFIG_FIELDS, fields?.config);
+  if (fields === null || sealed === null) throw unusableSnapshot(`stream ${id} holds no source`);
+  fields.config = openSnapshotConfig(sealed, String(fields.tenantId), id, mode);
+  const parsed = customerDataSourceSchema.safeParse(fields);
   if (!parsed.success) {
     throw unusableSnapshot(`the source of stream ${id} is not valid: ${parsed.error.message}`);
   }
+  // zod's output is a fresh object of its own: made into what the fold makes,
+  // a frozen source whose config masks its secrets when printed.
   const source = parsed.data;
   if (source.sourceId !== id || source.version !== version) {
     throw unusableSnapshot(`stream ${id} at version ${version} holds another source or version`);
   }
-  // As the fold makes it: the config masks its secrets when printed, everything frozen.
-  return deepFreeze({ ...source, config: maskWhenPrinted(deepFreeze(source.config)) });
+  source.config = maskWhenPrinted(source.config);
+  Object.freeze(source.tags);
+  Object.freeze(source.accessRoles);
+  Object.freeze(source.secretFingerprints);
+  deepFreeze(source.metadata);
+  return Object.freeze(source);
 }
 
 /**
@@ -130,10 +155,23 @@ export function decodeSnapshot(
     );
   }
   const streams = new Map<string, SourceStream>();
-  for (const [id, version, value] of rows) {
+  for (const [id, version, values] of rows) {
     if (streams.has(id)) throw unusableSnapshot(`stream ${id} appears twice`);
-    const source = value === null ? null : decodeSource(id, version, value, mode);
+    const source = values === null ? null : decodeSource(id, version, values, mode);
     streams.set(id, Object.freeze({ version, source }));
   }
   return { position, streams };
 }
+
+/**
+ * The code that writes and reads the bytes, as text: part of the snapshot
+ * format, so a change to the layout makes older snapshots unreadable
+ * without anyone having to remember to say so.
+ */
+export const SNAPSHOT_CODEC_CODE: readonly string[] = [
+  encodeStream,
+  encodeSnapshot,
+  fromValues,
+  decodeSource,
+  decodeSnapshot,
+].map(String);

@@ -4,14 +4,20 @@
  * so on the diagnostics channel, and the whole log is replayed instead.
  */
 import { expect, it } from 'vitest';
+import { dataSourceConfigSchema } from '../../src/domain/config.js';
+import { customerDataSourceSchema } from '../../src/domain/data-source.js';
 import { DataSourceType, type EventStore, type StoredSnapshot } from '../../src/index.js';
 import { databaseInput } from '../support/registry-fixtures.js';
 import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
 import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
 
-type Json = Record<string, unknown> & {
-  streams: [string, number, Record<string, unknown> | null][];
-};
+type Values = unknown[];
+type Json = Record<string, unknown> & { streams: [string, number, Values | null][] };
+
+/** Where a field sits in a stored source, which is the array of its values in schema order. */
+const SOURCE_AT = (field: string) => Object.keys(customerDataSourceSchema.shape).indexOf(field);
+const CONFIG_AT = (field: string) => Object.keys(dataSourceConfigSchema.shape).indexOf(field);
+const configOf = (values: Values | null | undefined) => values?.[SOURCE_AT('config')] as Values;
 
 async function storedOf(store: EventStore): Promise<StoredSnapshot> {
   const stored = await store.readSnapshot?.();
@@ -99,7 +105,15 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
       const source = json.streams[0]?.[2];
-      if (source) source.status = 'exploded';
+      if (source) source[SOURCE_AT('status')] = 'exploded';
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose source lacks a value', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      json.streams[0]?.[2]?.pop();
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -125,8 +139,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
       const [orders, billing] = json.streams.map((stream) => stream[2]);
-      const from = orders?.config as Record<string, unknown>;
-      (billing?.config as Record<string, unknown>).apiKey = from.password;
+      configOf(billing)[CONFIG_AT('apiKey')] = configOf(orders)[CONFIG_AT('password')];
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -134,8 +147,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot holding a secret in plaintext', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      const orders = json.streams[0]?.[2];
-      (orders?.config as Record<string, unknown>).password = 'planted';
+      configOf(json.streams[0]?.[2])[CONFIG_AT('password')] = 'planted';
     });
     await expectIgnored(logged, 'invalid');
   });
