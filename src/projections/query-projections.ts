@@ -107,16 +107,18 @@ export function projectAll(
     if (list) list.push(entry);
     else lists.set(order, [entry]);
   };
+  const into = (index: SourceIndex, entry: ListEntry, source: CustomerDataSource) => {
+    countSource(index.stats, source, 1);
+    add(index.order, entry);
+    for (const tag of source.tags) add(tagOrder(index, tag), entry);
+  };
   for (const { entry, source } of entries) {
     const tenant = tenantIndex(projections, source.tenantId);
     projections.sources.set(source.sourceId, source);
     tenant.ids.add(source.sourceId);
     tenant.byName.set(entry.key, source.sourceId);
-    for (const index of [projections.all, tenant]) {
-      countSource(index.stats, source, 1);
-      add(index.order, entry);
-      for (const tag of source.tags) add(tagOrder(index, tag), entry);
-    }
+    into(projections.all, entry, source);
+    into(tenant, entry, source);
   }
   // Each list took its entries in list order already.
   for (const [order, sorted] of lists) fillListOrder(order, sorted);

@@ -92,9 +92,7 @@ export function unusableSnapshot(why: string, cause?: unknown): DataSourceError 
 function fromValues(fields: readonly string[], values: unknown): Record<string, unknown> | null {
   if (!Array.isArray(values) || values.length !== fields.length) return null;
   const out: Record<string, unknown> = {};
-  fields.forEach((field, i) => {
-    out[field] = values[i];
-  });
+  for (let i = 0; i < fields.length; i++) out[fields[i] as string] = values[i];
   return out;
 }
 
