@@ -10,6 +10,7 @@ import { queriesWorkload } from './queries.js';
 import { replayWorkload } from './replay.js';
 import { sqliteCommandsWorkload } from './sqlite-commands.js';
 import { sqliteReplayWorkload } from './sqlite-replay.js';
+import { subscriptionsWorkload } from './subscriptions.js';
 
 /**
  * Every workload `npm run bench` knows, in the order a full run takes them.
@@ -25,6 +26,7 @@ export const WORKLOADS: readonly Workload[] = [
   peersWorkload,
   groupCommitWorkload,
   sqliteReplayWorkload,
+  subscriptionsWorkload,
   auditWorkload,
   diagnosticsWorkload,
 ];
