@@ -341,7 +341,8 @@ export class DataSourceRegistry {
    * to the 'listenerError' listeners, or, when there are none or one of them
    * fails too, to `process.emitWarning` (code 'DATASOURCE_REGISTRY_LISTENER').
    * 'followError' hears reads of the log that failed in the background (each
-   * is retried with a growing pause).
+   * is retried with a growing pause), 'snapshotError' snapshots that could
+   * not be written in the background (the registry carries on).
    *
    * @throws DataSourceError INVALID_INPUT for an unknown name (the message
    *   lists the valid ones) or a listener that is not a function; FORBIDDEN

@@ -116,7 +116,8 @@ function passCheckpoints(store: EventStore, wrapped: EventStore): void {
  * Unlike {@link protectSecrets} it wraps a memory store too, so a read-only
  * registry shows no secret whatever its store. The key ring is left out: a
  * reader never changes it. Subscription checkpoints pass through: a service
- * that only reads still records how far its subscriptions got.
+ * that only reads still records how far its subscriptions got. A snapshot
+ * can be read (its secrets are withheld when it is decoded), never stored.
  */
 export function readOnlyStore(store: EventStore): EventStore {
   const withhold = (events: StoredEvent[]) =>

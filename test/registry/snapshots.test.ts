@@ -4,7 +4,7 @@
  * and writing one never holds up or fails a command.
  */
 import Database from 'better-sqlite3';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished, vi } from 'vitest';
 import { DataSourceType, ErrorCode, type EventStore, type SnapshotError } from '../../src/index.js';
 import type { PostgresEventStore } from '../../src/store/postgres/index.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
@@ -104,6 +104,19 @@ describeEachDurableStore('snapshots', (harness) => {
     await eventually(async () => failures.length > 0 || undefined, 'a snapshotError');
     expect(failures[0]).toMatchObject({ position: 1, error: { code: ErrorCode.STORE_ERROR } });
     expect(await registry.activate(orders.sourceId)).toMatchObject({ status: 'active' });
+  });
+
+  it('makes a failed snapshot a process warning when nobody listens to snapshotError', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    onTestFinished(() => warnings.mockRestore());
+    const { registry, store } = await harness.createRegistry({ snapshotEvery: 1 });
+    await dropSnapshotTable(harness.kind, store);
+
+    await registry.register(databaseInput());
+    await eventually(async () => warnings.mock.calls.length > 0 || undefined, 'a warning');
+    const [message, options] = warnings.mock.calls[0] ?? [];
+    expect(String(message)).toContain('The snapshot at position 1 was not written');
+    expect(options).toMatchObject({ code: 'DATASOURCE_REGISTRY_SNAPSHOT' });
   });
 
   it('refuses snapshot() on a registry opened read-only with FORBIDDEN', async () => {
