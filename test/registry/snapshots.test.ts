@@ -30,7 +30,9 @@ describeEachDurableStore('snapshots', (harness) => {
     const reopened = await reopen();
 
     expect(heard).toMatchObject([{ action: 'loaded', position: 2 }]);
-    expect(diagnostics.catchUps.map(({ from, to, events }) => ({ from, to, events }))).toEqual([
+    // The writer, still open, may read from its own head meanwhile and find nothing.
+    const reads = diagnostics.catchUps.filter(({ events }) => events > 0);
+    expect(reads.map(({ from, to, events }) => ({ from, to, events }))).toEqual([
       { from: 2, to: 3, events: 1 },
     ]);
     expect(reopened.get(orders.sourceId)).toMatchObject({ status: 'active', tags: ['prod'] });
