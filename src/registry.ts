@@ -34,7 +34,13 @@ import {
 } from './registry/options.js';
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
-import { createSnapshotter, type SnapshotInfo, type Snapshotter } from './registry/snapshots.js';
+import {
+  checkSnapshotEvery,
+  createSnapshotter,
+  type SnapshotInfo,
+  type Snapshotter,
+  snapshotSecretMode,
+} from './registry/snapshots.js';
 import { sourceQueries } from './registry/source-queries.js';
 import {
   createSubscriptions,
@@ -46,13 +52,11 @@ import { createTenantHandle } from './registry/tenant-handle.js';
 import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle-api.js';
 import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
 import { resolveEncryptionKeys } from './security/encryption-key.js';
-import { createKeyListCipher } from './security/key-list-cipher.js';
 import { enterKeyRing, enterKeyRingSync } from './security/key-ring.js';
 import { protectSecrets, readOnlyRefusal, readOnlyStore } from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
 import { encryptionKeyId } from './security/secret-cipher.js';
 import { createSecretFingerprinter } from './security/secret-fingerprints.js';
-import { createSnapshotSealer, type SnapshotSecretMode } from './security/snapshot-secrets.js';
 import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
 
@@ -126,15 +130,7 @@ export class DataSourceRegistry {
       conflictTimeoutMs: conflicts.conflictTimeoutMs,
       retries: conflicts.conflictRetries ?? Number.POSITIVE_INFINITY,
     });
-    if (conflicts.snapshotEvery !== undefined && store.storeSnapshot === undefined) {
-      throw new DataSourceError(
-        `snapshotEvery needs a store that keeps snapshots; a ${store.kind} store keeps none`,
-        {
-          code: ErrorCode.INVALID_INPUT,
-          details: { issues: [{ path: 'snapshotEvery', message: 'the store keeps no snapshots' }] },
-        },
-      );
-    }
+    checkSnapshotEvery(store, conflicts.snapshotEvery);
     this.#snapshots = createSnapshotter({
       store: this.#store,
       models: this.#models,
@@ -483,16 +479,4 @@ export class DataSourceRegistry {
       if (this.#bus.wants(event.type)) this.#bus.publish(deepFreeze(redactEvent(event)));
     }
   }
-}
-
-/** How this registry's snapshots hold secrets: sealed in a durable store, withheld when read-only. */
-function snapshotSecretMode(
-  store: EventStore,
-  readOnly: boolean,
-  keys: readonly Uint8Array[] | null,
-): SnapshotSecretMode {
-  if (readOnly) return { kind: 'withheld', durable: store.durable };
-  if (!store.durable) return { kind: 'plain' };
-  const sealer = keys === null ? null : createSnapshotSealer(createKeyListCipher(keys));
-  return { kind: 'sealed', sealer };
 }

@@ -1,6 +1,8 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import type { SnapshotSecretMode } from '../security/snapshot-secrets.js';
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { createKeyListCipher } from '../security/key-list-cipher.js';
+import { createSnapshotSealer, type SnapshotSecretMode } from '../security/snapshot-secrets.js';
 import type { EventStore } from '../store/event-store.js';
 import { type RegistryModels, restoreModels } from './models.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
@@ -194,4 +196,35 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
       await queue;
     },
   };
+}
+
+/**
+ * How a registry's snapshots hold secrets: sealed under its keys in a
+ * durable store, as they are in a store that is not, withheld when read-only.
+ */
+export function snapshotSecretMode(
+  store: EventStore,
+  readOnly: boolean,
+  keys: readonly Uint8Array[] | null,
+): SnapshotSecretMode {
+  if (readOnly) return { kind: 'withheld', durable: store.durable };
+  if (!store.durable) return { kind: 'plain' };
+  const sealer = keys === null ? null : createSnapshotSealer(createKeyListCipher(keys));
+  return { kind: 'sealed', sealer };
+}
+
+/**
+ * Checks `snapshotEvery` against the store, when the registry is made.
+ *
+ * @throws DataSourceError INVALID_INPUT when it is set and the store keeps no snapshots.
+ */
+export function checkSnapshotEvery(store: EventStore, every: number | undefined): void {
+  if (every === undefined || store.storeSnapshot !== undefined) return;
+  throw new DataSourceError(
+    `snapshotEvery needs a store that keeps snapshots; a ${store.kind} store keeps none`,
+    {
+      code: ErrorCode.INVALID_INPUT,
+      details: { issues: [{ path: 'snapshotEvery', message: 'the store keeps no snapshots' }] },
+    },
+  );
 }

@@ -3,17 +3,31 @@
  * save the state, `open()` restores it and replays only the events after it,
  * and writing one never holds up or fails a command.
  */
+
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { expect, it, onTestFinished, vi } from 'vitest';
-import { DataSourceType, ErrorCode, type EventStore, type SnapshotError } from '../../src/index.js';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import {
+  DataSourceRegistry,
+  DataSourceType,
+  ErrorCode,
+  type EventStore,
+  type SnapshotError,
+} from '../../src/index.js';
 import type { PostgresEventStore } from '../../src/store/postgres/index.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
-import type { SqliteEventStore } from '../../src/store/sqlite/index.js';
+import { createSqliteEventStore, type SqliteEventStore } from '../../src/store/sqlite/index.js';
 import { hearDiagnostics } from '../support/diagnostics.js';
 import { adminQuery, eventually, postgresUrl } from '../support/postgres.js';
 import { databaseInput, failsWith } from '../support/registry-fixtures.js';
-import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
+import {
+  answersOf,
+  hearSnapshots,
+  openFullReplay,
+  withoutSnapshots,
+} from '../support/snapshots.js';
 import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const fileInput = { tenantId: 'acme', name: 'Exports', sourceType: DataSourceType.FILE };
 
@@ -160,3 +174,24 @@ async function dropSnapshotTable(kind: string, store: EventStore) {
   const { schema } = store as PostgresEventStore;
   await adminQuery(postgresUrl ?? '', `DROP TABLE ${quoteIdentifier(schema)}.snapshots`);
 }
+
+describe('a store that keeps no snapshots', () => {
+  const tempDir = useTempDir('no-snapshots-');
+  const storeWithout = () =>
+    withoutSnapshots(createSqliteEventStore({ filename: join(tempDir(), 'log.db') }));
+
+  it('refuses snapshotEvery with INVALID_INPUT', async () => {
+    const error = await failsWith(
+      () => DataSourceRegistry.open({ store: storeWithout(), snapshotEvery: 10 }),
+      ErrorCode.INVALID_INPUT,
+    );
+    expect(error.message).toContain('keeps no snapshots');
+  });
+
+  it('refuses snapshot() with FORBIDDEN', async () => {
+    const registry = await DataSourceRegistry.open({ store: storeWithout() });
+    onTestFinished(() => registry.close());
+    await registry.register({ ...fileInput });
+    await failsWith(() => registry.snapshot(), ErrorCode.FORBIDDEN);
+  });
+});
