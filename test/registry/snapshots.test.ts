@@ -185,7 +185,7 @@ describe('a store that keeps no snapshots', () => {
       () => DataSourceRegistry.open({ store: storeWithout(), snapshotEvery: 10 }),
       ErrorCode.INVALID_INPUT,
     );
-    expect(error.message).toContain('keeps no snapshots');
+    expect(error.message).toContain('needs a store that keeps snapshots');
   });
 
   it('refuses snapshot() with FORBIDDEN', async () => {
