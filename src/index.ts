@@ -80,6 +80,12 @@ export {
   listDatasources,
   resetDatasourceRegistry,
 } from './registry/singleton.js';
+export type {
+  SnapshotError,
+  SnapshotIgnoredReason,
+  SnapshotInfo,
+  SnapshotMessage,
+} from './registry/snapshots.js';
 export type { SourceQueries } from './registry/source-queries.js';
 export type {
   SubscribeOptions,
@@ -105,6 +111,7 @@ export type {
   PendingEvent,
   ReadAllOptions,
   StoredEvent,
+  StoredSnapshot,
   TenantGuard,
   UniqueClaim,
 } from './store/event-store.js';

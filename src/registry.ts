@@ -35,6 +35,13 @@ import {
 } from './registry/options.js';
 import { parseLabelCommand, parseRegister, parseSourceId } from './registry/parse-commands.js';
 import { toDomainEvent } from './registry/read-events.js';
+import {
+  checkSnapshotEvery,
+  createSnapshotter,
+  type SnapshotInfo,
+  type Snapshotter,
+  snapshotSecretMode,
+} from './registry/snapshots.js';
 import { sourceQueries } from './registry/source-queries.js';
 import {
   createSubscriptions,
@@ -47,7 +54,12 @@ import type { TenantHandle, TenantHandleOptions } from './registry/tenant-handle
 import { parseMoment, type RegistryAt, registryAt } from './registry/time-travel.js';
 import { resolveEncryptionKeys } from './security/encryption-key.js';
 import { enterKeyRing, enterKeyRingSync } from './security/key-ring.js';
-import { protectSecrets, readOnlyRefusal, readOnlyStore } from './security/protected-store.js';
+import {
+  protectSecrets,
+  readOnlyRefusal,
+  readOnlyStore,
+  tenantKeysOf,
+} from './security/protected-store.js';
 import { redactEvent } from './security/redact.js';
 import { encryptionKeyId } from './security/secret-cipher.js';
 import { createSecretFingerprinter } from './security/secret-fingerprints.js';
@@ -79,6 +91,7 @@ export class DataSourceRegistry {
   readonly #follower: Follower;
   readonly #inFlight = createInFlight();
   readonly #subscriptions: Subscriptions;
+  readonly #snapshots: Snapshotter;
   readonly #readOnly: boolean;
   /** The ids of this instance's keys, current first; empty without a key or when read-only. */
   readonly #keyIds: readonly string[];
@@ -128,6 +141,14 @@ export class DataSourceRegistry {
       conflictTimeoutMs: conflicts.conflictTimeoutMs,
       retries: conflicts.conflictRetries ?? Number.POSITIVE_INFINITY,
     });
+    checkSnapshotEvery(store, conflicts.snapshotEvery);
+    this.#snapshots = createSnapshotter({
+      store: this.#store,
+      models: this.#models,
+      secrets: snapshotSecretMode(store, this.#readOnly, keys, tenantKeysOf(this.#store)),
+      every: conflicts.snapshotEvery ?? null,
+      reportError: (failure) => this.#bus.reportSnapshotError(failure),
+    });
     if (isMemoryStore(store)) {
       if (opened !== OPENED) enterKeyRingSync(store, this.#keyIds);
       const events = store.readAllSync().map(toDomainEvent);
@@ -166,6 +187,8 @@ export class DataSourceRegistry {
     try {
       // Refused before it reads or writes; a new log's ring is pinned once it was read.
       const pin = await enterKeyRing(registry.#store, registry.#keyIds);
+      // The newest snapshot that can be trusted, then only the events after it.
+      await registry.#snapshots.load();
       await registry.#catchUp();
       await pin();
     } catch (error) {
@@ -541,7 +564,8 @@ export class DataSourceRegistry {
    * to the 'listenerError' listeners, or, when there are none or one of them
    * fails too, to `process.emitWarning` (code 'DATASOURCE_REGISTRY_LISTENER').
    * 'followError' hears reads of the log that failed in the background (each
-   * is retried with a growing pause).
+   * is retried with a growing pause), 'snapshotError' snapshots that could
+   * not be written in the background (the registry carries on).
    *
    * @throws DataSourceError INVALID_INPUT for an unknown name (the message
    *   lists the valid ones) or a listener that is not a function; FORBIDDEN
@@ -573,6 +597,27 @@ export class DataSourceRegistry {
   subscribe(options: SubscribeOptions): Subscription {
     this.#assertOpen();
     return this.#subscriptions.start(options);
+  }
+
+  /**
+   * Saves the registry's state (every stream, deleted ones included, at
+   * `registry.position`) to the store, in place of the snapshot it kept, so
+   * the next `open()` replays only the events after it. Secrets are sealed
+   * under their tenant's data key, as in the events. It runs beside the commands, never blocking
+   * one; see docs/snapshots.md.
+   *
+   * @throws DataSourceError FORBIDDEN after `close()`, when read-only, or
+   *   when the store keeps no snapshots; SECRET_UNAVAILABLE when a secret
+   *   would be written without a key; STORE_ERROR when the store fails.
+   */
+  async snapshot(): Promise<SnapshotInfo> {
+    this.#assertWritable();
+    if (this.#store.storeSnapshot === undefined) {
+      throw new DataSourceError(`A ${this.#store.kind} store keeps no snapshots`, {
+        code: ErrorCode.FORBIDDEN,
+      });
+    }
+    return this.#inFlight.track(this.#snapshots.take());
   }
 
   /**
@@ -631,6 +676,7 @@ export class DataSourceRegistry {
   async #drainAndClose(): Promise<void> {
     // Nothing new is accepted once #closed is set, so one pass sees them all.
     await this.#inFlight.settled();
+    await this.#snapshots.stop();
     await this.#subscriptions.stopAll();
     this.#follower.stop();
     // A read still running would otherwise meet a closed store (or a pool that never answers).
@@ -664,6 +710,7 @@ export class DataSourceRegistry {
     const fresh = events.filter((event) => event.position > this.#models.state.position);
     if (fresh.length === 0) return;
     applyToModels(this.#models, fresh);
+    this.#snapshots.applied(fresh.length);
     for (const event of fresh) {
       if (this.#bus.wants(event.type)) this.#bus.publish(deepFreeze(redactEvent(event)));
     }

@@ -11,6 +11,7 @@ import { replayWorkload } from './replay.js';
 import { secretsWorkload } from './secrets.js';
 import { sqliteCommandsWorkload } from './sqlite-commands.js';
 import { sqliteReplayWorkload } from './sqlite-replay.js';
+import { subscriptionsWorkload } from './subscriptions.js';
 
 /**
  * Every workload `npm run bench` knows, in the order a full run takes them.
@@ -26,6 +27,7 @@ export const WORKLOADS: readonly Workload[] = [
   peersWorkload,
   groupCommitWorkload,
   sqliteReplayWorkload,
+  subscriptionsWorkload,
   auditWorkload,
   diagnosticsWorkload,
   secretsWorkload,

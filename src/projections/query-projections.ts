@@ -1,11 +1,19 @@
 import { type CustomerDataSource, nameKey } from '../domain/data-source.js';
-import { listEntry } from './list-order.js';
+import {
+  compareEntries,
+  fillListOrder,
+  type ListEntry,
+  type ListOrder,
+  listEntry,
+} from './list-order.js';
 import {
   type EntryChange,
   emptySourceIndex,
   reindexSource,
   type SourceIndex,
+  tagOrder,
 } from './source-index.js';
+import { countSource } from './statistics.js';
 
 export interface TenantIndex extends SourceIndex {
   /** The ids of the tenant's live sources: what clearTenant deletes. */
@@ -79,6 +87,41 @@ export function projectChange(
     if (tenant.byName.get(key) === before.sourceId) tenant.byName.delete(key);
   }
   if (after) tenant.byName.set(nameKey(after.name), after.sourceId);
+}
+
+/**
+ * Fills empty projections with live sources at once, as feeding them one by
+ * one would have (`projectChange(p, null, source)` for each), in a fraction
+ * of the time: the sources are sorted into list order once, and every list
+ * (per tenant, per tag) is a part of that order, filled by walking it.
+ */
+export function projectAll(
+  projections: QueryProjections,
+  sources: readonly CustomerDataSource[],
+): void {
+  const entries = sources.map((source) => ({ entry: listEntry(source), source }));
+  entries.sort((a, b) => compareEntries(a.entry, b.entry));
+  const lists = new Map<ListOrder, ListEntry[]>();
+  const add = (order: ListOrder, entry: ListEntry) => {
+    const list = lists.get(order);
+    if (list) list.push(entry);
+    else lists.set(order, [entry]);
+  };
+  const into = (index: SourceIndex, entry: ListEntry, source: CustomerDataSource) => {
+    countSource(index.stats, source, 1);
+    add(index.order, entry);
+    for (const tag of source.tags) add(tagOrder(index, tag), entry);
+  };
+  for (const { entry, source } of entries) {
+    const tenant = tenantIndex(projections, source.tenantId);
+    projections.sources.set(source.sourceId, source);
+    tenant.ids.add(source.sourceId);
+    tenant.byName.set(entry.key, source.sourceId);
+    into(projections.all, entry, source);
+    into(tenant, entry, source);
+  }
+  // Each list took its entries in list order already.
+  for (const [order, sorted] of lists) fillListOrder(order, sorted);
 }
 
 /** The function that feeds these projections, made once so applying allocates no closure. */

@@ -23,13 +23,18 @@ export function emptySourceIndex(): SourceIndex {
   return { byTag: new Map(), stats: emptyStatsCounter(), order: emptyListOrder() };
 }
 
-function tag(index: SourceIndex, name: string, entry: ListEntry) {
+/** The list order of one tag, made empty when the tag has none yet. */
+export function tagOrder(index: SourceIndex, name: string): ListOrder {
   let order = index.byTag.get(name);
   if (!order) {
     order = emptyListOrder();
     index.byTag.set(name, order);
   }
-  insertEntry(order, entry);
+  return order;
+}
+
+function tag(index: SourceIndex, name: string, entry: ListEntry) {
+  insertEntry(tagOrder(index, name), entry);
 }
 
 function untag(index: SourceIndex, name: string, entry: ListEntry) {

@@ -5,6 +5,7 @@ import { DataSourceError, type ErrorCode } from '../domain/errors.js';
 import type { DataSourceEvent, EventMetadata } from '../domain/events.js';
 import { CATCH_UP_CHANNEL } from '../follow/catch-up-diagnostics.js';
 import { APPEND_CHANNEL } from '../store/append-diagnostics.js';
+import { SNAPSHOT_CHANNEL } from './snapshots.js';
 
 /**
  * The `node:diagnostics_channel` names the registry publishes on. `command`
@@ -12,12 +13,13 @@ import { APPEND_CHANNEL } from '../store/append-diagnostics.js';
  * start, end, asyncStart, asyncEnd, error })`, or to one of its channels,
  * `tracing:datasource-registry:command:asyncEnd` and the like. `append` and
  * `catchUp` are plain channels, one message each when a write or a read is
- * done. Nothing is built or timed for a channel nobody subscribes to.
+ * done; `snapshot` one when a snapshot is written, loaded or ignored. Nothing is built or timed for a channel nobody subscribes to.
  */
 export const DIAGNOSTICS_CHANNELS = Object.freeze({
   command: 'datasource-registry:command',
   append: APPEND_CHANNEL,
   catchUp: CATCH_UP_CHANNEL,
+  snapshot: SNAPSHOT_CHANNEL,
 } as const);
 
 /** What a command that ran to its end came to. */

@@ -7,6 +7,7 @@ import {
   type EventOfType,
   type EventType,
 } from '../domain/events.js';
+import type { SnapshotError } from './snapshots.js';
 
 /** What a `listenerError` listener receives when another listener throws or rejects. */
 export interface ListenerError {
@@ -18,7 +19,12 @@ export interface ListenerError {
  * The names a listener can subscribe to that are not event types: the bus's
  * own reports. A new one is added here and to {@link RegistryListeners}.
  */
-export const BUS_LISTENER_NAMES = ['listenerError', 'followError', 'subscriptionError'] as const;
+export const BUS_LISTENER_NAMES = [
+  'listenerError',
+  'followError',
+  'subscriptionError',
+  'snapshotError',
+] as const;
 
 /**
  * What a `followError` listener receives when reading the log in the
@@ -61,6 +67,8 @@ export type RegistryListeners = { [T in EventType]: (event: EventOfType<T>) => u
   followError: (failure: FollowError) => unknown;
   /** A subscription's handler or its store failed. */
   subscriptionError: (failure: SubscriptionError) => unknown;
+  /** A snapshot taken in the background could not be written; the registry carries on. */
+  snapshotError: (failure: SnapshotError) => unknown;
 };
 export type ListenerName = keyof RegistryListeners;
 
@@ -124,6 +132,11 @@ export interface EventBus {
    * a run and the one a subscription gives up on become process warnings.
    */
   reportSubscriptionError(failure: SubscriptionError): void;
+  /**
+   * Tells the `snapshotError` listeners; with none, each failure becomes a
+   * process warning (they are rare: one per snapshot due at most).
+   */
+  reportSnapshotError(failure: SnapshotError): void;
 }
 
 type AnyListener = (...args: unknown[]) => unknown;
@@ -238,6 +251,23 @@ export function createEventBus(): EventBus {
         callSafely(
           () => (listener as RegistryListeners['subscriptionError'])(failure),
           (error) => warnSubscription('A subscriptionError listener failed', error),
+        );
+      }
+    },
+    reportSnapshotError(failure) {
+      const listeners = emitter.listeners('snapshotError');
+      const warnSnapshot = (what: string, error: unknown) =>
+        process.emitWarning(`${what}: ${messageOf(error)}`, {
+          type: 'DataSourceRegistryWarning',
+          code: 'DATASOURCE_REGISTRY_SNAPSHOT',
+        });
+      if (listeners.length === 0) {
+        warnSnapshot(`The snapshot at position ${failure.position} was not written`, failure.error);
+      }
+      for (const listener of listeners) {
+        callSafely(
+          () => (listener as RegistryListeners['snapshotError'])(failure),
+          (error) => warnSnapshot('A snapshotError listener failed', error),
         );
       }
     },

@@ -1,6 +1,8 @@
 import type { DataSourceEvent } from '../domain/events.js';
+import type { SourceStream } from '../domain/stream.js';
 import {
   createQueryProjections,
+  projectAll,
   projectionFeed,
   type QueryProjections,
 } from '../projections/query-projections.js';
@@ -36,4 +38,24 @@ export function applyToModels(models: RegistryModels, events: readonly DataSourc
 export function clearModels(models: RegistryModels): void {
   Object.assign(models.state, createWriteModel());
   Object.assign(models.projections, createQueryProjections());
+}
+
+/**
+ * Replaces both with the fold of the log up to `position` that `streams`
+ * hold (a snapshot's): the write model takes the streams as they are, and
+ * the projections are filled with the live sources, as a replay would have left them.
+ */
+export function restoreModels(
+  models: RegistryModels,
+  position: number,
+  streams: ReadonlyMap<string, SourceStream>,
+): void {
+  clearModels(models);
+  const live = [];
+  for (const [id, stream] of streams) {
+    models.state.streams.set(id, stream);
+    if (stream.source !== null) live.push(stream.source);
+  }
+  projectAll(models.projections, live);
+  models.state.position = position;
 }

@@ -56,6 +56,18 @@ export interface DataSourceRegistryOptions {
    * left of `conflictTimeoutMs` (default: no limit but the time budget).
    */
   conflictRetries?: number | undefined;
+  /**
+   * Takes a snapshot of the registry's state in the background once this
+   * many events were applied since the last one (default: never; see
+   * `registry.snapshot()` and docs/snapshots.md). `open()` then restores the
+   * newest snapshot and replays only the events after it. Writing one never
+   * delays or fails a command: a failure goes to the `snapshotError`
+   * listeners. Not with `readOnly`, and only on a store that keeps snapshots.
+   *
+   * @example
+   * await DataSourceRegistry.open({ store, snapshotEvery: 10_000 });
+   */
+  snapshotEvery?: number | undefined;
 }
 
 /** How long and how often a command that lost a race tries again; checked when a registry is made. */
@@ -69,9 +81,15 @@ export const conflictOptionsSchema = z.object({
 });
 
 /** The options with a value to check when a registry is made. */
-export const registryOptionsSchema = conflictOptionsSchema.extend({
-  readOnly: z.boolean().default(false),
-});
+export const registryOptionsSchema = conflictOptionsSchema
+  .extend({
+    readOnly: z.boolean().default(false),
+    snapshotEvery: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((options) => !(options.readOnly && options.snapshotEvery !== undefined), {
+    message: 'a read-only registry holds no secret, so it writes no snapshot',
+    path: ['snapshotEvery'],
+  });
 
 /** The filter of `list` and `count`; the tenant id is normalized as when it was registered. */
 export const listFilterSchema = copiedInput(

@@ -130,6 +130,10 @@ export function protectSecrets(
   if (pinKeyRing) wrapped.pinKeyRing = (keyIds) => pinKeyRing.call(store, keyIds);
   if (addToKeyRing) wrapped.addToKeyRing = (keyId) => addToKeyRing.call(store, keyId);
   passCheckpoints(store, wrapped);
+  // Snapshots pass as they are: the registry seals their secrets itself (snapshot-secrets.ts).
+  const { readSnapshot, storeSnapshot } = store;
+  if (readSnapshot) wrapped.readSnapshot = () => readSnapshot.call(store);
+  if (storeSnapshot) wrapped.storeSnapshot = (snapshot) => storeSnapshot.call(store, snapshot);
   protectedStores.add(wrapped);
   if (tenantKeys !== null) tenantKeysByStore.set(wrapped, tenantKeys);
   return wrapped;
@@ -154,7 +158,8 @@ function passCheckpoints(store: EventStore, wrapped: EventStore): void {
  * Unlike {@link protectSecrets} it wraps a memory store too, so a read-only
  * registry shows no secret whatever its store. The key ring is left out: a
  * reader never changes it. Subscription checkpoints pass through: a service
- * that only reads still records how far its subscriptions got.
+ * that only reads still records how far its subscriptions got. A snapshot
+ * can be read (its secrets are withheld when it is decoded), never stored.
  */
 export function readOnlyStore(store: EventStore): EventStore {
   const destroyedKeys = createDestroyedKeys(store);
@@ -180,6 +185,9 @@ export function readOnlyStore(store: EventStore): EventStore {
     close: () => store.close(),
   };
   passCheckpoints(store, wrapped);
+  // A reader loads a snapshot (its secrets withheld as it withholds the events'), never stores one.
+  const { readSnapshot } = store;
+  if (readSnapshot) wrapped.readSnapshot = () => readSnapshot.call(store);
   return wrapped;
 }
 

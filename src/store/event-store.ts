@@ -1,4 +1,7 @@
 import type { DataKeyRecord, Rewrap } from './data-keys.js';
+import type { StoredSnapshot } from './snapshots.js';
+
+export type { StoredSnapshot } from './snapshots.js';
 
 /**
  * The contract every event store keeps. A store knows the
@@ -208,6 +211,25 @@ export interface EventStore {
    *   integer ≥ 0; STORE_ERROR when the driver fails.
    */
   storeCheckpoint?(name: string, position: number): Promise<void>;
+  /**
+   * The snapshot kept, or null when none was stored. Snapshots are kept
+   * apart from the events; a store keeps only the newest one. The store
+   * returns it as stored: whether it can be trusted (its format, its
+   * position against the head) is the reader's to decide. A store without
+   * snapshots makes a registry replay the whole log when it opens.
+   *
+   * @throws DataSourceError STORE_ERROR when the driver fails.
+   */
+  readSnapshot?(): Promise<StoredSnapshot | null>;
+  /**
+   * Keeps a snapshot in place of the one kept, unless that one is at a
+   * higher position (a late writer never moves the snapshot back).
+   *
+   * @throws DataSourceError INVALID_INPUT for a snapshot that is not one (a
+   *   position that is not an integer ≥ 0, an empty format, data that is not
+   *   bytes); STORE_ERROR when the driver fails.
+   */
+  storeSnapshot?(snapshot: StoredSnapshot): Promise<void>;
   /** Releases what the store opened; a pool passed in by the caller stays open. */
   close(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import type {
   StoredEvent,
 } from './event-store.js';
 import { createMemoryKeyRing } from './key-ring.js';
+import { checkSnapshot, replacesSnapshot, type StoredSnapshot } from './snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from './subscription-checkpoints.js';
 
 /** The in-memory store; it can also be read synchronously, so a registry on it is ready at once. */
@@ -37,10 +38,12 @@ export interface MemoryEventStore extends EventStore {
   createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
   rewrapDataKeys(rewrap: Rewrap): Promise<number>;
   destroyDataKeys(tenantId: string): Promise<number>;
+  readSnapshot(): Promise<StoredSnapshot | null>;
+  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
   /**
-   * Forgets every event, claim and subscription checkpoint: what
-   * `registry.reset()` does. Checkpoints go too, since positions start again
-   * at 1. The key ring and the data keys stay.
+   * Forgets every event, claim, subscription checkpoint and snapshot: what
+   * `registry.reset()` does. Checkpoints and the snapshot go too, since
+   * positions start again at 1. The key ring and the data keys stay.
    */
   clear(): void;
 }
@@ -53,6 +56,7 @@ export function createMemoryEventStore(): MemoryEventStore {
   let streams = new Map<string, StoredEvent[]>();
   let claims = new Map<string, string>();
   let checkpoints = new Map<string, number>();
+  let snapshot: StoredSnapshot | null = null;
 
   const listeners = new Set<AppendListener>();
   const keyRing = createMemoryKeyRing();
@@ -196,11 +200,21 @@ export function createMemoryEventStore(): MemoryEventStore {
       checkCheckpoint(name, position);
       checkpoints.set(name, Math.max(position, checkpoints.get(name) ?? 0));
     },
+    async readSnapshot() {
+      return snapshot && Object.freeze({ ...snapshot, data: Uint8Array.from(snapshot.data) });
+    },
+    async storeSnapshot(next) {
+      const checked = checkSnapshot(next);
+      // A copy: the caller's bytes may change after the call, the kept ones must not.
+      const kept = Object.freeze({ ...checked, data: Uint8Array.from(checked.data) });
+      if (replacesSnapshot(snapshot, kept)) snapshot = kept;
+    },
     clear() {
       log = [];
       streams = new Map();
       claims = new Map();
       checkpoints = new Map();
+      snapshot = null;
     },
     // Nothing to release, and other registries may share this store: each
     // one's unsubscribe removes its own listener.

@@ -2,6 +2,7 @@
  * The README's "Options and command context" section, one promise per test:
  * what each option and each context field does.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type DataSourceEvent,
@@ -9,8 +10,12 @@ import {
   DataSourceType,
   ErrorCode,
 } from '../../src/index.js';
+import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { hearSnapshots } from '../support/snapshots.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const input = { tenantId: 'acme', name: 'Orders DB', sourceType: DataSourceType.DATABASE };
+const tempDir = useTempDir('readme-options-');
 
 describe('the options and command context the README describes', () => {
   it('takes occurredAt from the clock option and ids from newId', async () => {
@@ -86,5 +91,24 @@ describe('the options and command context the README describes', () => {
     await expect.poll(() => failures.length).toBe(1);
     expect(failures[0]?.error).toBe(boom);
     expect(failures[0]?.event.sourceId).toBe(source.sourceId);
+  });
+
+  it('saves a snapshot every snapshotEvery events, and open() restores it and replays the rest', async () => {
+    const filename = join(tempDir(), 'registry.sqlite');
+    const heard = hearSnapshots();
+    const registry = await DataSourceRegistry.open({
+      store: createSqliteEventStore({ filename }),
+      snapshotEvery: 2,
+    });
+    const source = await registry.register(input);
+    await registry.activate(source.sourceId);
+    await expect.poll(() => heard.map((message) => message.action)).toEqual(['written']);
+    await registry.deactivate(source.sourceId);
+    await registry.close();
+
+    const reopened = await DataSourceRegistry.open({ store: createSqliteEventStore({ filename }) });
+    expect(heard.at(-1)).toMatchObject({ action: 'loaded', position: 2 });
+    expect(reopened.get(source.sourceId)?.status).toBe('inactive');
+    await reopened.close();
   });
 });

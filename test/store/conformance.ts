@@ -23,6 +23,7 @@ import {
   streamAppend,
 } from './conformance-fixtures.js';
 import { describeKeyRingConformance } from './key-ring-conformance.js';
+import { describeSnapshotConformance } from './snapshot-conformance.js';
 
 export { type EventStoreFactory, pendingEvent, streamAppend } from './conformance-fixtures.js';
 
@@ -491,6 +492,12 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
     );
 
     describeCheckpointConformance(
+      () => store,
+      factory,
+      (another) => opened.push(another),
+    );
+
+    describeSnapshotConformance(
       () => store,
       factory,
       (another) => opened.push(another),

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = new URL('../../src/index.ts', import.meta.url).href;
+const sqliteEntry = new URL('../../src/store/sqlite/index.ts', import.meta.url).href;
 
 /** The text of `docs/<page>`. */
 export function readDoc(page: string): string {
@@ -31,12 +32,18 @@ export function promisedLines(example: string): string[] {
   return [...example.matchAll(/\/\/ → (.*)$/gm)].map((match) => match[1] ?? '');
 }
 
-/** Runs an example that imports 'datasource-registry' against this checkout; resolves with its stdout. */
+/**
+ * Runs an example that imports 'datasource-registry' (and its `/sqlite`
+ * subpath) against this checkout; resolves with its stdout.
+ */
 export async function runExample(example: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'doc-example-'));
   try {
     const script = join(dir, 'example.mts');
-    writeFileSync(script, example.replaceAll("from 'datasource-registry'", `from '${entry}'`));
+    const source = example
+      .replaceAll("from 'datasource-registry'", `from '${entry}'`)
+      .replaceAll("from 'datasource-registry/sqlite'", `from '${sqliteEntry}'`);
+    writeFileSync(script, source);
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
       cwd: root,
     });

@@ -107,6 +107,21 @@ CREATE UNIQUE INDEX IF NOT EXISTS data_keys_live_per_tenant
   ON ${s}.data_keys (tenant_id) WHERE wrapped_key IS NOT NULL;`,
 };
 
+// The newest snapshot of the fold of the log, in one row; apart from the
+// events, since it is derived from them and may be thrown away at any time.
+const addSnapshots: Migration = {
+  version: 8,
+  sql: ({ quoted: s }) => `
+CREATE TABLE IF NOT EXISTS ${s}.snapshots (
+  slot smallint PRIMARY KEY CHECK (slot = 1),
+  position bigint NOT NULL,
+  format text NOT NULL,
+  chain_hash text,
+  data bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);`,
+};
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,
@@ -115,6 +130,7 @@ const MIGRATIONS: readonly Migration[] = [
   addKeyRing,
   addSubscriptionCheckpoints,
   addDataKeys,
+  addSnapshots,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

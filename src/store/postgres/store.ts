@@ -17,6 +17,7 @@ import type {
   StoredEvent,
 } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
+import { checkSnapshot, type StoredSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { appendBatchEvents, appendEvents } from './append.js';
 import { createDataKey, destroyDataKeys, readDataKeys, rewrapDataKeys } from './data-keys.js';
@@ -26,6 +27,7 @@ import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
 import { readAllEvents, readHead, readStreamEvents } from './read.js';
+import { readSnapshot, storeSnapshot } from './snapshots.js';
 import { readCheckpoint, storeCheckpoint } from './subscription-checkpoints.js';
 
 interface CommonOptions {
@@ -68,6 +70,8 @@ export interface PostgresEventStore extends EventStore {
   createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
   rewrapDataKeys(rewrap: Rewrap): Promise<number>;
   destroyDataKeys(tenantId: string): Promise<number>;
+  readSnapshot(): Promise<StoredSnapshot | null>;
+  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -245,6 +249,13 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async storeCheckpoint(name, position) {
       checkCheckpoint(name, position);
       await run('Storing a checkpoint', () => storeCheckpoint(pool, names, name, position));
+    },
+    readSnapshot() {
+      return run('Reading the snapshot', () => readSnapshot(pool, names));
+    },
+    async storeSnapshot(snapshot) {
+      const checked = checkSnapshot(snapshot);
+      await run('Storing a snapshot', () => storeSnapshot(pool, names, checked));
     },
     subscribe(listener) {
       if (closed) throw closedError('Subscribing');

@@ -14,6 +14,7 @@ import { createAppendQueue } from '../append-queue.js';
 import type { DataKeyRecord, Rewrap } from '../data-keys.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
+import { checkSnapshot, type StoredSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
@@ -23,6 +24,7 @@ import { createSqliteKeyRing, type SqliteKeyRing } from './key-ring.js';
 import { createNotificationFeed } from './notifications.js';
 import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
 import { migrate } from './schema.js';
+import { createSqliteSnapshots, type SqliteSnapshots } from './snapshots.js';
 import { eventParams, prepareStatements, type Statements, toStoredEvent } from './statements.js';
 import {
   createSqliteSubscriptionCheckpoints,
@@ -44,6 +46,8 @@ export interface SqliteEventStore extends EventStore {
   createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
   rewrapDataKeys(rewrap: Rewrap): Promise<number>;
   destroyDataKeys(tenantId: string): Promise<number>;
+  readSnapshot(): Promise<StoredSnapshot | null>;
+  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
@@ -181,12 +185,14 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   let keyRing: SqliteKeyRing;
   let dataKeys: SqliteDataKeys;
   let checkpointTable: SqliteSubscriptionCheckpoints;
+  let snapshotTable: SqliteSnapshots;
   try {
     db = openDatabase(options);
     sql = prepareStatements(db);
     keyRing = createSqliteKeyRing(db);
     dataKeys = createSqliteDataKeys(db);
     checkpointTable = createSqliteSubscriptionCheckpoints(db);
+    snapshotTable = createSqliteSnapshots(db);
     key = hubKey(db);
     synchronous = synchronousOf(db);
   } catch (error) {
@@ -295,6 +301,14 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       ensureOpen('SQLite checkpoint');
       checkCheckpoint(name, position);
       run('SQLite checkpoint', () => checkpointTable.store(name, position));
+    },
+    async readSnapshot() {
+      return run('SQLite snapshot', () => snapshotTable.read());
+    },
+    async storeSnapshot(snapshot) {
+      ensureOpen('SQLite snapshot');
+      const checked = checkSnapshot(snapshot);
+      run('SQLite snapshot', () => snapshotTable.store(checked));
     },
     subscribe(listener) {
       ensureOpen('SQLite subscribe');

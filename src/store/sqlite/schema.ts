@@ -69,6 +69,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX IF NOT EXISTS data_keys_live_per_tenant
     ON data_keys (tenant_id) WHERE wrapped_key IS NOT NULL;
   `,
+  `
+  -- The newest snapshot of the fold of the log, in one row. Apart from the
+  -- events: it is derived from them and may be thrown away at any time.
+  CREATE TABLE IF NOT EXISTS snapshots (
+    slot INTEGER PRIMARY KEY CHECK (slot = 1),
+    position INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    chain_hash TEXT,
+    data BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this library writes. */

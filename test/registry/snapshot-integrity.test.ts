@@ -1,0 +1,154 @@
+/**
+ * A snapshot is never trusted: one written by other code, one ahead of the
+ * log, one whose bytes, shapes or secrets do not check out is ignored, said
+ * so on the diagnostics channel, and the whole log is replayed instead.
+ */
+import { expect, it } from 'vitest';
+import { dataSourceConfigSchema } from '../../src/domain/config.js';
+import { customerDataSourceSchema } from '../../src/domain/data-source.js';
+import { DataSourceType, type EventStore, type StoredSnapshot } from '../../src/index.js';
+import { databaseInput } from '../support/registry-fixtures.js';
+import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
+import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
+
+type Values = unknown[];
+type Json = Record<string, unknown> & { streams: [string, number, Values | null][] };
+
+/** Where a field sits in a stored source, which is the array of its values in schema order. */
+const SOURCE_AT = (field: string) => Object.keys(customerDataSourceSchema.shape).indexOf(field);
+const CONFIG_AT = (field: string) => Object.keys(dataSourceConfigSchema.shape).indexOf(field);
+const configOf = (values: Values | null | undefined) => values?.[SOURCE_AT('config')] as Values;
+
+async function storedOf(store: EventStore): Promise<StoredSnapshot> {
+  const stored = await store.readSnapshot?.();
+  if (!stored) throw new Error('no snapshot was stored');
+  return stored;
+}
+
+const jsonOf = (stored: StoredSnapshot) => JSON.parse(Buffer.from(stored.data).toString()) as Json;
+
+/** The snapshot stored again, its JSON changed by `change`, at the same position and format. */
+async function rewrite(store: EventStore, change: (json: Json) => void): Promise<void> {
+  const stored = await storedOf(store);
+  const json = jsonOf(stored);
+  change(json);
+  await store.storeSnapshot?.({ ...stored, data: Buffer.from(JSON.stringify(json)) });
+}
+
+describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
+  /** Two sources with secrets, a snapshot, one more event; the store to tamper with. */
+  async function loggedWithSnapshot() {
+    const created = await harness.createRegistry();
+    const { registry } = created;
+    const orders = await registry.register(databaseInput());
+    const billing = await registry.register({
+      ...databaseInput({ name: 'Billing', sourceType: DataSourceType.API }),
+      config: { apiKey: 'billing-key', oauthConfig: { clientSecret: 'billing-oauth' } },
+    });
+    await registry.activate(orders.sourceId);
+    await registry.snapshot();
+    await registry.addTag(billing.sourceId, 'prod');
+    const scope = {
+      ids: [orders.sourceId, billing.sourceId],
+      tenants: ['acme'],
+      names: ['billing'],
+    };
+    return { ...created, scope, ids: [orders.sourceId, billing.sourceId] as const };
+  }
+
+  /** Opens the log again: the snapshot must be ignored for `reason` and the state be the full replay's. */
+  async function expectIgnored(
+    logged: Awaited<ReturnType<typeof loggedWithSnapshot>>,
+    reason: string,
+  ): Promise<void> {
+    const heard = hearSnapshots();
+    const reopened = await logged.reopen();
+    expect(heard).toMatchObject([{ action: 'ignored', reason }]);
+    const replayed = await openFullReplay(logged.openStore(), {
+      encryptionKey: TEST_ENCRYPTION_KEY,
+    });
+    expect(answersOf(reopened, logged.scope)).toBe(answersOf(replayed, logged.scope));
+  }
+
+  it('ignores a snapshot written in another format', async () => {
+    const logged = await loggedWithSnapshot();
+    const stored = await storedOf(logged.store);
+    await logged.store.storeSnapshot?.({ ...stored, format: 's1-written-by-older-code' });
+    await expectIgnored(logged, 'format');
+  });
+
+  it('ignores a snapshot at a position beyond the head of the log', async () => {
+    const logged = await loggedWithSnapshot();
+    await logged.store.storeSnapshot?.({ ...(await storedOf(logged.store)), position: 99 });
+    await expectIgnored(logged, 'ahead-of-log');
+  });
+
+  it('ignores a snapshot whose bytes are not JSON', async () => {
+    const logged = await loggedWithSnapshot();
+    const stored = await storedOf(logged.store);
+    const data = Buffer.from(stored.data);
+    data[Math.floor(data.length / 2)] = 0x00;
+    data[0] = 0xff;
+    await logged.store.storeSnapshot?.({ ...stored, data });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot cut short', async () => {
+    const logged = await loggedWithSnapshot();
+    const stored = await storedOf(logged.store);
+    const data = Buffer.from(stored.data).subarray(0, stored.data.length - 10);
+    await logged.store.storeSnapshot?.({ ...stored, data });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose source fails the schema', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      const source = json.streams[0]?.[2];
+      if (source) source[SOURCE_AT('status')] = 'exploded';
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose source lacks a value', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      json.streams[0]?.[2]?.pop();
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose stream holds another source than its id', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      const [first] = json.streams;
+      if (first) first[0] = 'someone-else';
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose inner position is not its record’s', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      json.position = 1;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose sealed secret was moved to another source', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      const [orders, billing] = json.streams.map((stream) => stream[2]);
+      configOf(billing)[CONFIG_AT('apiKey')] = configOf(orders)[CONFIG_AT('password')];
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot holding a secret in plaintext', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      configOf(json.streams[0]?.[2])[CONFIG_AT('password')] = 'planted';
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+});

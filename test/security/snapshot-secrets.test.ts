@@ -1,0 +1,162 @@
+/**
+ * A snapshot holds no plaintext secret in a durable store: each one is
+ * sealed under the registry's key, bound to its tenant, source and field, and
+ * a registry opened read-only without the key loads the snapshot with every
+ * secret withheld, exactly as a replay of the events withholds them.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expect, it } from 'vitest';
+import {
+  DataSourceConfig,
+  DataSourceRegistry,
+  DataSourceType,
+  ErrorCode,
+} from '../../src/index.js';
+import { secretAad } from '../../src/security/event-secrets.js';
+import { createSecretCipher } from '../../src/security/secret-cipher.js';
+import { createSnapshotSealer } from '../../src/security/snapshot-secrets.js';
+import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { failsWith } from '../support/registry-fixtures.js';
+import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
+import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
+import { useTempDir } from '../support/temp-dir.js';
+
+const SECRETS = ['snap-pa55word-9f1c', 'snap-api-key-77d2', 'snap-oauth-secret-e5a0'] as const;
+
+const secretInput = {
+  tenantId: 'acme',
+  name: 'Orders',
+  sourceType: DataSourceType.DATABASE,
+  config: {
+    host: 'db.acme.internal',
+    password: SECRETS[0],
+    apiKey: SECRETS[1],
+    oauthConfig: { clientId: 'public-id', clientSecret: SECRETS[2] },
+  },
+};
+
+const tempDir = useTempDir('snapshot-secrets-');
+
+it('leaves no plaintext secret in the SQLite files after a snapshot', async () => {
+  const filename = join(tempDir(), 'log.db');
+  const key = randomBytes(32);
+  const registry = await DataSourceRegistry.open({
+    store: createSqliteEventStore({ filename }),
+    encryptionKey: key,
+  });
+  const source = await registry.register(secretInput);
+  await registry.activate(source.sourceId);
+  const heard = hearSnapshots();
+  await registry.snapshot();
+  expect(heard).toMatchObject([{ action: 'written' }]);
+  // Read while still open, WAL included, and again once closed and checkpointed.
+  const files = () => readdirSync(dirname(filename)).map((name) => join(dirname(filename), name));
+  const bytes = () => Buffer.concat(files().map((file) => readFileSync(file)));
+  for (const secret of SECRETS) expect(bytes().includes(secret)).toBe(false);
+  await registry.close();
+  for (const secret of SECRETS) expect(bytes().includes(secret)).toBe(false);
+  expect(bytes().includes('db.acme.internal')).toBe(true);
+});
+
+it('seals a snapshot secret bound to its tenant, source and field, apart from event secrets', () => {
+  const cipher = createSecretCipher(randomBytes(32));
+  const sealer = createSnapshotSealer(cipher);
+  const token = sealer.seal('acme', 's1', ['config', 'password'], '"pw"');
+  expect(sealer.open('acme', 's1', ['config', 'password'], token)).toBe('"pw"');
+  const elsewhere = [
+    () => sealer.open('other', 's1', ['config', 'password'], token),
+    () => sealer.open('acme', 's2', ['config', 'password'], token),
+    () => sealer.open('acme', 's1', ['config', 'apiKey'], token),
+    () => sealer.open('acme', 's1', ['config', 'oauthConfig', 'password'], token),
+  ];
+  for (const open of elsewhere) {
+    expect(open).toThrow(expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }));
+  }
+  const event = { tenantId: 'acme', sourceId: 's1' } as Parameters<typeof secretAad>[0];
+  const eventToken = cipher.seal('"pw"', secretAad(event, ['config', 'password']));
+  expect(() => sealer.open('acme', 's1', ['config', 'password'], eventToken)).toThrow(
+    expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }),
+  );
+});
+
+describeEachDurableStore('a snapshot read without the key', (harness) => {
+  const READ_ONLY = { readOnly: true, encryptionKey: undefined } as const;
+
+  it('loads, with every secret withheld as a replay of the events withholds it', async () => {
+    const { registry, reopen, openStore } = await harness.createRegistry();
+    const source = await registry.register(secretInput);
+    await registry.snapshot();
+    await registry.recordConnection(source.sourceId);
+
+    const heard = hearSnapshots();
+    const reader = await reopen(READ_ONLY);
+    expect(heard).toMatchObject([{ action: 'loaded' }]);
+    const replayed = await openFullReplay(openStore(), READ_ONLY);
+    const scope = { ids: [source.sourceId], tenants: ['acme'], names: ['orders'] };
+    expect(answersOf(reader, scope)).toBe(answersOf(replayed, scope));
+
+    const config = reader.get(source.sourceId)?.config;
+    expect(config?.password).toBe('***');
+    expect(config?.oauthConfig).toEqual({ clientId: '***', clientSecret: '***' });
+    await failsWith(
+      () => DataSourceConfig.getConnectionUrl(config as DataSourceConfig),
+      ErrorCode.SECRET_UNAVAILABLE,
+    );
+  });
+
+  it('keeps the secrets for a registry opened with the key', async () => {
+    const { registry, reopen } = await harness.createRegistry();
+    const source = await registry.register(secretInput);
+    await registry.snapshot();
+
+    const config = (await reopen()).get(source.sourceId)?.config;
+    expect([config?.password, config?.apiKey, config?.oauthConfig?.clientSecret]).toEqual(SECRETS);
+    expect(JSON.stringify(config)).not.toContain(SECRETS[0]);
+  });
+});
+
+describeEachDurableStore('the stored snapshot', (harness) => {
+  it('holds every secret sealed, never in plaintext', async () => {
+    const { registry, store } = await harness.createRegistry();
+    await registry.register(secretInput);
+    await registry.snapshot();
+    const text = Buffer.from((await store.readSnapshot?.())?.data ?? []).toString();
+    expect(text).toContain('db.acme.internal');
+    for (const secret of SECRETS) expect(text).not.toContain(secret);
+    // password, apiKey and both oauthConfig values: every value of oauthConfig is a secret,
+    // each under the tenant's data key.
+    const [dataKey] = (await store.readDataKeys?.('acme')) ?? [];
+    expect(text.match(/"\$sealed":"v2:/g)).toHaveLength(4);
+    expect(text.split(`"$sealed":"v2:${dataKey?.keyId}:`)).toHaveLength(5);
+  });
+
+  it('shreds the secrets of a purged tenant in a snapshot taken before the purge', async () => {
+    const { registry, reopen, openStore, store } = await harness.createRegistry();
+    const source = await registry.register(secretInput);
+    await registry.register({ ...secretInput, tenantId: 'globex' });
+    await registry.snapshot();
+    const [acmeKey] = (await store.readDataKeys?.('acme')) ?? [];
+    await registry.purgeTenant('acme');
+    await registry.close();
+
+    // The snapshot still holds acme's tokens, under a key the store no longer has.
+    const after = openStore();
+    const text = Buffer.from((await after.readSnapshot?.())?.data ?? []).toString();
+    expect(text.split(`"$sealed":"v2:${acmeKey?.keyId}:`)).toHaveLength(5);
+    expect(await after.readDataKeys?.('acme')).toEqual([
+      expect.objectContaining({ keyId: acmeKey?.keyId, wrappedKey: null }),
+    ]);
+    await after.close();
+
+    const heard = hearSnapshots();
+    const reopened = await reopen();
+    expect(heard).toMatchObject([{ action: 'loaded' }]);
+    const replayed = await openFullReplay(openStore(), { encryptionKey: TEST_ENCRYPTION_KEY });
+    const scope = { ids: [source.sourceId], tenants: ['acme', 'globex'], names: ['orders'] };
+    expect(answersOf(reopened, scope)).toBe(answersOf(replayed, scope));
+    const globex = reopened.getByName('globex', 'orders')?.config;
+    expect(globex?.password).toBe(SECRETS[0]);
+  });
+});
