@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { chainExistingEvents } from './chain-existing.js';
 
 /**
  * The schema, one migration per version. A migration is never edited once
  * released: a change to the tables is a new entry at the end.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
   -- AUTOINCREMENT (not a plain rowid) so a position is never handed out twice,
   -- even after the last events were deleted by hand.
@@ -54,6 +55,12 @@ const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // The hash chain: every event's hash over its content and the hash before
+  // it. Events already in the log are chained here, in position order.
+  (db) => {
+    db.exec('ALTER TABLE events ADD COLUMN hash TEXT');
+    chainExistingEvents(db);
+  },
 ];
 
 /** The schema version this library writes. */
@@ -85,8 +92,9 @@ export function migrate(db: Database): void {
     const record = db.prepare<[number, string]>(
       'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
     );
-    MIGRATIONS.slice(current).forEach((sql, i) => {
-      db.exec(sql);
+    MIGRATIONS.slice(current).forEach((migration, i) => {
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       record.run(current + i + 1, new Date().toISOString());
     });
   }).immediate();
