@@ -19,6 +19,7 @@ import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
 import { readAllEvents, readHead, readStreamEvents } from './read.js';
+import { createSealer } from './sealer.js';
 import { readCheckpoint, storeCheckpoint } from './subscription-checkpoints.js';
 
 interface CommonOptions {
@@ -57,6 +58,7 @@ export interface PostgresEventStore extends EventStore {
   addToKeyRing(keyId: string): Promise<readonly string[]>;
   readCheckpoint(name: string): Promise<number | null>;
   storeCheckpoint(name: string, position: number): Promise<void>;
+  seal(): Promise<void>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -139,6 +141,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   }
 
   const announcer = createHeadAnnouncer(pool, names.channel, report);
+  const sealer = createSealer(pool, names, () => run('Sealing the log', async () => {}), report);
 
   // A lone command keeps the single append, which checks versions before it takes any lock.
   const writeBatch: BatchWriter = async (requests) => {
@@ -163,6 +166,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     appended = Math.max(appended, last.position);
     queueMicrotask(() => feed.publish(last.position));
     announcer.announce(last.position);
+    sealer.request(last.position);
   }
   const head = () => run('Reading the head', () => readHead(pool, names));
   const feed = createNotificationFeed({
@@ -213,6 +217,12 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       checkCheckpoint(name, position);
       await run('Storing a checkpoint', () => storeCheckpoint(pool, names, name, position));
     },
+    async seal() {
+      if (closed) throw closedError('Sealing the log');
+      await sealer.sealAll().catch((error: unknown) => {
+        throw storeError('Sealing the log', error);
+      });
+    },
     subscribe(listener) {
       if (closed) throw closedError('Subscribing');
       return feed.subscribe(listener);
@@ -221,6 +231,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       if (closed) return;
       closed = true;
       await announcer.drain();
+      await sealer.drain();
       await feed.close();
       if (ownsPool) await pool.end();
       else pool.removeListener('error', onPoolError);
