@@ -61,7 +61,10 @@ const optionsSchema = z.strictObject({
     .optional(),
 });
 
-/** One event as a line: the envelope in a fixed order, whatever order the store built it in. */
+/**
+ * One event as a line: the envelope in a fixed order, whatever order the
+ * store built it in, then the event's chain hash (left out while unsealed).
+ */
 export function eventLine(event: StoredEvent): string {
   return `${JSON.stringify({
     position: event.position,
@@ -74,6 +77,7 @@ export function eventLine(event: StoredEvent): string {
     occurredAt: event.occurredAt,
     data: event.data,
     metadata: event.metadata,
+    hash: event.hash,
   })}\n`;
 }
 
@@ -99,6 +103,8 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
       { code: ErrorCode.FORBIDDEN, details: { store: store.kind, mode } },
     );
   }
+  // A store that seals after commit seals first, so the lines carry their hashes.
+  await store.seal?.();
   const head = await store.head();
   const sink = openLineSink(output);
   let events = 0;
