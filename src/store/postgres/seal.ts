@@ -35,23 +35,26 @@ export async function sealPage(
     values: [head, limit],
     types,
   });
-  if (rows.length === 0) return { sealed: 0, head };
   const positions: number[] = [];
   const hashes: string[] = [];
   for (const row of rows) {
+    // A hash already there past the head was not written by a sealer: the
+    // chain check must see it as it is, so sealing stops before it.
+    if (row.hash !== null) break;
     const event = eventFromRow(row);
     previous = eventHash(previous, event);
     head = event.position;
     positions.push(head);
     hashes.push(previous);
   }
+  if (positions.length === 0) return { sealed: 0, head };
   await client.query(
     `UPDATE ${s}.events AS e SET hash = v.hash
        FROM unnest($1::bigint[], $2::text[]) AS v(position, hash) WHERE e.position = v.position`,
     [positions, hashes],
   );
   await client.query(`UPDATE ${s}.chain_head SET position = $1, hash = $2`, [head, previous]);
-  return { sealed: rows.length, head };
+  return { sealed: positions.length, head };
 }
 
 /** One page sealed in a transaction of its own, or `busy` when another sealer holds the lock. */
