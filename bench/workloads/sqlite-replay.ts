@@ -46,7 +46,9 @@ export function writeLog(
       for (const event of events) {
         const sealed = sealEventSecrets(event, cipher);
         previous = eventHash(previous, sealed);
-        const { lastInsertRowid } = sql.insertEvent.run(...eventParams({ ...sealed, hash: previous }));
+        const { lastInsertRowid } = sql.insertEvent.run(
+          ...eventParams({ ...sealed, hash: previous }),
+        );
         // The registry replays by position: the file must give each event the position it had.
         if (Number(lastInsertRowid) !== event.position) {
           throw new Error(`sqlite-replay: event ${event.position} landed at ${lastInsertRowid}`);

@@ -112,6 +112,9 @@ INSERT INTO ${s}.chain_head (position, hash) VALUES (0, '${GENESIS_HASH}') ON CO
   },
 };
 
+/** The version that added the hash chain: for tests that take a log back to before it. */
+export const HASH_CHAIN_VERSION = addHashChain.version;
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,

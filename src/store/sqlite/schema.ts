@@ -6,6 +6,17 @@ import { chainExistingEvents } from './chain-existing.js';
  * The schema, one migration per version. A migration is never edited once
  * released: a change to the tables is a new entry at the end.
  */
+// The hash chain: every event's hash over its content and the hash before
+// it. Events already in the log are chained here, in position order.
+function addHashChain(db: Database): void {
+  // Idempotent, as the other entries are (IF NOT EXISTS): SQLite has no ADD COLUMN IF NOT EXISTS.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+  if (!columns.some((column) => column.name === 'hash')) {
+    db.exec('ALTER TABLE events ADD COLUMN hash TEXT');
+  }
+  chainExistingEvents(db);
+}
+
 const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
   -- AUTOINCREMENT (not a plain rowid) so a position is never handed out twice,
@@ -55,13 +66,11 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
     updated_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
-  // The hash chain: every event's hash over its content and the hash before
-  // it. Events already in the log are chained here, in position order.
-  (db) => {
-    db.exec('ALTER TABLE events ADD COLUMN hash TEXT');
-    chainExistingEvents(db);
-  },
+  addHashChain,
 ];
+
+/** The version that added the hash chain: for tests that take a log back to before it. */
+export const HASH_CHAIN_VERSION = MIGRATIONS.indexOf(addHashChain) + 1;
 
 /** The schema version this library writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
