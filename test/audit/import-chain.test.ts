@@ -83,6 +83,21 @@ describe('the hash chain of a backup', () => {
   });
 });
 
+it('imports a file from a release before the chain, whose lines carry no hash', async () => {
+  const { dir, lines, write, stored } = await backupLines();
+  const unchained = lines.map((line) => {
+    const { hash: _hash, ...event } = parse(line);
+    return JSON.stringify(event);
+  });
+  const store = createSqliteEventStore({ filename: join(dir, 'old-file.db') });
+
+  await importLog({ store, input: write(unchained) });
+  const result = await verifyLog({ store });
+  await store.close();
+
+  expect(result).toMatchObject({ ok: true, checked: stored.length });
+});
+
 describeWithPostgres('a backup of SQLite restored into PostgreSQL', (url) => {
   const schemas = testSchemas(url);
   afterAll(() => schemas.dropAll());
