@@ -10,6 +10,7 @@ import { queriesWorkload } from './queries.js';
 import { replayWorkload } from './replay.js';
 import { sqliteCommandsWorkload } from './sqlite-commands.js';
 import { sqliteReplayWorkload } from './sqlite-replay.js';
+import { verifyWorkload } from './verify.js';
 
 /**
  * Every workload `npm run bench` knows, in the order a full run takes them.
@@ -26,5 +27,6 @@ export const WORKLOADS: readonly Workload[] = [
   groupCommitWorkload,
   sqliteReplayWorkload,
   auditWorkload,
+  verifyWorkload,
   diagnosticsWorkload,
 ];
