@@ -4,40 +4,42 @@ import { EVENT_COLUMNS, type EventRow, eventFromRow } from '../event-row.js';
 import type { SchemaNames } from './names.js';
 import { types, VISIBLE } from './read.js';
 
-/** Events sealed per transaction. */
+/** Events sealed per page. */
 export const SEAL_PAGE = 1000;
 
 /**
- * Seals the next page of the visible log: the events after the chain's head
- * (kept in `chain_head`), in position order, each hashed after the one
- * before and updated in place. Runs in the caller's transaction, which must
- * hold the seal lock (or the migration's), so only one sealer moves the head.
+ * Sealing the log: the readable events after the chain's head (kept in
+ * `chain_head`), in position order, each hashed after the one before and
+ * updated in place, then the head moved. One sealer at a time, under the
+ * seal lock (or the migration's).
  *
- * Sealing only what is visible is what makes it sound while appends commit
- * side by side: an event becomes visible once every older transaction has
+ * Sealing only what is readable is what makes it sound while appends commit
+ * side by side: an event becomes readable once every older transaction has
  * ended, so no committed event can later appear below the sealed head, and
  * a position skipped by a failed command is never filled.
  */
-export async function sealPage(
-  client: ClientBase,
-  names: SchemaNames,
-  limit = SEAL_PAGE,
-): Promise<{ sealed: number; head: number }> {
-  const s = names.quoted;
-  const { rows: heads } = await client.query<{ position: string; hash: string }>(
-    `SELECT position, hash FROM ${s}.chain_head`,
-  );
-  let head = Number(heads[0]?.position ?? 0);
-  let previous = heads[0]?.hash ?? '';
-  const { rows } = await client.query<EventRow<string>>({
-    text: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position > $1 AND ${VISIBLE}
-           ORDER BY position LIMIT $2`,
-    values: [head, limit],
-    types,
-  });
+type PageRow = EventRow<string> & { head_position: string; head_hash: string };
+
+const pageSql = (s: string) => `SELECT h.position AS head_position,
+    h.hash AS head_hash, e.*
+  FROM ${s}.chain_head AS h
+  LEFT JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${s}.events
+    WHERE position > h.position AND ${VISIBLE} ORDER BY position LIMIT $1) AS e ON true
+  ORDER BY e.position`;
+
+const writeSql = (s: string) => `WITH sealed AS (
+    UPDATE ${s}.events AS e SET hash = v.hash
+      FROM unnest($1::bigint[], $2::text[]) AS v(position, hash) WHERE e.position = v.position)
+  UPDATE ${s}.chain_head SET position = $3, hash = $4`;
+
+/** The hashes of a page, stopping before a row that has one already. */
+function hashPage(rows: PageRow[]): { positions: number[]; hashes: string[]; head: number } {
+  let head = Number(rows[0]?.head_position ?? 0);
+  let previous = rows[0]?.head_hash ?? '';
   const positions: number[] = [];
   const hashes: string[] = [];
   for (const row of rows) {
+    if (row.position === null) break;
     // A hash already there past the head was not written by a sealer: the
     // chain check must see it as it is, so sealing stops before it.
     if (row.hash !== null) break;
@@ -47,17 +49,41 @@ export async function sealPage(
     positions.push(head);
     hashes.push(previous);
   }
-  if (positions.length === 0) return { sealed: 0, head };
-  await client.query(
-    `UPDATE ${s}.events AS e SET hash = v.hash
-       FROM unnest($1::bigint[], $2::text[]) AS v(position, hash) WHERE e.position = v.position`,
-    [positions, hashes],
-  );
-  await client.query(`UPDATE ${s}.chain_head SET position = $1, hash = $2`, [head, previous]);
+  return { positions, hashes, head };
+}
+
+async function sealRows(
+  client: ClientBase,
+  names: SchemaNames,
+  rows: PageRow[],
+): Promise<{ sealed: number; head: number }> {
+  const { positions, hashes, head } = hashPage(rows);
+  if (positions.length > 0) {
+    await client.query(writeSql(names.quoted), [positions, hashes, head, hashes.at(-1)]);
+  }
   return { sealed: positions.length, head };
 }
 
-/** One page sealed in a transaction of its own, or `busy` when another sealer holds the lock. */
+/** Seals the next page in the caller's transaction, which holds the migration lock. */
+export async function sealPage(
+  client: ClientBase,
+  names: SchemaNames,
+): Promise<{ sealed: number; head: number }> {
+  const { rows } = await client.query<PageRow>({
+    text: pageSql(names.quoted),
+    values: [SEAL_PAGE],
+    types,
+  });
+  return sealRows(client, names, rows);
+}
+
+/**
+ * One page sealed on one connection: the seal lock tried, the page read, the
+ * hashes and the head written in one statement (so one commit), the lock
+ * released. The lock is
+ * a session lock, held for those statements only, never by an append; a
+ * connection that dies releases it. `busy` when another sealer holds it.
+ */
 export async function sealOnce(
   pool: Pool,
   names: SchemaNames,
@@ -66,24 +92,32 @@ export async function sealOnce(
   const ignore = () => {};
   client.on('error', ignore);
   let failure: unknown;
+  let locked = false;
   try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_xact_lock($1, $2) AS locked',
+    const { rows: lock } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1, $2) AS locked',
       [...names.sealLock],
     );
-    if (!rows[0]?.locked) {
-      await client.query('ROLLBACK');
-      return { sealed: 0, head: 0, busy: true };
-    }
-    const result = await sealPage(client, names);
-    await client.query('COMMIT');
-    return { ...result, busy: false };
+    locked = lock[0]?.locked === true;
+    if (!locked) return { sealed: 0, head: 0, busy: true };
+    const { rows } = await client.query<PageRow>({
+      text: pageSql(names.quoted),
+      values: [SEAL_PAGE],
+      types,
+    });
+    return { ...(await sealRows(client, names, rows)), busy: false };
   } catch (error) {
     failure = error;
-    await client.query('ROLLBACK').catch(ignore);
     throw error;
   } finally {
+    if (locked) {
+      await client
+        .query('SELECT pg_advisory_unlock($1, $2)', [...names.sealLock])
+        .catch((error) => {
+          // Not released: the connection is closed instead, which releases it.
+          failure ??= error;
+        });
+    }
     client.removeListener('error', ignore);
     client.release(failure instanceof Error ? failure : undefined);
   }
