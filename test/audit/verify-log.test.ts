@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import {
   DataSourceError,
   DataSourceRegistry,
@@ -9,6 +10,7 @@ import {
 import { openStore, type StoreSpec } from '../fixtures/store-spec.js';
 import { describeOnDurableStores } from '../support/durable-stores.js';
 import { type EventTableRow, eventTable } from '../support/event-tables.js';
+import { useTempDir } from '../support/temp-dir.js';
 import { KEY, seed } from './logs.js';
 
 /** A log seeded through a registry (secrets sealed under KEY), and its rows. */
@@ -184,5 +186,35 @@ describeOnDurableStores('verifyLog', (newLog) => {
     expect((error as DataSourceError).code).toBe(ErrorCode.CORRUPT_LOG);
     expect((error as DataSourceError).details).toMatchObject({ position: target.position });
     expect((error as DataSourceError).message).toContain(`position ${target.position}`);
+  });
+});
+
+describe('a registry following its SQLite log', () => {
+  const tempDir = useTempDir('chain-follow-');
+
+  it('refuses a row another writer left with a broken hash after its own writes', async () => {
+    const spec: StoreSpec = { kind: 'sqlite', filename: join(tempDir(), 'log.db') };
+    const registry = await DataSourceRegistry.open({ store: openStore(spec), encryptionKey: KEY });
+    try {
+      await registry.register({ tenantId: 'acme', name: 'first', sourceType: 'api' });
+      await registry.register({ tenantId: 'acme', name: 'second', sourceType: 'api' });
+      const rows = await eventTable(spec).rows();
+      const last = row(rows, rows.length - 1);
+      const forged = {
+        ...last,
+        position: last.position + 1,
+        event_id: 'forged',
+        source_id: 'src-forged',
+      };
+      await eventTable(spec).put({ ...forged, data: last.data.replace('second', 'forged') });
+
+      const error = await registry.refresh().catch((e: unknown) => e);
+
+      expect((error as DataSourceError).code).toBe(ErrorCode.CORRUPT_LOG);
+      expect((error as DataSourceError).details).toMatchObject({ position: forged.position });
+      expect(registry.getByName('acme', 'forged')).toBeNull();
+    } finally {
+      await registry.close();
+    }
   });
 });
