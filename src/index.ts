@@ -15,6 +15,12 @@ export {
   type ImportResult,
   importLog,
 } from './audit/import-log.js';
+export {
+  type VerifyLogOptions,
+  type VerifyProgress,
+  type VerifyResult,
+  verifyLog,
+} from './audit/verify-log.js';
 export type {
   CommandContext,
   RegisterInput,

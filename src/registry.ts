@@ -63,6 +63,7 @@ import {
 import { redactEvent } from './security/redact.js';
 import { encryptionKeyId } from './security/secret-cipher.js';
 import { createSecretFingerprinter } from './security/secret-fingerprints.js';
+import { checkChainOnRead } from './store/chain-checked-store.js';
 import type { EventStore } from './store/event-store.js';
 import { createMemoryEventStore, type MemoryEventStore } from './store/memory-store.js';
 
@@ -119,7 +120,9 @@ export class DataSourceRegistry {
     const keys = resolveEncryptionKeys(options.encryptionKey, process.env);
     this.#readOnly = conflicts.readOnly;
     this.#keyIds = keys === null || this.#readOnly ? [] : keys.map(encryptionKeyId);
-    this.#store = this.#readOnly ? readOnlyStore(store) : protectSecrets(store, keys);
+    // The chain is checked on the stored events, secrets still sealed, before anything opens them.
+    const checked = checkChainOnRead(store);
+    this.#store = this.#readOnly ? readOnlyStore(checked) : protectSecrets(checked, keys);
     this.#rawStore = store;
     this.#hasKey = keys !== null;
     this.#catchUp = createCatchUp(
@@ -174,7 +177,10 @@ export class DataSourceRegistry {
    * @throws DataSourceError INVALID_INPUT for a bad option (a key not 32
    *   bytes, not base64 or all zero); SECRET_UNAVAILABLE when the log's key
    *   ring holds none of the given keys (nothing is written), or a secret in
-   *   the log cannot be opened with them; STORE_ERROR when the store fails.
+   *   the log cannot be opened with them; CORRUPT_LOG, with `details.position`
+   *   and `details.reason`, when the log's hash chain is broken (an event
+   *   changed, removed, moved or inserted around the store) or a row is
+   *   damaged; STORE_ERROR when the store fails.
    */
   static async open(options: DataSourceRegistryOptions = {}): Promise<DataSourceRegistry> {
     let registry: DataSourceRegistry;

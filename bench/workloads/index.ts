@@ -12,6 +12,7 @@ import { secretsWorkload } from './secrets.js';
 import { sqliteCommandsWorkload } from './sqlite-commands.js';
 import { sqliteReplayWorkload } from './sqlite-replay.js';
 import { subscriptionsWorkload } from './subscriptions.js';
+import { verifyWorkload } from './verify.js';
 
 /**
  * Every workload `npm run bench` knows, in the order a full run takes them.
@@ -29,6 +30,7 @@ export const WORKLOADS: readonly Workload[] = [
   sqliteReplayWorkload,
   subscriptionsWorkload,
   auditWorkload,
+  verifyWorkload,
   diagnosticsWorkload,
   secretsWorkload,
 ];

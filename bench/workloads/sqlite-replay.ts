@@ -9,6 +9,7 @@ import { applyToModels, createModels } from '../../src/registry/models.js';
 import { nameClaim } from '../../src/registry/name-claims.js';
 import { sealEventSecrets } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
+import { eventHash, GENESIS_HASH } from '../../src/store/chain.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { eventParams, prepareStatements } from '../../src/store/sqlite/statements.js';
 import { generateLog } from '../events.js';
@@ -41,9 +42,12 @@ export function writeLog(
     db.transaction(() => {
       const versions = new Map<string, number>();
       const names = new Map<string, { tenantId: string; name: string }>();
+      let previous = GENESIS_HASH;
       for (const event of events) {
+        const sealed = sealEventSecrets(event, cipher);
+        previous = eventHash(previous, sealed);
         const { lastInsertRowid } = sql.insertEvent.run(
-          ...eventParams(sealEventSecrets(event, cipher)),
+          ...eventParams({ ...sealed, hash: previous }),
         );
         // The registry replays by position: the file must give each event the position it had.
         if (Number(lastInsertRowid) !== event.position) {

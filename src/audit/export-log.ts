@@ -79,7 +79,10 @@ const optionsSchema = z.strictObject({
     .optional(),
 });
 
-/** One event as a line: the envelope in a fixed order, whatever order the store built it in. */
+/**
+ * One event as a line: the envelope in a fixed order, whatever order the
+ * store built it in, then the event's chain hash (left out while unsealed).
+ */
 export function eventLine(event: StoredEvent): string {
   return `${JSON.stringify({
     position: event.position,
@@ -92,6 +95,7 @@ export function eventLine(event: StoredEvent): string {
     occurredAt: event.occurredAt,
     data: event.data,
     metadata: event.metadata,
+    hash: event.hash,
   })}\n`;
 }
 
@@ -131,6 +135,8 @@ export async function exportLog(options: ExportLogOptions): Promise<ExportResult
       { code: ErrorCode.FORBIDDEN, details: { store: store.kind, mode } },
     );
   }
+  // A store that seals after commit seals first, so the lines carry their hashes.
+  await store.seal?.();
   const head = await store.head();
   const destroyedKeys = createDestroyedKeys(store);
   const sink = openLineSink(output);

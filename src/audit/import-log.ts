@@ -6,6 +6,7 @@ import type { DataSourceEvent } from '../domain/events.js';
 import { EVENT_UPCASTERS, upcastEvent } from '../domain/upcasters.js';
 import { nameClaim } from '../registry/name-claims.js';
 import { resolveEncryptionKey } from '../security/encryption-key.js';
+import { createChainCheck } from '../store/chain.js';
 import type {
   AppendRequest,
   EventStore,
@@ -94,7 +95,10 @@ async function refuseUnlessEmpty(store: EventStore): Promise<void> {
  * all or nothing. Every line is checked first (JSON, the envelope, the
  * event's schema once raised to the current version, positions strictly
  * increasing, stream versions consecutive, events only on a live source,
- * names unique per tenant, secrets sealed and, with a key, opening), and
+ * names unique per tenant, secrets sealed and, with a key, opening, the hash
+ * chain unbroken from the first line: each line's `hash` over its content as
+ * written and the hash of the line before; lines without one only at the
+ * end), and
  * nothing is written unless every line passes. Then the events are written
  * in order, 1,000 per append, with the name claims the registry would have
  * left. Positions are given by the store: events keep their order, ids,
@@ -146,14 +150,24 @@ async function checkAll(
   onProgress: ImportLogOptions['onProgress'],
 ): Promise<number> {
   const tracker = createLogTracker();
+  const chain = createChainCheck();
   let events = 0;
   for await (const { line, text } of readLines(path)) {
-    const event = checkEvent(line, parseLine(line, text), opener, !store.durable);
+    const parsed = parseLine(line, text);
+    const event = checkEvent(line, parsed, opener, !store.durable);
     const problem = tracker.accept(event);
     if (problem !== null) {
       throw lineError(line, ErrorCode.CORRUPT_LOG, problem, {
         sourceId: event.sourceId,
         details: { position: event.position, eventId: event.eventId },
+      });
+    }
+    // Checked on the line as written (secrets sealed), once the line makes sense as an event of the log.
+    const broken = chain.accept([parsed]);
+    if (broken !== null) {
+      throw lineError(line, ErrorCode.CORRUPT_LOG, `the hash chain breaks here: ${broken.reason}`, {
+        sourceId: event.sourceId,
+        details: { position: broken.position, eventId: event.eventId, reason: broken.reason },
       });
     }
     events += 1;
@@ -227,8 +241,12 @@ function appendRequest(
     // Checked whole already: taken in again only to follow the names.
     tracker.accept(upcastEvent(event, EVENT_UPCASTERS) as unknown as DataSourceEvent);
     versions.set(event.sourceId, event.streamVersion);
-    const { position: _position, ...pending } =
-      opener === null ? event : openSecrets(line, event, opener);
+    // The target store chains the events anew, at the positions it gives them.
+    const {
+      position: _position,
+      hash: _hash,
+      ...pending
+    } = opener === null ? event : openSecrets(line, event, opener);
     events.push(pending);
   }
   const claims: UniqueClaim[] = [];

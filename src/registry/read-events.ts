@@ -44,7 +44,9 @@ export function toDomainEvent(stored: StoredEvent): DataSourceEvent {
 }
 
 /** {@link toDomainEvent} with the upcasters given, for a chain other than the catalog's. */
-export function decodeEvent(stored: StoredEvent, upcasters: UpcasterChain): DataSourceEvent {
+export function decodeEvent(chained: StoredEvent, upcasters: UpcasterChain): DataSourceEvent {
+  // The chain hash is the log's, not the event's: listeners and history never see it.
+  const { hash: _hash, ...stored } = chained;
   let current: StoredEvent;
   try {
     current = upcastEvent(stored, upcasters);

@@ -18,11 +18,13 @@ export interface EventRow<P extends number | string> {
   occurred_at: string;
   data: string;
   metadata: string;
+  /** The event's chain hash; null while not sealed yet. */
+  hash: string | null;
 }
 
 /** The columns of an {@link EventRow}, for SELECT lists. */
 export const EVENT_COLUMNS =
-  'position, event_id, type, schema_version, source_id, tenant_id, stream_version, occurred_at, data, metadata';
+  'position, event_id, type, schema_version, source_id, tenant_id, stream_version, occurred_at, data, metadata, hash';
 
 function corrupt(position: number, row: EventRow<number | string>, field: string, problem: string) {
   return new DataSourceError(`Event at position ${position}: its ${field} ${problem}`, {
@@ -78,5 +80,6 @@ export function eventFromRow<P extends number | string>(row: EventRow<P>): Store
     data: readObject(position, row, 'data'),
     metadata: readObject(position, row, 'metadata'),
     position,
+    ...(row.hash === null ? {} : { hash: row.hash }),
   });
 }

@@ -27,6 +27,13 @@ export interface PendingEvent {
 export interface StoredEvent extends PendingEvent {
   /** Global, strictly increasing; the first event is at 1. */
   readonly position: number;
+  /**
+   * The event's link in the log's hash chain (see `store/chain.ts`): SHA-256
+   * over its content as stored and the hash of the event before it. Absent
+   * while not sealed yet (PostgreSQL seals shortly after commit) and on
+   * events that did not come from a store.
+   */
+  readonly hash?: string;
 }
 
 /**
@@ -230,6 +237,15 @@ export interface EventStore {
    *   bytes); STORE_ERROR when the driver fails.
    */
   storeSnapshot?(snapshot: StoredSnapshot): Promise<void>;
+  /**
+   * Hashes into the chain the committed events not hashed yet, in position
+   * order, as far as they are readable: for a store that seals after commit
+   * (PostgreSQL). A store that hashes in the append leaves it out.
+   *
+   * @throws DataSourceError STORE_ERROR when the driver fails; CORRUPT_LOG
+   *   when an event to seal does not read back.
+   */
+  seal?(): Promise<void>;
   /** Releases what the store opened; a pool passed in by the caller stays open. */
   close(): Promise<void>;
 }

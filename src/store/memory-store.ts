@@ -6,6 +6,7 @@ import {
   versionConflict,
 } from './append-checks.js';
 import { writeEnded, writeStarted } from './append-diagnostics.js';
+import { eventHash, GENESIS_HASH } from './chain.js';
 import type { DataKeyRecord, Rewrap } from './data-keys.js';
 import { checkDataKeyTenant, checkNewDataKey, createMemoryDataKeys } from './data-keys.js';
 import type {
@@ -96,10 +97,14 @@ export function createMemoryEventStore(): MemoryEventStore {
     }
     // Frozen before anything changes: data that cannot be frozen fails the
     // append while the claims and the log are still as they were.
+    // Appends run one at a time, so the event before is the last of the log.
+    let previous = log.at(-1)?.hash ?? GENESIS_HASH;
     const stored = request.events.map((event, i) => {
       deepFreeze(event.data);
       deepFreeze(event.metadata);
-      return Object.freeze({ ...event, position: log.length + i + 1 });
+      const positioned = { ...event, position: log.length + i + 1 };
+      previous = eventHash(previous, positioned);
+      return Object.freeze({ ...positioned, hash: previous });
     });
     for (const id of released) claims.delete(id);
     for (const claim of request.claims ?? [])

@@ -102,7 +102,9 @@ describeEachStore('the JSON Schemas of the events', (harness: StoreHarness) => {
         expect(heard.length).toBe(stored.length);
         expectValid(heard, 'a listener');
         expectValid(histories.flat(), 'history()');
-        expectValid(stored.map(withSecretsOpened), 'the store');
+        // The chain hash is the log's, beside the event, not part of the event's schema.
+        const events = stored.map(({ hash: _hash, ...event }) => event);
+        expectValid(events.map(withSecretsOpened), 'the store');
       }),
       { numRuns: RUNS[harness.kind] },
     );

@@ -8,12 +8,17 @@ import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { rechainPostgres, rechainSqlite } from '../support/rechain.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const encryptionKey = new Uint8Array(randomBytes(32));
 const PASSWORD = 'hunter2-in-the-clear';
 
-/** A durable log opened afresh each time, and its `events` table reached around the store. */
+/**
+ * A durable log opened afresh each time, and its `events` table reached
+ * around the store. A write hashes the chain again, as someone with write
+ * access could, so these tests see the checks behind the chain's.
+ */
 interface Backend {
   open(): EventStore;
   readColumn(position: number, column: 'data' | 'metadata'): Promise<string>;
@@ -161,6 +166,7 @@ describe('A damaged SQLite log', () => {
         withFile((db) =>
           db.prepare(`UPDATE events SET ${column} = ? WHERE position = ?`).run(json, position),
         );
+        rechainSqlite(filename);
       },
     };
   }, true);
@@ -188,6 +194,7 @@ describeWithPostgres('A damaged PostgreSQL log', (url) => {
           json,
           position,
         ]);
+        await rechainPostgres(url, schema);
       },
     };
   }, false);

@@ -1,11 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { GENESIS_HASH } from '../chain.js';
 import { APPEND_FUNCTION_V1_ARGUMENTS, appendFunctionSql } from './append-function.js';
 import type { SchemaNames } from './names.js';
+import { SEAL_PAGE, sealPage } from './seal.js';
 
 interface Migration {
   readonly version: number;
   readonly sql: (names: SchemaNames) => string;
+  /** Work SQL cannot do, run after `sql` in the same transaction. */
+  readonly afterSql?: (client: PoolClient, names: SchemaNames) => Promise<void>;
 }
 
 // Event data is json, not jsonb: json keeps the text as written, so key order,
@@ -122,6 +126,28 @@ CREATE TABLE IF NOT EXISTS ${s}.snapshots (
 );`,
 };
 
+// The hash chain. Appends commit side by side and cannot know the hash before
+// theirs, so events are inserted unsealed and sealed after commit, in position
+// order (see seal.ts); chain_head is how far. Events already in the log are
+// sealed here, in JS, where the hash is computed the same way as everywhere.
+const addHashChain: Migration = {
+  version: 9,
+  sql: ({ quoted: s }) => `
+ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS hash text;
+CREATE TABLE IF NOT EXISTS ${s}.chain_head (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one),
+  position bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO ${s}.chain_head (position, hash) VALUES (0, '${GENESIS_HASH}') ON CONFLICT DO NOTHING;`,
+  async afterSql(client, names) {
+    while ((await sealPage(client, names)).sealed === SEAL_PAGE) {}
+  },
+};
+
+/** The version that added the hash chain: for tests that take a log back to before it. */
+export const HASH_CHAIN_VERSION = addHashChain.version;
+
 const MIGRATIONS: readonly Migration[] = [
   createTables,
   createAppendFunction,
@@ -131,6 +157,7 @@ const MIGRATIONS: readonly Migration[] = [
   addSubscriptionCheckpoints,
   addDataKeys,
   addSnapshots,
+  addHashChain,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */
@@ -192,6 +219,7 @@ async function runMigrations(client: PoolClient, names: SchemaNames): Promise<vo
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     await client.query(migration.sql(names));
+    await migration.afterSql?.(client, names);
     await client.query(`INSERT INTO ${s}.event_store_schema_version (version) VALUES ($1)`, [
       migration.version,
     ]);

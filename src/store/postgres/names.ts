@@ -18,12 +18,15 @@ export interface SchemaNames {
   readonly tenantLockClass: number;
   /** The advisory lock key pair that serializes creating and migrating this schema. */
   readonly migrationLock: readonly [number, number];
+  /** The advisory lock key pair one sealer of the hash chain holds for one page, never an append. */
+  readonly sealLock: readonly [number, number];
 }
 
 // Advisory locks share one namespace per database, so the first key says whose lock it is.
 const APPEND_LOCK_CLASS = 0x64737261; // "dsra"
 const MIGRATION_LOCK_CLASS = 0x6473726d; // "dsrm"
 const TENANT_LOCK_CLASS = 0x64737274; // "dsrt"
+const SEAL_LOCK_CLASS = 0x64737273; // "dsrs"
 
 // PostgreSQL silently truncates longer identifiers, so two long names could share tables.
 const MAX_IDENTIFIER_BYTES = 63;
@@ -52,6 +55,7 @@ export function schemaNames(schema: string): SchemaNames {
     channel: `dsreg_events_${digest.toString('hex').slice(0, 16)}`,
     appendLock: [APPEND_LOCK_CLASS, schemaKey],
     migrationLock: [MIGRATION_LOCK_CLASS, schemaKey],
+    sealLock: [SEAL_LOCK_CLASS, schemaKey],
     // Schemas share the tenant locks' key space: a collision only makes two tenants take turns.
     tenantLockClass: TENANT_LOCK_CLASS ^ schemaKey,
   };

@@ -10,7 +10,7 @@ type EventRow = SqlEventRow<string>;
 // The json columns come back as their text, whatever the caller's pool
 // parses json to, and are parsed where a row that does not parse can be
 // reported as a damaged event at its position rather than a driver failure.
-const types: CustomTypesConfig = {
+export const types: CustomTypesConfig = {
   getTypeParser: (id, format) =>
     id === pg.types.builtins.JSON ? (text: string) => text : pg.types.getTypeParser(id, format),
 };
@@ -22,7 +22,7 @@ const toStoredEvent = (row: EventRow): StoredEvent => eventFromRow(row);
  * seeing position p then sees every committed event below p, since positions
  * are handed out in transaction id order.
  */
-const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+export const VISIBLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
 
 /** A page of the log, and where the log stood when it was read. */
 export interface LogPage {

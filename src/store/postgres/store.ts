@@ -27,6 +27,7 @@ import { migrate } from './migrations.js';
 import { schemaNames } from './names.js';
 import { createNotificationFeed } from './notifications.js';
 import { readAllEvents, readHead, readStreamEvents } from './read.js';
+import { createSealer } from './sealer.js';
 import { readSnapshot, storeSnapshot } from './snapshots.js';
 import { readCheckpoint, storeCheckpoint } from './subscription-checkpoints.js';
 
@@ -72,6 +73,7 @@ export interface PostgresEventStore extends EventStore {
   destroyDataKeys(tenantId: string): Promise<number>;
   readSnapshot(): Promise<StoredSnapshot | null>;
   storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
+  seal(): Promise<void>;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -161,6 +163,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   }
 
   const announcer = createHeadAnnouncer(pool, names.channel, report);
+  const sealer = createSealer(pool, names, () => run('Sealing the log', async () => {}), report);
 
   // A lone command keeps the single append, which checks versions before it takes any lock.
   const writeBatch: BatchWriter = async (requests) => {
@@ -185,6 +188,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     appended = Math.max(appended, last.position);
     queueMicrotask(() => feed.publish(last.position));
     announcer.announce(last.position);
+    sealer.request(last.position);
   }
   const head = () => run('Reading the head', () => readHead(pool, names));
   const feed = createNotificationFeed({
@@ -257,6 +261,12 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       const checked = checkSnapshot(snapshot);
       await run('Storing a snapshot', () => storeSnapshot(pool, names, checked));
     },
+    async seal() {
+      if (closed) throw closedError('Sealing the log');
+      await sealer.sealAll().catch((error: unknown) => {
+        throw storeError('Sealing the log', error);
+      });
+    },
     subscribe(listener) {
       if (closed) throw closedError('Subscribing');
       return feed.subscribe(listener);
@@ -265,6 +275,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       if (closed) return;
       closed = true;
       await announcer.drain();
+      await sealer.drain();
       await feed.close();
       if (ownsPool) await pool.end();
       else pool.removeListener('error', onPoolError);

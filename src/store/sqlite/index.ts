@@ -11,6 +11,7 @@ import {
   versionConflict,
 } from '../append-checks.js';
 import { createAppendQueue } from '../append-queue.js';
+import { eventHash, GENESIS_HASH } from '../chain.js';
 import type { DataKeyRecord, Rewrap } from '../data-keys.js';
 import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
@@ -155,11 +156,18 @@ function appendInTransaction(sql: Statements, request: AppendRequest): StoredEve
   for (const release of released.values()) sql.deleteClaim.run(release.scope, release.key);
   for (const claim of request.claims ?? []) sql.setClaim.run(claim.scope, claim.key, claim.owner);
 
+  // Under the write lock nobody else appends: the event before is the last row.
+  const last = sql.lastLink.get();
+  let previous = last?.hash ?? GENESIS_HASH;
+  let position = last?.next ?? 1;
   const versions = new Map<string, number>();
   const stored = request.events.map((event) => {
-    const { lastInsertRowid } = sql.insertEvent.run(...eventParams(event));
+    const positioned = { ...event, position: position++ };
+    previous = eventHash(previous, positioned);
+    const chained = { ...positioned, hash: previous };
+    sql.insertEvent.run(...eventParams(chained));
     versions.set(event.sourceId, event.streamVersion);
-    return deepFreeze({ ...event, position: Number(lastInsertRowid) });
+    return deepFreeze(chained);
   });
   for (const [streamId, version] of versions) sql.setStreamVersion.run(streamId, version);
   return stored;

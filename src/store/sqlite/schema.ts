@@ -1,11 +1,23 @@
 import type { Database } from 'better-sqlite3';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
+import { chainExistingEvents } from './chain-existing.js';
 
 /**
  * The schema, one migration per version. A migration is never edited once
  * released: a change to the tables is a new entry at the end.
  */
-const MIGRATIONS: readonly string[] = [
+// The hash chain: every event's hash over its content and the hash before
+// it. Events already in the log are chained here, in position order.
+function addHashChain(db: Database): void {
+  // Idempotent, as the other entries are (IF NOT EXISTS): SQLite has no ADD COLUMN IF NOT EXISTS.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+  if (!columns.some((column) => column.name === 'hash')) {
+    db.exec('ALTER TABLE events ADD COLUMN hash TEXT');
+  }
+  chainExistingEvents(db);
+}
+
+const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
   -- AUTOINCREMENT (not a plain rowid) so a position is never handed out twice,
   -- even after the last events were deleted by hand.
@@ -81,7 +93,11 @@ const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  addHashChain,
 ];
+
+/** The version that added the hash chain: for tests that take a log back to before it. */
+export const HASH_CHAIN_VERSION = MIGRATIONS.indexOf(addHashChain) + 1;
 
 /** The schema version this library writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -112,8 +128,9 @@ export function migrate(db: Database): void {
     const record = db.prepare<[number, string]>(
       'INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)',
     );
-    MIGRATIONS.slice(current).forEach((sql, i) => {
-      db.exec(sql);
+    MIGRATIONS.slice(current).forEach((migration, i) => {
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
       record.run(current + i + 1, new Date().toISOString());
     });
   }).immediate();

@@ -6,6 +6,7 @@ import type { StoredEvent } from '../event-store.js';
 type EventRow = SqlEventRow<number>;
 
 type EventParams = [
+  position: number,
   eventId: string,
   type: string,
   schemaVersion: number,
@@ -15,6 +16,7 @@ type EventParams = [
   occurredAt: string,
   data: string,
   metadata: string,
+  hash: string,
 ];
 
 /** The prepared statements of one open store. */
@@ -26,6 +28,7 @@ export interface Statements {
   readonly setClaim: Statement<[string, string, string]>;
   readonly streamCreatedAfter: Statement<[string, number], number>;
   readonly insertEvent: Statement<EventParams>;
+  readonly lastLink: Statement<[], { next: number; hash: string | null }>;
   readonly readAll: Statement<[number, number], EventRow>;
   readonly readTenant: Statement<[number, string, number], EventRow>;
   readonly readStream: Statement<[string], EventRow>;
@@ -62,9 +65,17 @@ export function prepareStatements(db: Database): Statements {
       )
       .pluck(),
     insertEvent: db.prepare<EventParams>(
-      `INSERT INTO events (event_id, type, schema_version, source_id, tenant_id,
-         stream_version, occurred_at, data, metadata)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events (position, event_id, type, schema_version, source_id, tenant_id,
+         stream_version, occurred_at, data, metadata, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // The position AUTOINCREMENT would give next (never one handed out
+    // before, even after the last rows were deleted) and the hash of the
+    // last event: an append hashes its events before inserting them.
+    lastLink: db.prepare<[], { next: number; hash: string | null }>(
+      `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+                  coalesce((SELECT max(position) FROM events), 0)) + 1 AS next,
+              (SELECT hash FROM events ORDER BY position DESC LIMIT 1) AS hash`,
     ),
     // LIMIT -1 is SQLite for "no limit", so one statement serves both.
     readAll: db.prepare<[number, number], EventRow>(
@@ -83,8 +94,9 @@ export function prepareStatements(db: Database): Statements {
 }
 
 /** The insert parameters of an event; data and metadata are stored as JSON text. */
-export function eventParams(event: Omit<StoredEvent, 'position'>): EventParams {
+export function eventParams(event: StoredEvent & { readonly hash: string }): EventParams {
   return [
+    event.position,
     event.eventId,
     event.type,
     event.schemaVersion,
@@ -94,6 +106,7 @@ export function eventParams(event: Omit<StoredEvent, 'position'>): EventParams {
     event.occurredAt,
     JSON.stringify(event.data ?? null),
     JSON.stringify(event.metadata),
+    event.hash,
   ];
 }
 

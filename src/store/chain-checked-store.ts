@@ -1,0 +1,92 @@
+import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { type ChainLink, createChainCheck, GENESIS_LINK } from './chain.js';
+import type { EventStore, StoredEvent } from './event-store.js';
+
+/**
+ * The store with its reads of the whole log checked against the hash chain,
+ * as a registry folds them: each read that continues the last one checked
+ * (no tenant filter, `after` the last position checked) must chain on from
+ * it, or the read fails with CORRUPT_LOG at the first broken event, before
+ * anything of it is applied. The check starts after `start`: the genesis of
+ * the log, or a position and hash known good (a snapshot's).
+ *
+ * The caller's own appends continue the check when they follow right on
+ * (see `appended`). What it cannot check it lets through unchecked: reads
+ * that start elsewhere (a fold up to a past position, a subscription from
+ * its checkpoint, one tenant's events) and, from the first event not sealed
+ * yet (PostgreSQL seals after commit) or the first append that does not
+ * follow right on, everything after it, since the registry then folds
+ * positions it never saw chained. `verifyLog` walks the whole log.
+ */
+export function checkChainOnRead(store: EventStore, start: ChainLink = GENESIS_LINK): EventStore {
+  const check = createChainCheck(start);
+  let checkedTo = start.position;
+  let checking = true;
+
+  function checked(events: StoredEvent[]): StoredEvent[] {
+    const unsealed = events.findIndex((event) => event.hash === undefined);
+    const sealed = unsealed === -1 ? events : events.slice(0, unsealed);
+    const broken = check.accept(sealed);
+    if (broken !== null) {
+      const event = sealed.find((e) => e.position === broken.position);
+      throw new DataSourceError(
+        `The log's hash chain is broken at position ${broken.position}: ${broken.reason}`,
+        {
+          code: ErrorCode.CORRUPT_LOG,
+          sourceId: event?.sourceId ?? null,
+          details: { position: broken.position, reason: broken.reason, eventId: event?.eventId },
+        },
+      );
+    }
+    if (unsealed !== -1) checking = false;
+    checkedTo = check.head.position;
+    return events;
+  }
+
+  /**
+   * An append's own events continue the checked chain when they come right
+   * after it (dense positions: memory, SQLite) and carry their hashes; then
+   * the reads after them stay checked. Otherwise (another writer's events
+   * between, or not sealed yet) checking stops there.
+   */
+  function appended(events: readonly StoredEvent[]): void {
+    const first = events[0];
+    if (!checking || first === undefined) return;
+    if (first.position !== checkedTo + 1) {
+      checking = false;
+      return;
+    }
+    // Never fails the append: it has committed. A break here (the last row
+    // checked was changed since) ends checking; verifyLog reports it.
+    try {
+      checked([...events]);
+    } catch {
+      checking = false;
+    }
+  }
+
+  return {
+    ...store,
+    async append(request) {
+      const events = await store.append(request);
+      appended(events);
+      return events;
+    },
+    ...(store.appendBatch === undefined
+      ? {}
+      : {
+          async appendBatch(requests: Parameters<NonNullable<EventStore['appendBatch']>>[0]) {
+            const outcomes = await (store.appendBatch as NonNullable<EventStore['appendBatch']>)(
+              requests,
+            );
+            appended(outcomes.flatMap((outcome) => (outcome.ok ? outcome.events : [])));
+            return outcomes;
+          },
+        }),
+    async readAll(options = {}) {
+      const events = await store.readAll(options);
+      const continues = options.tenantId === undefined && (options.after ?? 0) === checkedTo;
+      return checking && continues ? checked(events) : events;
+    },
+  };
+}

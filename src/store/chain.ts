@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import type { PendingEvent } from './event-store.js';
+
+/**
+ * The hash chain over the log: every event's hash covers its content as
+ * stored (secrets as ciphertext) and the hash of the event before it in
+ * position order, so changing, removing, reordering or inserting an event
+ * breaks the chain from there on. Pure functions: every store, the registry's
+ * check on open, `verifyLog` and `importLog` use the same ones.
+ */
+
+/** The hash "before" the first event of a log: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Where a run of events starts: the position and hash of the event just before it. */
+export interface ChainLink {
+  readonly position: number;
+  readonly hash: string;
+}
+
+/** The start of every log: nothing before position 1. */
+export const GENESIS_LINK: ChainLink = Object.freeze({ position: 0, hash: GENESIS_HASH });
+
+/** What the chain covers of an event: its envelope and content, as stored, with its position. */
+export type ChainedContent = PendingEvent & { readonly position: number };
+
+/**
+ * JSON with object keys sorted (by UTF-16 code units, as RFC 8785) and
+ * numbers and strings as `JSON.stringify` writes them: the same text for the
+ * same value whichever store kept it, whatever order its keys were written
+ * in or however its numbers were spelled.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i > 0 ? ',' : '') + canonicalJson(value[i]);
+    return `${text}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // Loops rather than map/filter/join: this runs for every event a registry opens on.
+  const keys = Object.keys(record).sort();
+  let text = '{';
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${text}}`;
+}
+
+/**
+ * The hash of an event after `previousHash`: SHA-256, as lowercase hex, of
+ * the previous hash, a newline, and the canonical JSON of the envelope
+ * (position, eventId, type, schemaVersion, sourceId, tenantId, streamVersion,
+ * occurredAt, data, metadata).
+ */
+export function eventHash(previousHash: string, event: ChainedContent): string {
+  const content = canonicalJson({
+    position: event.position,
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    sourceId: event.sourceId,
+    tenantId: event.tenantId,
+    streamVersion: event.streamVersion,
+    occurredAt: event.occurredAt,
+    data: event.data ?? null,
+    metadata: event.metadata,
+  });
+  return createHash('sha256').update(previousHash).update('\n').update(content).digest('hex');
+}
+
+/** An event as the chain check reads it: its content and the hash it carries (absent when not sealed yet). */
+export type ChainedEvent = ChainedContent & { readonly hash?: string | undefined };
+
+/** Where a check of the chain found it broken. */
+export interface ChainBreak {
+  readonly position: number;
+  readonly reason: string;
+}
+
+/**
+ * Follows the chain over consecutive runs of the log. An event without a
+ * hash is one not sealed yet (PostgreSQL seals after commit): it and every
+ * event after it are counted as the unsealed tail, and a sealed event after
+ * it is a break, since sealing goes in position order.
+ */
+export interface ChainCheck {
+  /** The first break in `events` (which continue the events accepted so far), or null. */
+  accept(events: readonly ChainedEvent[]): ChainBreak | null;
+  /** The last sealed event accepted: what the next run chains from, and what to anchor outside. */
+  readonly head: ChainLink;
+  /** Sealed events accepted so far. */
+  readonly checked: number;
+  /** Events accepted without a hash, all after `head`. */
+  readonly unsealed: number;
+}
+
+/**
+ * A check of the chain starting after `start` (the genesis link for the
+ * whole log, or a position and hash known good, such as a snapshot's).
+ */
+export function createChainCheck(start: ChainLink = GENESIS_LINK): ChainCheck {
+  let head = start;
+  let last = start.position;
+  let checked = 0;
+  let unsealed = 0;
+
+  function next(event: ChainedEvent): ChainBreak | null {
+    const { position } = event;
+    if (!(position > last)) {
+      return { position, reason: `position ${position} does not follow position ${last}` };
+    }
+    if (event.hash === undefined) {
+      unsealed += 1;
+      last = position;
+      return null;
+    }
+    if (unsealed > 0) {
+      return {
+        position,
+        reason: `it is sealed, but ${unsealed} event(s) before it, after position ${head.position}, are not`,
+      };
+    }
+    const expected = eventHash(head.hash, event);
+    if (expected !== event.hash) {
+      return {
+        position,
+        reason:
+          head.position === 0
+            ? 'its hash does not match its content as the first event of the log'
+            : `its hash does not match its content and the hash of the event before it (position ${head.position}); it was changed, or an event before it was changed, removed or inserted`,
+      };
+    }
+    head = { position, hash: event.hash };
+    last = position;
+    checked += 1;
+    return null;
+  }
+
+  return {
+    accept(events) {
+      for (const event of events) {
+        const found = next(event);
+        if (found !== null) return found;
+      }
+      return null;
+    },
+    get head() {
+      return head;
+    },
+    get checked() {
+      return checked;
+    },
+    get unsealed() {
+      return unsealed;
+    },
+  };
+}
+
+/** Hashes a run of new events after `previous`, in order: what a store that appends serially does. */
+export function chainEvents<E extends ChainedContent>(
+  previous: string,
+  events: readonly E[],
+): (E & { readonly hash: string })[] {
+  let hash = previous;
+  return events.map((event) => {
+    hash = eventHash(hash, event);
+    return { ...event, hash };
+  });
+}
