@@ -17,8 +17,9 @@ async function backupLines() {
   const dir = tempDir();
   const filename = await seededSqliteLog(dir);
   const backup = join(dir, 'backup.ndjson');
+  const keys = join(dir, 'keys.ndjson');
   const store = createSqliteEventStore({ filename });
-  await exportLog({ store, output: backup, mode: 'backup' });
+  await exportLog({ store, output: backup, keysOutput: keys, mode: 'backup' });
   const stored = await store.readAll();
   await store.close();
   const lines = readFileSync(backup, 'utf8').trimEnd().split('\n');
@@ -27,7 +28,7 @@ async function backupLines() {
     writeFileSync(path, `${changed.join('\n')}\n`);
     return path;
   };
-  return { dir, filename, backup, lines, stored, write };
+  return { dir, filename, backup, keys, lines, stored, write };
 }
 
 const parse = (line: string | undefined) => JSON.parse(line ?? 'null') as Record<string, unknown>;
@@ -103,19 +104,20 @@ describeWithPostgres('a backup of SQLite restored into PostgreSQL', (url) => {
   afterAll(() => schemas.dropAll());
 
   it('verifies whole there, and its own backup verifies on the way back into SQLite', async () => {
-    const { dir, backup, stored } = await backupLines();
+    const { dir, backup, keys, stored } = await backupLines();
     const target = createPostgresEventStore({
       connectionString: url,
       schema: schemas.next('dsreg_chain'),
     });
-    await importLog({ store: target, input: backup, encryptionKey: KEY });
+    await importLog({ store: target, input: backup, keysInput: keys, encryptionKey: KEY });
 
     const inPostgres = await verifyLog({ store: target });
     const again = join(dir, 'again.ndjson');
-    await exportLog({ store: target, output: again, mode: 'backup' });
+    const keysAgain = join(dir, 'keys-again.ndjson');
+    await exportLog({ store: target, output: again, keysOutput: keysAgain, mode: 'backup' });
     await target.close();
     const back = createSqliteEventStore({ filename: join(dir, 'back.db') });
-    await importLog({ store: back, input: again });
+    await importLog({ store: back, input: again, keysInput: keysAgain, encryptionKey: KEY });
     const inSqlite = await verifyLog({ store: back });
     await back.close();
 
