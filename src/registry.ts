@@ -121,8 +121,8 @@ export class DataSourceRegistry {
     this.#readOnly = conflicts.readOnly;
     this.#keyIds = keys === null || this.#readOnly ? [] : keys.map(encryptionKeyId);
     // The chain is checked on the stored events, secrets still sealed, before anything opens them.
-    const checked = checkChainOnRead(store);
-    this.#store = this.#readOnly ? readOnlyStore(checked) : protectSecrets(checked, keys);
+    const chain = checkChainOnRead(store);
+    this.#store = this.#readOnly ? readOnlyStore(chain.store) : protectSecrets(chain.store, keys);
     this.#rawStore = store;
     this.#hasKey = keys !== null;
     this.#catchUp = createCatchUp(
@@ -150,6 +150,7 @@ export class DataSourceRegistry {
       models: this.#models,
       secrets: snapshotSecretMode(store, this.#readOnly, keys, tenantKeysOf(this.#store)),
       every: conflicts.snapshotEvery ?? null,
+      resumeChain: (link) => chain.resumeFrom(link),
       reportError: (failure) => this.#bus.reportSnapshotError(failure),
     });
     if (isMemoryStore(store)) {

@@ -8,7 +8,8 @@ import {
   type SnapshotSecretMode,
 } from '../security/snapshot-secrets.js';
 import { createDestroyedKeys, type TenantKeys } from '../security/tenant-keys.js';
-import type { EventStore } from '../store/event-store.js';
+import type { ChainLink } from '../store/chain.js';
+import type { EventStore, StoredEvent } from '../store/event-store.js';
 import { type RegistryModels, restoreModels } from './models.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import { snapshotFormat } from './snapshot-format.js';
@@ -78,6 +79,8 @@ export interface SnapshotterOptions {
   readonly secrets: SnapshotSecretMode;
   /** Events applied since the last snapshot that make another one due; null for never. */
   readonly every: number | null;
+  /** Where the registry checks the log's hash chain: a snapshot restored resumes it. */
+  readonly resumeChain: (link: ChainLink) => void;
   readonly reportError: (failure: SnapshotError) => void;
 }
 
@@ -88,6 +91,13 @@ function publish(message: SnapshotMessage): void {
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The stored event at exactly this position, or null (none there, or position 0). */
+async function eventAt(store: EventStore, position: number): Promise<StoredEvent | null> {
+  if (position === 0) return null;
+  const [event] = await store.readAll({ after: position - 1, limit: 1 });
+  return event?.position === position ? event : null;
+}
 
 /**
  * Saves the registry's write model to the store and restores it on open. A
@@ -115,8 +125,9 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
     const counted = since;
     const format = snapshotFormat();
     const { position, data } = await encodeSnapshot(models.state, format, secrets);
-    // Room for a hash-chained log: the chain hash at `position` goes here.
-    await storeSnapshot.call(store, { position, format, chainHash: null, data });
+    // Null where the event is not sealed into the chain yet (PostgreSQL seals after commit).
+    const chainHash = (await eventAt(store, position))?.hash ?? null;
+    await storeSnapshot.call(store, { position, format, chainHash, data });
     since -= counted;
     last = Object.freeze({ position, bytes: data.byteLength });
     publish({
@@ -168,6 +179,15 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
         return;
       }
       const state = await decodeSnapshot(stored.data, stored, secrets);
+      if (stored.chainHash !== null) {
+        // The snapshot must be of this log: the event it was taken after is still there, as it was.
+        const there = await eventAt(store, stored.position);
+        if (there?.hash !== stored.chainHash) {
+          ignore('invalid', `the log's hash at position ${stored.position} is not the snapshot's`);
+          return;
+        }
+        options.resumeChain({ position: stored.position, hash: stored.chainHash });
+      }
       restoreModels(models, state.position, state.streams);
       since = 0;
       last = Object.freeze({ position: state.position, bytes: stored.data.byteLength });

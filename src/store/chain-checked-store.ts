@@ -18,9 +18,22 @@ import type { EventStore, StoredEvent } from './event-store.js';
  * follow right on, everything after it, since the registry then folds
  * positions it never saw chained. `verifyLog` walks the whole log.
  */
-export function checkChainOnRead(store: EventStore, start: ChainLink = GENESIS_LINK): EventStore {
-  const check = createChainCheck(start);
-  let checkedTo = start.position;
+export interface ChainCheckedStore {
+  readonly store: EventStore;
+  /**
+   * Goes on checking from a link known good (a snapshot's position and the
+   * hash there) instead of from what was read so far, at most that far.
+   */
+  resumeFrom(link: ChainLink): void;
+}
+
+/**
+ * The store with the check above; the check starts at the genesis of the
+ * log unless told to resume after a snapshot's link.
+ */
+export function checkChainOnRead(store: EventStore): ChainCheckedStore {
+  let check = createChainCheck(GENESIS_LINK);
+  let checkedTo = 0;
   let checking = true;
 
   function checked(events: StoredEvent[]): StoredEvent[] {
@@ -65,7 +78,7 @@ export function checkChainOnRead(store: EventStore, start: ChainLink = GENESIS_L
     }
   }
 
-  return {
+  const checkedStore: EventStore = {
     ...store,
     async append(request) {
       const events = await store.append(request);
@@ -87,6 +100,15 @@ export function checkChainOnRead(store: EventStore, start: ChainLink = GENESIS_L
       const events = await store.readAll(options);
       const continues = options.tenantId === undefined && (options.after ?? 0) === checkedTo;
       return checking && continues ? checked(events) : events;
+    },
+  };
+  return {
+    store: checkedStore,
+    resumeFrom(link) {
+      // Reads before it may have checked a prefix (the snapshot's own event, at 1).
+      if (checkedTo > link.position) throw new Error('the chain was checked past the link');
+      check = createChainCheck(link);
+      checkedTo = link.position;
     },
   };
 }

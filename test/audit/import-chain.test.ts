@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCode, exportLog, importLog, verifyLog } from '../../src/index.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
-import { describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { describeWithPostgres, eventually, testSchemas } from '../support/postgres.js';
 import { failsWith } from '../support/registry-fixtures.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { KEY, seededSqliteLog } from './logs.js';
@@ -110,6 +110,9 @@ describeWithPostgres('a backup of SQLite restored into PostgreSQL', (url) => {
       schema: schemas.next('dsreg_chain'),
     });
     await importLog({ store: target, input: backup, keysInput: keys, encryptionKey: KEY });
+    // Readable (and so sealable) once every older transaction on the server has ended.
+    const last = stored.at(-1)?.position ?? 0;
+    await eventually(async () => (await target.head()) >= last, 'the import to be readable');
 
     const inPostgres = await verifyLog({ store: target });
     const again = join(dir, 'again.ndjson');
