@@ -50,8 +50,9 @@ export const streamIdSchema = z.compile(streamIdText);
  * which marks the registry's own streams.
  */
 export const sourceIdSchema = z.compile(
-  streamIdText.refine(
-    (id) => !id.startsWith(REGISTRY_STREAM_PREFIX),
+  // A pattern rather than a refinement, so the JSON Schema of the register input says it too.
+  streamIdText.regex(
+    /^[^$]/,
     `must not start with "${REGISTRY_STREAM_PREFIX}", which marks the registry's own streams`,
   ),
 );
