@@ -97,6 +97,31 @@ describeEachStore('purgeTenant records the purge', (harness) => {
     ]);
   });
 
+  it('hands the TenantPurged to a subscription filtered on the tenant', async () => {
+    const { registry } = await harness.createRegistry();
+    await registry.register(databaseInput());
+    await registry.purgeTenant('acme', ACTOR);
+    const seen: string[] = [];
+    let purged!: () => void;
+    const done = new Promise<void>((resolve) => {
+      purged = resolve;
+    });
+
+    const subscription = registry.subscribe({
+      name: 'purge-audit',
+      filter: { tenantId: 'acme' },
+      handler: async (event) => {
+        seen.push(`${event.type} ${event.sourceId}`);
+        if (event.type === 'TenantPurged') purged();
+      },
+    });
+    await done;
+    await subscription.stop();
+
+    expect(seen.at(-1)).toBe('TenantPurged $tenant:acme');
+    expect(seen).toHaveLength(3);
+  });
+
   it('leaves the sources, counts and statistics of the other tenants as they were', async () => {
     const { registry } = await harness.createRegistry();
     await registry.register(databaseInput({ tenantId: 'globex' }));
@@ -110,14 +135,18 @@ describeEachStore('purgeTenant records the purge', (harness) => {
     expect(registry.getStatistics('acme').totalSources).toBe(0);
   });
 
-  it('shows the TenantPurged in the history a handle of the tenant reads, and not to another tenant', async () => {
+  it('shows the TenantPurged in the history any handle of the tenant reads, roles or not, and not to another tenant', async () => {
     const { registry } = await harness.createRegistry();
     await registry.purgeTenant('acme', ACTOR);
 
     const own = await registry.forTenant('acme').history('$tenant:acme');
+    const withRoles = await registry
+      .forTenant('acme', { roles: ['analyst'] })
+      .history('$tenant:acme');
     const other = await registry.forTenant('globex').history('$tenant:acme');
 
     expect(own.map((event) => event.type)).toEqual(['TenantPurged']);
+    expect(withRoles).toEqual(own);
     expect(other).toEqual([]);
   });
 
