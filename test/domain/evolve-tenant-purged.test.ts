@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/domain/decide.js';
+import { dataSourceDecider } from '../../src/domain/decider.js';
 import { ErrorCode } from '../../src/domain/errors.js';
 import type { EventDraft } from '../../src/domain/events.js';
 import { tenantStreamId } from '../../src/domain/tenant-stream.js';
@@ -57,5 +58,19 @@ describe('TenantPurged', () => {
     expect(caught(() => decide({ type: 'Activate' }, state)).code).toBe(
       ErrorCode.INVALID_TRANSITION,
     );
+  });
+
+  it('given the public decider, its evolve folds a purge of the tenant stream by counting it', () => {
+    const state = dataSourceDecider.evolve(dataSourceDecider.initialState(), {
+      type: 'TenantPurged',
+      data: { deletedSources: 1 },
+      metadata: {
+        sourceId: tenantStreamId(TENANT_ID),
+        tenantId: TENANT_ID,
+        occurredAt: '2024-03-01T09:00:00.000Z',
+      },
+    });
+
+    expect(state).toEqual({ version: 1, source: null });
   });
 });

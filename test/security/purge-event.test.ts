@@ -78,6 +78,22 @@ describeEachStore('purgeTenant records the purge', (harness) => {
     ]);
   });
 
+  it('appends versions 1 and 2 when two registries on one log purge the tenant at once', async () => {
+    const { registry, reopen } = await harness.createRegistry();
+    await registry.register(databaseInput());
+    const other = await reopen();
+
+    const counts = await Promise.all([registry.purgeTenant('acme'), other.purgeTenant('acme')]);
+
+    const history = await registry.history('$tenant:acme');
+    expect(history.map((event) => event.streamVersion)).toEqual([1, 2]);
+    // One of them deleted the source; the other found it gone.
+    expect(counts.sort()).toEqual([0, 1]);
+    expect(history.map((event) => event.data).sort()).toEqual(
+      expect.arrayContaining([{ deletedSources: 0 }, { deletedSources: 1 }]),
+    );
+  });
+
   it('hands the TenantPurged to its typed listeners and to every-event listeners', async () => {
     const { registry } = await harness.createRegistry();
     const typed: DataSourceEvent[] = [];
