@@ -423,8 +423,11 @@ export class DataSourceRegistry {
 
   /**
    * Deletes every live source of the tenant as {@link clearTenant} does (one
-   * `DataSourceDeleted` per source, reason `tenant_purged`, in one atomic
-   * append), then destroys the tenant's data key. From then on no secret of
+   * `DataSourceDeleted` per source, reason `tenant_purged`) and records the
+   * purge, in one atomic append: a `TenantPurged` (`deletedSources`, the
+   * ctx's actor in its metadata) on the tenant's own stream
+   * `$tenant:<tenantId>`, appended even when no live source is left. Then it
+   * destroys the tenant's data key. From then on no secret of
    * the tenant can be recovered from the store, from its history, or from
    * its events as stored before (a dump of the events table, an events
    * backup), even with the master key; everything else stays readable, and

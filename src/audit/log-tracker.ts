@@ -1,6 +1,7 @@
 import { nameKey } from '../domain/data-source.js';
 import type { DataSourceEvent } from '../domain/events.js';
 import { nameAfter } from '../domain/name-after.js';
+import { tenantStreamId } from '../domain/tenant-stream.js';
 
 interface StreamState {
   version: number;
@@ -20,7 +21,8 @@ export interface HeldName {
  * Follows a log event by event and says what would make it one no registry
  * could have written: positions that do not increase, a stream version
  * skipped or repeated, a stream changing tenant, an event before the
- * registration or after the deletion, a name two live sources of a tenant
+ * registration or after the deletion (a `TenantPurged` needs none, on its
+ * tenant's own stream), a name two live sources of a tenant
  * hold. It keeps one small record per stream and per live name, never the
  * events, so it reads a log of any length in memory that grows only with
  * the number of sources.
@@ -50,7 +52,12 @@ export function createLogTracker(): LogTracker {
     if (stream !== undefined && stream.tenantId !== event.tenantId) {
       return `stream ${event.sourceId} belongs to tenant ${stream.tenantId}, not ${event.tenantId}`;
     }
-    if (event.type === 'DataSourceRegistered') {
+    if (event.type === 'TenantPurged') {
+      // A tenant's own stream has no registration: its purges are all it holds.
+      const own = tenantStreamId(event.tenantId);
+      if (event.sourceId !== own) return `TenantPurged on stream ${event.sourceId}, not ${own}`;
+      if (stream?.live) return `TenantPurged on stream ${event.sourceId}, which holds a source`;
+    } else if (event.type === 'DataSourceRegistered') {
       if (stream !== undefined) return `stream ${event.sourceId} is registered twice`;
     } else if (stream === undefined || !stream.live) {
       return `${event.type} on stream ${event.sourceId}, which has no live source`;
@@ -74,7 +81,9 @@ export function createLogTracker(): LogTracker {
       const found = problem(event, stream);
       if (found !== null) return found;
       lastPosition = event.position;
-      const state = stream ?? { version: 0, tenantId: event.tenantId, live: true, name: null };
+      // A tenant's own stream never holds a live source: no source event may follow.
+      const live = event.type !== 'TenantPurged';
+      const state = stream ?? { version: 0, tenantId: event.tenantId, live, name: null };
       streams.set(event.sourceId, state);
       state.version = event.streamVersion;
       const next = nameAfter(event, state.name);

@@ -5,6 +5,7 @@ import { dataSourceTypeSchema } from './enums.js';
 import { copiedInput } from './input-copy.js';
 import { type JsonObject, jsonObjectInputSchema } from './json.js';
 import { LIMITS } from './limits.js';
+import { REGISTRY_STREAM_PREFIX } from './tenant-stream.js';
 import { labelSchema, normalizedLabelSchema, textSchema, utf8Length } from './text.js';
 
 // Every command parses its arguments with these, so they are compiled to
@@ -33,11 +34,27 @@ export const tagSchema = z.compile(labelSchema(LIMITS.tagBytes));
 /** An access role, kept and compared after trimming. */
 export const roleSchema = z.compile(labelSchema(LIMITS.roleBytes));
 
-/** Ids are kept exactly as given, so they must not need trimming. */
+const streamIdText = textSchema(LIMITS.sourceIdBytes)
+  .min(1, 'must not be empty')
+  .refine((id) => id.trim() === id, 'must not start or end with whitespace');
+
+/**
+ * The id of any stream, a data source's or the registry's own (`$tenant:…`):
+ * what reads and commands on an existing stream take. Ids are kept exactly as
+ * given, so they must not need trimming.
+ */
+export const streamIdSchema = z.compile(streamIdText);
+
+/**
+ * The id of a new data source: a stream id that does not start with `$`,
+ * which marks the registry's own streams.
+ */
 export const sourceIdSchema = z.compile(
-  textSchema(LIMITS.sourceIdBytes)
-    .min(1, 'must not be empty')
-    .refine((id) => id.trim() === id, 'must not start or end with whitespace'),
+  // A pattern rather than a refinement, so the JSON Schema of the register input says it too.
+  streamIdText.regex(
+    /^[^$]/,
+    `must not start with "${REGISTRY_STREAM_PREFIX}", which marks the registry's own streams`,
+  ),
 );
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];

@@ -5,7 +5,10 @@ import { dataSourceTypeSchema } from './enums.js';
 import { jsonObjectSchema, jsonValueSchema } from './json.js';
 import { secretFingerprintsSchema } from './secret-fingerprints.js';
 
-/** Each event's name; docs/events.md is the catalog. */
+/**
+ * Each event's name; docs/events.md is the catalog. All but `TenantPurged`
+ * are events of a data source's stream; `TenantPurged` is on its tenant's.
+ */
 export const EventType = {
   DataSourceRegistered: 'DataSourceRegistered',
   DataSourceRenamed: 'DataSourceRenamed',
@@ -22,6 +25,7 @@ export const EventType = {
   AccessGranted: 'AccessGranted',
   AccessRevoked: 'AccessRevoked',
   DataSourceDeleted: 'DataSourceDeleted',
+  TenantPurged: 'TenantPurged',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
@@ -74,6 +78,8 @@ export const eventDataSchemas = {
   DataSourceDeleted: z.strictObject({
     reason: z.enum(['deleted', 'tenant_cleared', 'tenant_purged']),
   }),
+  /** On the tenant's own stream (`$tenant:<tenantId>`), never a source's: how many sources the purge deleted. */
+  TenantPurged: z.strictObject({ deletedSources: z.number().int().min(0) }),
 } as const satisfies Record<EventType, z.ZodType>;
 
 /** Who and why, carried with every event. Extra keys are any JSON the caller passed. */

@@ -70,6 +70,11 @@ export function applyEvent(stream: Draft<SourceStream>, event: FoldableEvent): v
     };
     return;
   }
+  if (event.type === 'TenantPurged') {
+    // A tenant's own stream holds no source: its events are counted, nothing more.
+    if (stream.source !== null) throw corrupt(event, 'tenant purge on the stream of a source');
+    return;
+  }
   const source = stream.source;
   if (source === null) throw corrupt(event, 'event on a stream with no live source');
   if (event.type === 'DataSourceDeleted') {

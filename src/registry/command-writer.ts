@@ -5,6 +5,7 @@ import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import type { DataSourceEvent } from '../domain/events.js';
 import { evolve } from '../domain/evolve.js';
 import type { SourceStream } from '../domain/stream.js';
+import { tenantStreamId } from '../domain/tenant-stream.js';
 import { type CatchUp, catchUpToHead } from '../follow/catch-up.js';
 import { getSourceByName } from '../projections/queries.js';
 import { type QueryProjections, tenantSourceIds } from '../projections/query-projections.js';
@@ -22,6 +23,7 @@ import { commandMessage, type NoteCommit, traceCommand } from './diagnostics.js'
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { toDomainEvent } from './read-events.js';
+import { type TenantDeletion, tenantDeletionPlan } from './tenant-deletion.js';
 import { type AppendPlan, isConflict, writeError } from './write-plan.js';
 
 /** What the writer needs from the registry it writes for. */
@@ -67,9 +69,6 @@ function fold(stream: SourceStream, events: readonly DataSourceEvent[]): SourceS
  * means another writer got there first: read what it wrote and decide again,
  * until the time budget runs out.
  */
-/** Why a tenant-wide command deletes sources: cleared, or purged with its data key. */
-type TenantDeletion = 'tenant_cleared' | 'tenant_purged';
-
 export function createCommandWriter(deps: CommandWriterDeps) {
   const { state, projections, catchUp } = deps;
 
@@ -268,7 +267,7 @@ export function createCommandWriter(deps: CommandWriterDeps) {
 
   /**
    * Deletes every live source of a tenant in one append; resolves to how
-   * many. It reads to the head of the log first, so sources other instances
+   * many. A purge also appends its `TenantPurged` to the tenant's own stream. It reads to the head of the log first, so sources other instances
    * registered count too, and the append carries a tenant guard: a source
    * registered after that read makes it conflict, read again and retry.
    */
@@ -292,30 +291,24 @@ export function createCommandWriter(deps: CommandWriterDeps) {
   ): Promise<number> {
     await catchUpToHead(deps.store, catchUp);
     const ids = tenantSourceIds(projections, tenantId);
-    if (ids.length === 0) return 0;
-    return deps.locks.run(ids, () =>
+    // A purge is recorded even with nothing left to delete; a clear of nothing writes nothing.
+    if (ids.length === 0 && reason === 'tenant_cleared') return 0;
+    // The tenant's own stream is locked too, so two purges here take turns on its version.
+    const locked = reason === 'tenant_purged' ? [...ids, tenantStreamId(tenantId)] : ids;
+    return deps.locks.run(locked, () =>
       writeWithRetry(
         () => {
-          const plan: AppendPlan = {
-            events: [],
-            expectedVersions: expectedVersions(),
-            claims: [],
-            releases: [],
-            tenantUnchanged: { tenantId, position: state.position },
-          };
           const occurredAt = occurredAtOf(deps.clock);
-          // Sources registered since the ids were locked are cleared too: the
+          // Sources registered since the ids were locked are deleted too: the
           // store's version check keeps that safe without their lock.
-          for (const sourceId of projections.tenants.get(tenantId)?.ids ?? []) {
-            const stream = streamOf(state, sourceId);
-            if (stream.source === null) continue;
-            const drafts = decide({ type: 'Delete', reason }, stream);
-            const at = envelopeOf(stream, sourceId, tenantId, ctx, occurredAt);
-            plan.events.push(...envelope(drafts, at));
-            plan.expectedVersions[sourceId] = stream.version;
-            plan.releases.push(...nameChange(sourceId, tenantId, stream.source, drafts).releases);
-          }
-          return { plan, result: () => plan.events.length };
+          const { plan, deleted } = tenantDeletionPlan(
+            state,
+            tenantId,
+            projections.tenants.get(tenantId)?.ids ?? [],
+            reason,
+            (stream, streamId) => envelopeOf(stream, streamId, tenantId, ctx, occurredAt),
+          );
+          return { plan, result: () => deleted };
         },
         // Whatever the read takes in, the guard names the position it reached.
         () => catchUp(),

@@ -3,7 +3,7 @@ import {
   type RegisterInput,
   registerInputSchema,
   roleSchema,
-  sourceIdSchema,
+  streamIdSchema,
   tagSchema,
 } from '../domain/commands.js';
 import { completeConfig } from '../domain/config.js';
@@ -77,7 +77,11 @@ function isPlainId(id: unknown): boolean {
   return true;
 }
 
-/** A source id as every method takes it: at a glance when plain, else through its schema. */
+/**
+ * A source id as every method on an existing stream takes it: at a glance
+ * when plain, else through its schema. The registry's own streams (`$tenant:…`)
+ * pass, so `history()` reads them; a command on one finds no live source.
+ */
 export function parseSourceId(id: unknown): string {
-  return isPlainId(id) ? (id as string) : parseInput(sourceIdSchema, id, 'source id');
+  return isPlainId(id) ? (id as string) : parseInput(streamIdSchema, id, 'source id');
 }

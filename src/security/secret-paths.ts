@@ -23,6 +23,7 @@ export const EVENT_CARRIES_SECRETS = {
   AccessGranted: false,
   AccessRevoked: false,
   DataSourceDeleted: false,
+  TenantPurged: false,
 } as const satisfies Record<EventType, boolean>;
 
 /** The event types whose data carries a config, and so secrets. */

@@ -293,6 +293,56 @@ describe('importing a log', () => {
     );
   });
 
+  it('imports a TenantPurged, which no registration precedes, and reads it back', async () => {
+    const { dir, backup } = await backupLines();
+    const store = createSqliteEventStore({ filename: join(dir, 'restored.sqlite') });
+    await importLog({ store, input: backup });
+    // An auditor's registry, without the key: the purge record needs none.
+    const registry = await DataSourceRegistry.open({ store, readOnly: true });
+
+    const history = await registry.history('$tenant:initech');
+
+    expect(history.map((event) => [event.type, event.metadata.actor])).toEqual([
+      ['TenantPurged', 'auditor@acme'],
+    ]);
+    await registry.close();
+  });
+
+  it('refuses a TenantPurged on a stream other than its tenant’s, naming the line', async () => {
+    const { dir, lines, write } = await backupLines();
+    const purge = lines.findIndex((line) => eventAt([line], 1).type === 'TenantPurged');
+    const changed = changeLine(lines, purge + 1, (event) => ({ ...event, tenantId: 'acme' }));
+
+    const error = await importFails(dir, write(changed), ErrorCode.CORRUPT_LOG);
+
+    expect(error.message).toBe(
+      `Line ${purge + 1}: TenantPurged on stream $tenant:initech, not $tenant:acme`,
+    );
+  });
+
+  it('refuses a source event after a TenantPurged on the tenant stream, naming the line', async () => {
+    const { dir, lines, write } = await backupLines();
+    const purge = eventAt(lines, lines.length);
+    const after = {
+      ...purge,
+      eventId: 'after-purge',
+      type: 'TagAdded',
+      streamVersion: purge.streamVersion + 1,
+      position: purge.position + 1,
+      data: { tag: 'late' },
+    };
+
+    const error = await importFails(
+      dir,
+      write([...lines, JSON.stringify(after)]),
+      ErrorCode.CORRUPT_LOG,
+    );
+
+    expect(error.message).toBe(
+      `Line ${lines.length + 1}: TagAdded on stream $tenant:initech, which has no live source`,
+    );
+  });
+
   it('refuses a stream that changes tenant, naming the line', async () => {
     const { dir, lines, write } = await backupLines();
     const second = lines.findIndex((line) => eventAt([line], 1).streamVersion === 2);

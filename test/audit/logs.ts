@@ -22,11 +22,14 @@ export const SECRETS = {
 } as const;
 
 const TENANTS = ['acme', 'globex'] as const;
+/** A tenant the seed purges, with no source, so the log holds a TenantPurged and no key is destroyed. */
+export const PURGED_TENANT = 'initech';
 
 /**
  * Fills the registry with sources of two tenants: secrets of every kind,
  * renames, a config change, tags, roles, errors, connections, deprecation, a
- * delete whose name is then reused, and a tenant cleared and refilled.
+ * delete whose name is then reused, a tenant cleared and refilled, and a
+ * tenant with no source purged (its TenantPurged on its own stream).
  */
 export async function seed(registry: DataSourceRegistry): Promise<void> {
   const orders = await registry.register({
@@ -71,6 +74,7 @@ export async function seed(registry: DataSourceRegistry): Promise<void> {
   }
   await registry.clearTenant('globex');
   await registry.register({ tenantId: 'globex', name: 'feed 0', sourceType: 'file' });
+  await registry.purgeTenant(PURGED_TENANT, { actor: 'auditor@acme' });
 }
 
 /** A registry on a new SQLite file in `dir`, seeded; closed, with its filename. */
@@ -98,6 +102,7 @@ export async function viewOf(registry: DataSourceRegistry): Promise<string> {
     stats: registry.getStatistics(),
     tenantStats: TENANTS.map((tenantId) => registry.getStatistics(tenantId)),
     histories,
+    tenantStream: await registry.history(`$tenant:${PURGED_TENANT}`),
     position: registry.position,
   });
 }

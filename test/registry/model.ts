@@ -50,6 +50,7 @@ export type Op =
   | { kind: 'addTag' | 'removeTag'; id: string; tag: string }
   | { kind: 'grantAccess' | 'revokeAccess'; id: string; role: string }
   | { kind: 'clearTenant'; tenant: string }
+  | { kind: 'purgeTenant'; tenant: string }
   | { kind: 'invalid'; call: InvalidCall };
 
 /** Input every registry must refuse with INVALID_INPUT, whatever its state. */
@@ -210,11 +211,17 @@ export function predict(model: Model, op: Op, now: string): Prediction {
     emit(source);
     return returns(expectedSource(source));
   }
-  if (op.kind === 'clearTenant') {
+  if (op.kind === 'clearTenant' || op.kind === 'purgeTenant') {
     const mine = [...next.sources.values()].filter((s) => s.tenantId === op.tenant);
     for (const source of mine) {
       emit(source);
       next.sources.delete(source.sourceId);
+    }
+    if (op.kind === 'purgeTenant') {
+      // Its TenantPurged, on the tenant's own stream, whether or not it deleted anything.
+      const tenantStream = `$tenant:${op.tenant}`;
+      next.streams.set(tenantStream, (next.streams.get(tenantStream) ?? 0) + 1);
+      next.events += 1;
     }
     return returns(mine.length);
   }
@@ -394,6 +401,7 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('clearTenant' as const), tenant }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('purgeTenant' as const), tenant }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -438,6 +446,8 @@ export function performOp(
       return registry[op.kind](op.id, op.role);
     case 'clearTenant':
       return registry.clearTenant(op.tenant);
+    case 'purgeTenant':
+      return registry.purgeTenant(op.tenant);
     case 'invalid':
       return invalid(op.call);
     default:
