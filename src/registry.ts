@@ -96,6 +96,8 @@ export class DataSourceRegistry {
   readonly #readOnly: boolean;
   /** The ids of this instance's keys, current first; empty without a key or when read-only. */
   readonly #keyIds: readonly string[];
+  /** Lets the log be read: at once, or once open() has restored a snapshot. */
+  #restored: () => void = () => {};
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -125,10 +127,16 @@ export class DataSourceRegistry {
     this.#store = this.#readOnly ? readOnlyStore(chain.store) : protectSecrets(chain.store, keys);
     this.#rawStore = store;
     this.#hasKey = keys !== null;
+    // open() restores a snapshot before anything reads the log; the follower may hear an append first.
+    const restored = new Promise<void>((resolve) => {
+      this.#restored = resolve;
+    });
+    if (opened !== OPENED) this.#restored();
     this.#catchUp = createCatchUp(
       this.#store,
       () => this.#models.state.position,
       (events) => this.#apply(events.map(toDomainEvent)),
+      restored,
     );
     this.#writer = createCommandWriter({
       store: this.#store,
@@ -195,10 +203,11 @@ export class DataSourceRegistry {
       // Refused before it reads or writes; a new log's ring is pinned once it was read.
       const pin = await enterKeyRing(registry.#store, registry.#keyIds);
       // The newest snapshot that can be trusted, then only the events after it.
-      await registry.#snapshots.load();
+      await registry.#snapshots.load().finally(registry.#restored);
       await registry.#catchUp();
       await pin();
     } catch (error) {
+      registry.#restored();
       await registry.close().catch(() => {});
       throw error;
     }

@@ -30,14 +30,17 @@ export async function catchUpToHead(store: EventStore, catchUp: CatchUp): Promis
  * A catch-up for any fold of the log: `position` says how far it has
  * applied, `apply` takes the next stored events in position order (and must
  * move `position` past them). What the events become is the fold's business:
- * decoding them, checking their schema, folding them.
+ * decoding them, checking their schema, folding them. No read starts
+ * before `startAfter` settles: a fold restored from a snapshot must not have
+ * the log read under it while it is restored.
  */
 export function createCatchUp(
   store: EventStore,
   position: () => number,
   apply: (events: readonly StoredEvent[]) => void,
+  startAfter: Promise<void> = Promise.resolve(),
 ): CatchUp {
-  let reading: Promise<void> = Promise.resolve();
+  let reading: Promise<void> = startAfter;
   let queued: Promise<void> | null = null;
   let target = 0;
   let replayed = false;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { DataSourceRegistry, ErrorCode } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
+import { hearDiagnostics } from '../support/diagnostics.js';
 import { eventTable } from '../support/event-tables.js';
 import { databaseInput, failsWith } from '../support/registry-fixtures.js';
 import { hearSnapshots } from '../support/snapshots.js';
@@ -80,4 +81,31 @@ it('checks the events after the snapshot against the chain, as a full replay doe
 
   expect(heard).toMatchObject([{ action: 'loaded', position: 2 }]);
   expect(error.details).toMatchObject({ position: 3 });
+});
+
+it('reads nothing of the log under a snapshot while restoring it, whatever it hears meanwhile', async () => {
+  const filename = await snapshotAfterTwo();
+  const writer = await reopen(filename);
+  const [source] = writer.list();
+  if (source === undefined) return expect.unreachable('no source');
+  const store = createSqliteEventStore({ filename });
+  const slowToRestore = {
+    ...store,
+    // Another writer appends while the snapshot is being read: the reader hears of it.
+    async readSnapshot() {
+      await writer.addTag(source.sourceId, 'late');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return store.readSnapshot();
+    },
+  };
+
+  const diagnostics = hearDiagnostics();
+  const reader = await DataSourceRegistry.open({ store: slowToRestore, encryptionKey });
+  const fromStart = diagnostics.catchUps.filter(({ from, events }) => from === 0 && events > 0);
+  const tags = reader.get(source.sourceId)?.tags;
+  await reader.close();
+  await writer.close();
+
+  expect(fromStart).toEqual([]);
+  expect(tags).toEqual(['prod', 'eu', 'late']);
 });
