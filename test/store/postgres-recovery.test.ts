@@ -57,8 +57,10 @@ describeWithPostgres('PostgreSQL event store when connections are lost', (url) =
   /** Ends every connection of this test's stores the server has, and waits until they are gone. */
   async function terminateAll(): Promise<void> {
     const sql = `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`;
-    await adminQuery(url, sql, [application]);
+    // Terminated again each time round: the store seals the chain a moment
+    // after an append, and may have opened a new connection for it meanwhile.
     await eventually(async () => {
+      await adminQuery(url, sql, [application]);
       const rows = await adminQuery(
         url,
         'SELECT 1 FROM pg_stat_activity WHERE application_name = $1',
