@@ -79,6 +79,8 @@ export type {
   SubscriptionError,
 } from './registry/event-bus.js';
 export type { DataSourceRegistryOptions, ListFilter } from './registry/options.js';
+export type { RegistryCommands } from './registry/registry-commands.js';
+export type { RegistryReads } from './registry/registry-reads.js';
 export {
   createDatasource,
   getDatasource,
