@@ -115,6 +115,7 @@ export type {
   AppendListener,
   AppendOutcome,
   AppendRequest,
+  CompleteEventStore,
   EventStore,
   PendingEvent,
   ReadAllOptions,

@@ -6,6 +6,7 @@ import { isSealedValue, SEALED_KEY, sealedTokens } from '../security/event-secre
 import { redactEvent } from '../security/redact.js';
 import { mapEventSecrets } from '../security/secret-paths.js';
 import { createDestroyedKeys, dataKeyIdOf } from '../security/tenant-keys.js';
+import { envelopeInOrder } from '../store/chain.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
 import { exportDataKeys } from './key-backup.js';
 import { openLineSink } from './ndjson.js';
@@ -84,19 +85,7 @@ const optionsSchema = z.strictObject({
  * store built it in, then the event's chain hash (left out while unsealed).
  */
 export function eventLine(event: StoredEvent): string {
-  return `${JSON.stringify({
-    position: event.position,
-    eventId: event.eventId,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    sourceId: event.sourceId,
-    tenantId: event.tenantId,
-    streamVersion: event.streamVersion,
-    occurredAt: event.occurredAt,
-    data: event.data,
-    metadata: event.metadata,
-    hash: event.hash,
-  })}\n`;
+  return `${JSON.stringify({ ...envelopeInOrder(event), hash: event.hash })}\n`;
 }
 
 /**

@@ -50,13 +50,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The hash of an event after `previousHash`: SHA-256, as lowercase hex, of
- * the previous hash, a newline, and the canonical JSON of the envelope
- * (position, eventId, type, schemaVersion, sourceId, tenantId, streamVersion,
- * occurredAt, data, metadata).
+ * An event's envelope as a fresh object, in the log's fixed order: position,
+ * eventId, type, schemaVersion, sourceId, tenantId, streamVersion,
+ * occurredAt, data, metadata. What the chain hashes and an export line holds.
  */
-export function eventHash(previousHash: string, event: ChainedContent): string {
-  const content = canonicalJson({
+export function envelopeInOrder(event: ChainedContent) {
+  return {
     position: event.position,
     eventId: event.eventId,
     type: event.type,
@@ -67,7 +66,16 @@ export function eventHash(previousHash: string, event: ChainedContent): string {
     occurredAt: event.occurredAt,
     data: event.data ?? null,
     metadata: event.metadata,
-  });
+  };
+}
+
+/**
+ * The hash of an event after `previousHash`: SHA-256, as lowercase hex, of
+ * the previous hash, a newline, and the canonical JSON of its envelope
+ * ({@link envelopeInOrder}).
+ */
+export function eventHash(previousHash: string, event: ChainedContent): string {
+  const content = canonicalJson(envelopeInOrder(event));
   return createHash('sha256').update(previousHash).update('\n').update(content).digest('hex');
 }
 

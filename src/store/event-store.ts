@@ -249,3 +249,26 @@ export interface EventStore {
   /** Releases what the store opened; a pool passed in by the caller stays open. */
   close(): Promise<void>;
 }
+
+/**
+ * A store with every optional member: group commit, the key ring,
+ * checkpoints, data keys and snapshots. The memory, SQLite and PostgreSQL
+ * stores are each one.
+ */
+export type CompleteEventStore = EventStore &
+  Required<
+    Pick<
+      EventStore,
+      | 'appendBatch'
+      | 'pinKeyRing'
+      | 'addToKeyRing'
+      | 'readCheckpoint'
+      | 'storeCheckpoint'
+      | 'readDataKeys'
+      | 'createDataKey'
+      | 'rewrapDataKeys'
+      | 'destroyDataKeys'
+      | 'readSnapshot'
+      | 'storeSnapshot'
+    >
+  >;

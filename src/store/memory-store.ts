@@ -7,12 +7,12 @@ import {
 } from './append-checks.js';
 import { writeEnded, writeStarted } from './append-diagnostics.js';
 import { eventHash, GENESIS_HASH } from './chain.js';
-import type { DataKeyRecord, Rewrap } from './data-keys.js';
 import { checkDataKeyTenant, checkNewDataKey, createMemoryDataKeys } from './data-keys.js';
 import type {
   AppendListener,
   AppendOutcome,
   AppendRequest,
+  CompleteEventStore,
   EventStore,
   ReadAllOptions,
   StoredEvent,
@@ -22,25 +22,14 @@ import { checkSnapshot, replacesSnapshot, type StoredSnapshot } from './snapshot
 import { checkCheckpoint, checkSubscriptionName } from './subscription-checkpoints.js';
 
 /** The in-memory store; it can also be read synchronously, so a registry on it is ready at once. */
-export interface MemoryEventStore extends EventStore {
+export interface MemoryEventStore extends CompleteEventStore {
   readonly kind: 'memory';
   /** `readAll`, answered at once: what lets a registry on this store be built without `open()`. */
   readAllSync(options?: ReadAllOptions): StoredEvent[];
-  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
-  pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
-  addToKeyRing(keyId: string): Promise<readonly string[]>;
   /** {@link EventStore.pinKeyRing} at once, for a registry made without `open()`. */
   pinKeyRingSync(keyIds: readonly string[]): readonly string[];
   /** {@link EventStore.addToKeyRing} at once. */
   addToKeyRingSync(keyId: string): readonly string[];
-  readCheckpoint(name: string): Promise<number | null>;
-  storeCheckpoint(name: string, position: number): Promise<void>;
-  readDataKeys(tenantId?: string): Promise<DataKeyRecord[]>;
-  createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
-  rewrapDataKeys(rewrap: Rewrap): Promise<number>;
-  destroyDataKeys(tenantId: string): Promise<number>;
-  readSnapshot(): Promise<StoredSnapshot | null>;
-  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
   /**
    * Forgets every event, claim, subscription checkpoint and snapshot: what
    * `registry.reset()` does. Checkpoints and the snapshot go too, since

@@ -3,21 +3,15 @@ import pg from 'pg';
 import { DataSourceError, ErrorCode, invalidValue } from '../../domain/errors.js';
 import { storeError } from '../append-checks.js';
 import { type BatchWriter, createAppendQueue } from '../append-queue.js';
-import {
-  checkDataKeyTenant,
-  checkNewDataKey,
-  type DataKeyRecord,
-  type Rewrap,
-} from '../data-keys.js';
+import { checkDataKeyTenant, checkNewDataKey } from '../data-keys.js';
 import type {
-  AppendOutcome,
   AppendRequest,
-  EventStore,
+  CompleteEventStore,
   ReadAllOptions,
   StoredEvent,
 } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
-import { checkSnapshot, type StoredSnapshot } from '../snapshots.js';
+import { checkSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { appendBatchEvents, appendEvents } from './append.js';
 import { createDataKey, destroyDataKeys, readDataKeys, rewrapDataKeys } from './data-keys.js';
@@ -57,22 +51,11 @@ export type PostgresEventStoreOptions = CommonOptions &
   );
 
 /** An event store in PostgreSQL, shared by every service instance that opens the same schema. */
-export interface PostgresEventStore extends EventStore {
+export interface PostgresEventStore extends CompleteEventStore {
   readonly kind: 'postgres';
   readonly durable: true;
   /** The schema holding this store's tables. */
   readonly schema: string;
-  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
-  pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
-  addToKeyRing(keyId: string): Promise<readonly string[]>;
-  readCheckpoint(name: string): Promise<number | null>;
-  storeCheckpoint(name: string, position: number): Promise<void>;
-  readDataKeys(tenantId?: string): Promise<DataKeyRecord[]>;
-  createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
-  rewrapDataKeys(rewrap: Rewrap): Promise<number>;
-  destroyDataKeys(tenantId: string): Promise<number>;
-  readSnapshot(): Promise<StoredSnapshot | null>;
-  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
   seal(): Promise<void>;
 }
 

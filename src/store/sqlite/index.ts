@@ -12,10 +12,14 @@ import {
 } from '../append-checks.js';
 import { createAppendQueue } from '../append-queue.js';
 import { eventHash, GENESIS_HASH } from '../chain.js';
-import type { DataKeyRecord, Rewrap } from '../data-keys.js';
-import type { AppendOutcome, AppendRequest, EventStore, StoredEvent } from '../event-store.js';
+import type {
+  AppendOutcome,
+  AppendRequest,
+  CompleteEventStore,
+  StoredEvent,
+} from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
-import { checkSnapshot, type StoredSnapshot } from '../snapshots.js';
+import { checkSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
@@ -33,22 +37,11 @@ import {
 } from './subscription-checkpoints.js';
 
 /** The SQLite event store: one file, one writer at a time, any number of readers. */
-export interface SqliteEventStore extends EventStore {
+export interface SqliteEventStore extends CompleteEventStore {
   readonly kind: 'sqlite';
   readonly filename: string;
   /** The connection's `synchronous` setting, read back from SQLite after opening. */
   readonly synchronous: 'normal' | 'full';
-  appendBatch(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
-  pinKeyRing(keyIds: readonly string[]): Promise<readonly string[]>;
-  addToKeyRing(keyId: string): Promise<readonly string[]>;
-  readCheckpoint(name: string): Promise<number | null>;
-  storeCheckpoint(name: string, position: number): Promise<void>;
-  readDataKeys(tenantId?: string): Promise<DataKeyRecord[]>;
-  createDataKey(record: DataKeyRecord): Promise<DataKeyRecord>;
-  rewrapDataKeys(rewrap: Rewrap): Promise<number>;
-  destroyDataKeys(tenantId: string): Promise<number>;
-  readSnapshot(): Promise<StoredSnapshot | null>;
-  storeSnapshot(snapshot: StoredSnapshot): Promise<void>;
 }
 
 export type { SqliteEventStoreOptions } from './options.js';
