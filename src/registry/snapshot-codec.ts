@@ -7,13 +7,12 @@ import { deepFreeze } from '../domain/freeze.js';
 import { maskWhenPrinted } from '../domain/secret-display.js';
 import type { SourceStream } from '../domain/stream.js';
 import {
-  configHasSecrets,
-  openSnapshotConfig,
-  prepareToOpen,
-  type SnapshotSecretMode,
-  sealedTokensIn,
-  sealSnapshotConfig,
-} from '../security/snapshot-secrets.js';
+  type SnapshotSecretsReader,
+  type SnapshotSecretsWriter,
+  snapshotSecretsReader,
+  snapshotSecretsWriter,
+} from '../security/snapshot-secret-bundles.js';
+import type { SnapshotSecretMode } from '../security/snapshot-secrets.js';
 
 /**
  * How many streams are encoded between two turns of the event loop: a
@@ -38,11 +37,11 @@ export interface SnapshotState {
   readonly streams: ReadonlyMap<string, SourceStream>;
 }
 
-function encodeStream(id: string, stream: SourceStream, mode: SnapshotSecretMode): string {
+function encodeStream(id: string, stream: SourceStream, secrets: SnapshotSecretsWriter): string {
   const { source } = stream;
   if (source === null) return JSON.stringify([id, stream.version, null]);
   // The source's own config prints its secrets as "***": the snapshot takes its values.
-  const config = sealSnapshotConfig(source.config, source.tenantId, source.sourceId, mode);
+  const config = secrets.config(source.config, source.tenantId, source.sourceId);
   const values = SOURCE_FIELDS.map((field) =>
     field === 'config' ? CONFIG_FIELDS.map((key) => config[key]) : source[field],
   );
@@ -51,8 +50,8 @@ function encodeStream(id: string, stream: SourceStream, mode: SnapshotSecretMode
 
 /**
  * The write model as the bytes of a snapshot: UTF-8 JSON,
- * `{"format","position","streams":[[id, version, values | null], …]}`, each
- * source's secrets sealed (see snapshot-secrets.ts). The streams are read
+ * `{"format","position","streams":[[id, version, values | null], …],"secrets":[[tenantId, token], …]}`,
+ * each tenant's secrets sealed together (see snapshot-secret-bundles.ts). The streams are read
  * from `state` as it was when this was called: each is an immutable value,
  * so commands applied meanwhile change nothing of it.
  *
@@ -66,28 +65,27 @@ export async function encodeSnapshot(
   // Both read now, together: the model moves on while the streams are encoded.
   const { position } = state;
   const entries = [...state.streams];
-  if (mode.kind === 'sealed' && mode.sealer !== null) {
-    const tenants = new Set<string>();
-    for (const [, { source }] of entries) {
-      if (source !== null && configHasSecrets(source.config)) tenants.add(source.tenantId);
-    }
-    await mode.sealer.prepareSeal(tenants);
-  }
+  const secrets = snapshotSecretsWriter(mode, { format, position });
   const parts: string[] = [];
   for (let i = 0; i < entries.length; i += STREAMS_PER_TURN) {
     if (i > 0) await nextTurn();
     for (const [id, stream] of entries.slice(i, i + STREAMS_PER_TURN)) {
-      parts.push(encodeStream(id, stream, mode));
+      parts.push(encodeStream(id, stream, secrets));
     }
   }
+  if (mode.kind === 'sealed' && mode.sealer !== null) {
+    await mode.sealer.prepareSeal(secrets.tenants());
+  }
   const head = `{"format":${JSON.stringify(format)},"position":${position},"streams":[`;
-  return { position, data: Buffer.from(`${head}${parts.join(',')}]}`, 'utf8') };
+  const tail = `],"secrets":${JSON.stringify(secrets.seal())}}`;
+  return { position, data: Buffer.from(`${head}${parts.join(',')}${tail}`, 'utf8') };
 }
 
 const snapshotSchema = z.strictObject({
   format: z.string(),
   position: z.number().int().min(0),
   streams: z.array(z.tuple([z.string().min(1), z.number().int().min(1), z.unknown()])),
+  secrets: z.array(z.tuple([z.string(), z.string()])),
 });
 
 /** Why a snapshot cannot be used; the registry then replays the whole log. */
@@ -110,12 +108,12 @@ function decodeSource(
   id: string,
   version: number,
   values: unknown,
-  mode: SnapshotSecretMode,
+  secrets: SnapshotSecretsReader,
 ): CustomerDataSource {
   const fields = fromValues(SOURCE_FIELDS, values);
   const sealed = fromValues(CONFIG_FIELDS, fields?.config);
   if (fields === null || sealed === null) throw unusableSnapshot(`stream ${id} holds no source`);
-  fields.config = openSnapshotConfig(sealed, String(fields.tenantId), id, mode);
+  fields.config = secrets.config(sealed, String(fields.tenantId), id);
   const parsed = customerDataSourceSchema.safeParse(fields);
   if (!parsed.success) {
     throw unusableSnapshot(`the source of stream ${id} is not valid: ${parsed.error.message}`);
@@ -156,19 +154,20 @@ export async function decodeSnapshot(
   }
   const parsed = snapshotSchema.safeParse(json);
   if (!parsed.success) throw unusableSnapshot(`it is malformed: ${parsed.error.message}`);
-  const { format, position, streams: rows } = parsed.data;
+  const { format, position, streams: rows, secrets: sealed } = parsed.data;
   if (format !== expected.format || position !== expected.position) {
     throw unusableSnapshot(
       `it says format ${format} at position ${position}, its record ${expected.format} at ${expected.position}`,
     );
   }
-  const mode = await prepareToOpen(secrets, sealedTokensIn(rows));
+  const reader = await snapshotSecretsReader(secrets, { format, position }, sealed);
   const streams = new Map<string, SourceStream>();
   for (const [id, version, values] of rows) {
     if (streams.has(id)) throw unusableSnapshot(`stream ${id} appears twice`);
-    const source = values === null ? null : decodeSource(id, version, values, mode);
+    const source = values === null ? null : decodeSource(id, version, values, reader);
     streams.set(id, Object.freeze({ version, source }));
   }
+  reader.finish();
   return { position, streams };
 }
 

@@ -139,7 +139,27 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
       const [orders, billing] = json.streams.map((stream) => stream[2]);
-      configOf(billing)[CONFIG_AT('apiKey')] = configOf(orders)[CONFIG_AT('password')];
+      // Billing has no password: its tenant's sealed secrets hold none for it.
+      configOf(billing)[CONFIG_AT('password')] = configOf(orders)[CONFIG_AT('password')];
+      configOf(orders)[CONFIG_AT('password')] = null;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose source lost a sealed secret', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      configOf(json.streams[1]?.[2])[CONFIG_AT('apiKey')] = null;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose tenant’s sealed secrets were swapped with another snapshot’s', async () => {
+    const logged = await loggedWithSnapshot();
+    const older = jsonOf(await storedOf(logged.store));
+    await logged.registry.snapshot();
+    await rewrite(logged.store, (json) => {
+      json.secrets = older.secrets;
     });
     await expectIgnored(logged, 'invalid');
   });
