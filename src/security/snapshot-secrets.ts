@@ -1,4 +1,5 @@
 import type { SecretCipher } from './secret-cipher.js';
+import type { SnapshotMac } from './snapshot-mac.js';
 import { dataKeyIdOf, type TenantKeys } from './tenant-keys.js';
 
 /**
@@ -68,14 +69,20 @@ export function createTenantSnapshotSealer(keys: TenantKeys): SnapshotSealer {
  * How a registry writes and reads the secrets of its snapshots:
  * - `sealed`: a durable store: each tenant's secrets sealed together, one
  *   token per tenant (see snapshot-secret-bundles.ts); with no sealer (no
- *   key), a secret cannot be written or read.
+ *   key), a secret cannot be written or read. With a key, the whole snapshot
+ *   is authenticated too (see snapshot-mac.ts).
  * - `plain`: a store that is not durable keeps plaintext, as its events do.
  * - `withheld`: a registry opened read-only reads each secret as `"***"`,
  *   or `"<purged>"` when its data key is one of `destroyed`, exactly as it
  *   folds the events' secrets.
  */
 export type SnapshotSecretMode =
-  | { readonly kind: 'sealed'; readonly sealer: SnapshotSealer | null }
+  | {
+      readonly kind: 'sealed';
+      readonly sealer: SnapshotSealer | null;
+      /** Tags the snapshots written, and trusts on load only those whose tag checks out. */
+      readonly mac: SnapshotMac | null;
+    }
   | { readonly kind: 'plain' }
   | {
       readonly kind: 'withheld';

@@ -1,7 +1,7 @@
 /**
  * A snapshot is never trusted: one written by other code, one ahead of the
- * log, one whose bytes, shapes or secrets do not check out is ignored, said
- * so on the diagnostics channel, and the whole log is replayed instead.
+ * log, one whose tag, bytes, shapes or secrets do not check out is ignored,
+ * said so on the diagnostics channel, and the whole log is replayed instead.
  */
 import { expect, it } from 'vitest';
 import { dataSourceConfigSchema } from '../../src/domain/config.js';
@@ -162,6 +162,37 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
       json.secrets = older.secrets;
     });
     await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot altered where no schema would notice, by its tag', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      configOf(json.streams[0]?.[2])[CONFIG_AT('host')] = 'attacker.example';
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot stripped of its tag', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      delete json.mac;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('checks every source against the schemas when read without the key', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      const source = json.streams[0]?.[2];
+      if (source) source[SOURCE_AT('status')] = 'exploded';
+    });
+    const readOnly = { readOnly: true, encryptionKey: undefined } as const;
+    const heard = hearSnapshots();
+    const reader = await logged.reopen(readOnly);
+    expect(heard).toMatchObject([{ action: 'ignored', reason: 'invalid' }]);
+    expect(heard[0]).toMatchObject({ message: expect.stringContaining('is not valid') });
+    const replayed = await openFullReplay(logged.openStore(), readOnly);
+    expect(answersOf(reader, logged.scope)).toBe(answersOf(replayed, logged.scope));
   });
 
   it('ignores a snapshot holding a secret in plaintext', async () => {
