@@ -96,7 +96,9 @@ const MAC_FIELD = ',"mac":';
 const snapshotSchema = z.strictObject({
   format: z.string(),
   position: z.number().int().min(0),
-  streams: z.array(z.tuple([z.string().min(1), z.number().int().min(1), z.unknown()])),
+  // Each row is checked as it is read (see streamRow): a schema of 100,000
+  // tuples would copy every one of them first.
+  streams: z.array(z.unknown()),
   secrets: z.array(z.tuple([z.string(), z.string()])),
   mac: z.string().optional(),
 });
@@ -107,6 +109,21 @@ export function unusableSnapshot(why: string, cause?: unknown): DataSourceError 
     code: ErrorCode.CORRUPT_LOG,
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/**
+ * A row of the streams, `[id, version, values | null]`, checked.
+ *
+ * @throws DataSourceError CORRUPT_LOG when it is not one.
+ */
+function streamRow(row: unknown, at: number): [string, number, unknown] {
+  if (Array.isArray(row) && row.length === 3) {
+    const [id, version, values] = row as unknown[];
+    if (typeof id === 'string' && id.length > 0 && Number.isSafeInteger(version)) {
+      if ((version as number) >= 1) return [id, version as number, values];
+    }
+  }
+  throw unusableSnapshot(`it is malformed: stream ${at} is not [id, version, source]`);
 }
 
 /** An object of `fields` from an array of as many values, or null when it is not one. */
@@ -201,7 +218,8 @@ export async function decodeSnapshot(
   }
   const reader = await snapshotSecretsReader(secrets, { format, position }, sealed);
   const streams = new Map<string, SourceStream>();
-  for (const [id, version, values] of rows) {
+  for (let at = 0; at < rows.length; at++) {
+    const [id, version, values] = streamRow(rows[at], at);
     if (streams.has(id)) throw unusableSnapshot(`stream ${id} appears twice`);
     const source =
       values === null ? null : decodeSource(id, version, values, reader, authenticated);
@@ -219,6 +237,7 @@ export async function decodeSnapshot(
 export const SNAPSHOT_CODEC_CODE: readonly string[] = [
   encodeStream,
   encodeSnapshot,
+  streamRow,
   fromValues,
   decodeSource,
   checkTag,

@@ -38,9 +38,11 @@ const fieldKey = (field: SecretPath) => field.slice(1).join(':');
  * A copy of the config with each secret replaced by what `map` returns: each
  * non-null value of password, apiKey and connectionString, every value of
  * oauthConfig. Anything not shaped like a config is the schema's to refuse.
+ * `fresh`: the config is the caller's own new object, changed in place
+ * rather than copied (one object less per source on load).
  */
-function mapConfigSecrets(config: Config, map: SecretMap): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...config };
+function mapConfigSecrets(config: Config, map: SecretMap, fresh = false): Record<string, unknown> {
+  const out: Record<string, unknown> = fresh ? (config as Record<string, unknown>) : { ...config };
   for (const field of SECRET_FIELDS) {
     const value = config[field];
     if (value !== null && value !== undefined) out[field] = map(value, ['config', field]);
@@ -139,7 +141,8 @@ function corruptBundles(why: string): DataSourceError {
 export interface SnapshotSecretsReader {
   /**
    * The config with its secrets as the registry holds them: opened, kept (not
-   * durable), `"***"` (read-only) or `"<purged>"`.
+   * durable), `"***"` (read-only) or `"<purged>"`. `config` must be a new
+   * object of the caller's: it is changed in place and returned.
    *
    * @throws DataSourceError CORRUPT_LOG when a secret is in plaintext where it
    *   must be sealed, or its tenant's bundle holds no such secret; SECRET_UNAVAILABLE
@@ -245,7 +248,7 @@ export async function snapshotSecretsReader(
 
   return {
     config: (config, tenantId, sourceId) =>
-      mapConfigSecrets(config, (value, field) => secretOf(value, field, tenantId, sourceId)),
+      mapConfigSecrets(config, (value, field) => secretOf(value, field, tenantId, sourceId), true),
     finish() {
       if (taken !== expected) throw corruptBundles('hold a secret no source has');
     },
