@@ -23,7 +23,7 @@ export type SnapshotIgnoredReason =
   | 'format'
   /** At a position the log has not reached: it belongs to another log. */
   | 'ahead-of-log'
-  /** Unreadable, malformed, not matching the schemas, or a secret that does not open. */
+  /** Unreadable, malformed, its tag not checking out, not matching the schemas, or a secret that does not open. */
   | 'invalid';
 
 /** One message of the `snapshot` channel. Never holds a config value or a secret. */
