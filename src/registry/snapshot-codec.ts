@@ -34,31 +34,8 @@ const CONFIG_FIELDS = Object.keys(dataSourceConfigSchema.shape);
 /** The write model at a position: what a snapshot holds. */
 export interface SnapshotState {
   readonly position: number;
-  /** Every stream, deleted ones included. */
+  /** Every stream, deleted ones included, in the order the write model holds them. */
   readonly streams: ReadonlyMap<string, SourceStream>;
-}
-
-/**
- * The streams as a snapshot writes them: the live ones in list order (the
- * ids of `order`, read from the projections at the same moment as the
- * streams), then the deleted ones. Loading sorts the live sources into list
- * order to fill the projections; sorting what is already sorted is one pass.
- * Should `order` not account for every live stream, the write model's own
- * order is kept: a stream is never left out.
- */
-function inListOrder(
-  streams: ReadonlyMap<string, SourceStream>,
-  order: readonly string[],
-): [string, SourceStream][] {
-  const entries: [string, SourceStream][] = [];
-  const seen = new Set<string>();
-  for (const id of order) {
-    const stream = streams.get(id);
-    if (stream !== undefined && stream.source !== null && !seen.has(id)) entries.push([id, stream]);
-    seen.add(id);
-  }
-  for (const [id, stream] of streams) if (stream.source === null) entries.push([id, stream]);
-  return entries.length === streams.size ? entries : [...streams];
 }
 
 function encodeStream(id: string, stream: SourceStream, secrets: SnapshotSecretsWriter): string {
@@ -77,8 +54,7 @@ function encodeStream(id: string, stream: SourceStream, secrets: SnapshotSecrets
  * `{"format","position","streams":[[id, version, values | null], …],"secrets":[[tenantId, token], …],"mac"}`,
  * each tenant's secrets sealed together (see snapshot-secret-bundles.ts),
  * and with a key, the tag of every byte before `"mac"` last (see
- * snapshot-mac.ts). The live streams come in list order, given as `order`
- * (see inListOrder). The streams are read
+ * snapshot-mac.ts). The streams are read
  * from `state` as it was when this was called: each is an immutable value,
  * so commands applied meanwhile change nothing of it.
  *
@@ -88,11 +64,10 @@ export async function encodeSnapshot(
   state: SnapshotState,
   format: string,
   mode: SnapshotSecretMode,
-  order: readonly string[] = [],
 ): Promise<{ readonly position: number; readonly data: Uint8Array }> {
   // Both read now, together: the model moves on while the streams are encoded.
   const { position } = state;
-  const entries = inListOrder(state.streams, order);
+  const entries = [...state.streams];
   const secrets = snapshotSecretsWriter(mode, { format, position });
   const parts: string[] = [];
   for (let i = 0; i < entries.length; i += STREAMS_PER_TURN) {
@@ -260,7 +235,6 @@ export async function decodeSnapshot(
  * without anyone having to remember to say so.
  */
 export const SNAPSHOT_CODEC_CODE: readonly string[] = [
-  inListOrder,
   encodeStream,
   encodeSnapshot,
   streamRow,

@@ -1,7 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
-import { visitFrom } from '../projections/list-order.js';
 import { createKeyListCipher } from '../security/key-list-cipher.js';
 import { createSnapshotMac } from '../security/snapshot-mac.js';
 import {
@@ -89,16 +88,6 @@ function publish(message: SnapshotMessage): void {
   if (diagnostics.hasSubscribers) diagnostics.publish(message);
 }
 
-/** Every live source's id in list order: one walk of the order the projections keep. */
-function idsInListOrder(projections: RegistryModels['projections']): string[] {
-  const ids: string[] = [];
-  visitFrom(projections.all.order, 0, (id) => {
-    ids.push(id);
-    return true;
-  });
-  return ids;
-}
-
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -126,12 +115,7 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
     const started = performance.now();
     const counted = since;
     const format = snapshotFormat();
-    const { position, data } = await encodeSnapshot(
-      models.state,
-      format,
-      secrets,
-      idsInListOrder(models.projections),
-    );
+    const { position, data } = await encodeSnapshot(models.state, format, secrets);
     // Room for a hash-chained log: the chain hash at `position` goes here.
     await storeSnapshot.call(store, { position, format, chainHash: null, data });
     since -= counted;
