@@ -79,13 +79,16 @@ export function insertEntry(order: ListOrder, entry: ListEntry): void {
 }
 
 /**
- * Fills an empty order with entries already sorted by {@link compareEntries}
- * in one go: what a restore does instead of inserting them one by one.
+ * Appends an entry that sorts after every entry of the order, to a chunk
+ * half full at most, so each chunk has room to grow: what a restore does,
+ * walking entries already in list order, instead of inserting them one by
+ * one (a search and a splice each).
  */
-export function fillListOrder(order: ListOrder, sorted: readonly ListEntry[]): void {
-  const half = MAX_CHUNK >>> 1;
-  for (let i = 0; i < sorted.length; i += half) order.chunks.push(sorted.slice(i, i + half));
-  order.size += sorted.length;
+export function appendInOrder(order: ListOrder, entry: ListEntry): void {
+  const last = order.chunks[order.chunks.length - 1];
+  if (last !== undefined && last.length < MAX_CHUNK >>> 1) last.push(entry);
+  else order.chunks.push([entry]);
+  order.size++;
 }
 
 /** Removes the entry equal to `entry` in list order, if there is one. */

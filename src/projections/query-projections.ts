@@ -1,11 +1,5 @@
 import { type CustomerDataSource, nameKey } from '../domain/data-source.js';
-import {
-  compareEntries,
-  fillListOrder,
-  type ListEntry,
-  type ListOrder,
-  listEntry,
-} from './list-order.js';
+import { appendInOrder, compareEntries, type ListEntry, listEntry } from './list-order.js';
 import {
   type EntryChange,
   emptySourceIndex,
@@ -101,16 +95,11 @@ export function projectAll(
 ): void {
   const entries = sources.map((source) => ({ entry: listEntry(source), source }));
   entries.sort((a, b) => compareEntries(a.entry, b.entry));
-  const lists = new Map<ListOrder, ListEntry[]>();
-  const add = (order: ListOrder, entry: ListEntry) => {
-    const list = lists.get(order);
-    if (list) list.push(entry);
-    else lists.set(order, [entry]);
-  };
+  // Walked in list order, so every list takes its entries at its end.
   const into = (index: SourceIndex, entry: ListEntry, source: CustomerDataSource) => {
     countSource(index.stats, source, 1);
-    add(index.order, entry);
-    for (const tag of source.tags) add(tagOrder(index, tag), entry);
+    appendInOrder(index.order, entry);
+    for (const tag of source.tags) appendInOrder(tagOrder(index, tag), entry);
   };
   for (const { entry, source } of entries) {
     const tenant = tenantIndex(projections, source.tenantId);
@@ -120,8 +109,6 @@ export function projectAll(
     into(projections.all, entry, source);
     into(tenant, entry, source);
   }
-  // Each list took its entries in list order already.
-  for (const [order, sorted] of lists) fillListOrder(order, sorted);
 }
 
 /** The function that feeds these projections, made once so applying allocates no closure. */

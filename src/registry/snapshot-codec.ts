@@ -6,14 +6,14 @@ import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import { deepFreeze } from '../domain/freeze.js';
 import { maskWhenPrinted } from '../domain/secret-display.js';
 import type { SourceStream } from '../domain/stream.js';
+import type { SnapshotMac } from '../security/snapshot-mac.js';
 import {
-  configHasSecrets,
-  openSnapshotConfig,
-  prepareToOpen,
-  type SnapshotSecretMode,
-  sealedTokensIn,
-  sealSnapshotConfig,
-} from '../security/snapshot-secrets.js';
+  type SnapshotSecretsReader,
+  type SnapshotSecretsWriter,
+  snapshotSecretsReader,
+  snapshotSecretsWriter,
+} from '../security/snapshot-secret-bundles.js';
+import type { SnapshotSecretMode } from '../security/snapshot-secrets.js';
 
 /**
  * How many streams are encoded between two turns of the event loop: a
@@ -38,11 +38,11 @@ export interface SnapshotState {
   readonly streams: ReadonlyMap<string, SourceStream>;
 }
 
-function encodeStream(id: string, stream: SourceStream, mode: SnapshotSecretMode): string {
+function encodeStream(id: string, stream: SourceStream, secrets: SnapshotSecretsWriter): string {
   const { source } = stream;
   if (source === null) return JSON.stringify([id, stream.version, null]);
   // The source's own config prints its secrets as "***": the snapshot takes its values.
-  const config = sealSnapshotConfig(source.config, source.tenantId, source.sourceId, mode);
+  const config = secrets.config(source.config, source.tenantId, source.sourceId);
   const values = SOURCE_FIELDS.map((field) =>
     field === 'config' ? CONFIG_FIELDS.map((key) => config[key]) : source[field],
   );
@@ -51,8 +51,10 @@ function encodeStream(id: string, stream: SourceStream, mode: SnapshotSecretMode
 
 /**
  * The write model as the bytes of a snapshot: UTF-8 JSON,
- * `{"format","position","streams":[[id, version, values | null], …]}`, each
- * source's secrets sealed (see snapshot-secrets.ts). The streams are read
+ * `{"format","position","streams":[[id, version, values | null], …],"secrets":[[tenantId, token], …],"mac"}`,
+ * each tenant's secrets sealed together (see snapshot-secret-bundles.ts),
+ * and with a key, the tag of every byte before `"mac"` last (see
+ * snapshot-mac.ts). The streams are read
  * from `state` as it was when this was called: each is an immutable value,
  * so commands applied meanwhile change nothing of it.
  *
@@ -66,28 +68,39 @@ export async function encodeSnapshot(
   // Both read now, together: the model moves on while the streams are encoded.
   const { position } = state;
   const entries = [...state.streams];
-  if (mode.kind === 'sealed' && mode.sealer !== null) {
-    const tenants = new Set<string>();
-    for (const [, { source }] of entries) {
-      if (source !== null && configHasSecrets(source.config)) tenants.add(source.tenantId);
-    }
-    await mode.sealer.prepareSeal(tenants);
-  }
+  const secrets = snapshotSecretsWriter(mode, { format, position });
   const parts: string[] = [];
   for (let i = 0; i < entries.length; i += STREAMS_PER_TURN) {
     if (i > 0) await nextTurn();
     for (const [id, stream] of entries.slice(i, i + STREAMS_PER_TURN)) {
-      parts.push(encodeStream(id, stream, mode));
+      parts.push(encodeStream(id, stream, secrets));
     }
   }
+  if (mode.kind === 'sealed' && mode.sealer !== null) {
+    await mode.sealer.prepareSeal(secrets.tenants());
+  }
   const head = `{"format":${JSON.stringify(format)},"position":${position},"streams":[`;
-  return { position, data: Buffer.from(`${head}${parts.join(',')}]}`, 'utf8') };
+  const body = Buffer.from(
+    `${head}${parts.join(',')}],"secrets":${JSON.stringify(secrets.seal())}`,
+    'utf8',
+  );
+  const mac = mode.kind === 'sealed' ? mode.mac : null;
+  if (mac === null) return { position, data: Buffer.concat([body, Buffer.from('}')]) };
+  const tag = Buffer.from(`${MAC_FIELD}${JSON.stringify(mac.sign(body))}}`, 'utf8');
+  return { position, data: Buffer.concat([body, tag]) };
 }
+
+/** What precedes the tag, the last field: the tag covers every byte before it. */
+const MAC_FIELD = ',"mac":';
 
 const snapshotSchema = z.strictObject({
   format: z.string(),
   position: z.number().int().min(0),
-  streams: z.array(z.tuple([z.string().min(1), z.number().int().min(1), z.unknown()])),
+  // Each row is checked as it is read (see streamRow): a schema of 100,000
+  // tuples would copy every one of them first.
+  streams: z.array(z.unknown()),
+  secrets: z.array(z.tuple([z.string(), z.string()])),
+  mac: z.string().optional(),
 });
 
 /** Why a snapshot cannot be used; the registry then replays the whole log. */
@@ -96,6 +109,21 @@ export function unusableSnapshot(why: string, cause?: unknown): DataSourceError 
     code: ErrorCode.CORRUPT_LOG,
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/**
+ * A row of the streams, `[id, version, values | null]`, checked.
+ *
+ * @throws DataSourceError CORRUPT_LOG when it is not one.
+ */
+function streamRow(row: unknown, at: number): [string, number, unknown] {
+  if (Array.isArray(row) && row.length === 3) {
+    const [id, version, values] = row as unknown[];
+    if (typeof id === 'string' && id.length > 0 && Number.isSafeInteger(version)) {
+      if ((version as number) >= 1) return [id, version as number, values];
+    }
+  }
+  throw unusableSnapshot(`it is malformed: stream ${at} is not [id, version, source]`);
 }
 
 /** An object of `fields` from an array of as many values, or null when it is not one. */
@@ -110,18 +138,24 @@ function decodeSource(
   id: string,
   version: number,
   values: unknown,
-  mode: SnapshotSecretMode,
+  secrets: SnapshotSecretsReader,
+  authenticated: boolean,
 ): CustomerDataSource {
   const fields = fromValues(SOURCE_FIELDS, values);
   const sealed = fromValues(CONFIG_FIELDS, fields?.config);
   if (fields === null || sealed === null) throw unusableSnapshot(`stream ${id} holds no source`);
-  fields.config = openSnapshotConfig(sealed, String(fields.tenantId), id, mode);
-  const parsed = customerDataSourceSchema.safeParse(fields);
+  fields.config = secrets.config(sealed, String(fields.tenantId), id);
+  // Bytes whose tag checks out were written from sources the fold had made,
+  // each of which passed the schema then: checking them again would find nothing.
+  const parsed = authenticated
+    ? { success: true as const, data: fields as z.output<typeof customerDataSourceSchema> }
+    : customerDataSourceSchema.safeParse(fields);
   if (!parsed.success) {
     throw unusableSnapshot(`the source of stream ${id} is not valid: ${parsed.error.message}`);
   }
-  // zod's output is a fresh object of its own: made into what the fold makes,
-  // a frozen source whose config masks its secrets when printed.
+  // A fresh object either way (zod's output, or the one made from the values):
+  // made into what the fold makes, a frozen source whose config masks its
+  // secrets when printed.
   const source = parsed.data;
   if (source.sourceId !== id || source.version !== version) {
     throw unusableSnapshot(`stream ${id} at version ${version} holds another source or version`);
@@ -135,9 +169,26 @@ function decodeSource(
 }
 
 /**
- * The write model a snapshot holds, checked through and through: the
- * format, the position, every stream and every source against the schemas
- * the fold produces, every secret opened (or withheld, read-only).
+ * Checks the tag at the end of the bytes, where the writer put it.
+ *
+ * @throws DataSourceError CORRUPT_LOG when there is none or it does not check out.
+ */
+function checkTag(bytes: Buffer, mac: SnapshotMac): void {
+  const at = bytes.lastIndexOf(MAC_FIELD);
+  const tag = at < 0 ? null : bytes.subarray(at + MAC_FIELD.length, bytes.length - 1).toString();
+  const text = tag?.startsWith('"') && tag.endsWith('"') ? tag.slice(1, -1) : null;
+  if (text === null || bytes.at(-1) !== 0x7d || !mac.verify(bytes.subarray(0, at), text)) {
+    throw unusableSnapshot(
+      'its tag does not check out: it was altered, or written without a key or under a key this instance does not hold',
+    );
+  }
+}
+
+/**
+ * The write model a snapshot holds, checked through and through: its tag
+ * (with a key), the format, the position, every stream, every source against
+ * the schemas the fold produces (only without a key: with one, the tag
+ * vouches for them), every secret opened (or withheld, read-only).
  *
  * @throws DataSourceError CORRUPT_LOG when the bytes are not such a snapshot
  *   of this format at this position; SECRET_UNAVAILABLE when a secret cannot
@@ -148,27 +199,33 @@ export async function decodeSnapshot(
   expected: { readonly format: string; readonly position: number },
   secrets: SnapshotSecretMode,
 ): Promise<SnapshotState> {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const authenticated = secrets.kind === 'sealed' && secrets.mac !== null;
+  if (authenticated) checkTag(bytes, secrets.mac);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw unusableSnapshot('its bytes are not JSON', error);
   }
   const parsed = snapshotSchema.safeParse(json);
   if (!parsed.success) throw unusableSnapshot(`it is malformed: ${parsed.error.message}`);
-  const { format, position, streams: rows } = parsed.data;
+  const { format, position, streams: rows, secrets: sealed } = parsed.data;
   if (format !== expected.format || position !== expected.position) {
     throw unusableSnapshot(
       `it says format ${format} at position ${position}, its record ${expected.format} at ${expected.position}`,
     );
   }
-  const mode = await prepareToOpen(secrets, sealedTokensIn(rows));
+  const reader = await snapshotSecretsReader(secrets, { format, position }, sealed);
   const streams = new Map<string, SourceStream>();
-  for (const [id, version, values] of rows) {
+  for (let at = 0; at < rows.length; at++) {
+    const [id, version, values] = streamRow(rows[at], at);
     if (streams.has(id)) throw unusableSnapshot(`stream ${id} appears twice`);
-    const source = values === null ? null : decodeSource(id, version, values, mode);
+    const source =
+      values === null ? null : decodeSource(id, version, values, reader, authenticated);
     streams.set(id, Object.freeze({ version, source }));
   }
+  reader.finish();
   return { position, streams };
 }
 
@@ -180,7 +237,9 @@ export async function decodeSnapshot(
 export const SNAPSHOT_CODEC_CODE: readonly string[] = [
   encodeStream,
   encodeSnapshot,
+  streamRow,
   fromValues,
   decodeSource,
+  checkTag,
   decodeSnapshot,
 ].map(String);

@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { customerDataSourceSchema } from '../domain/data-source.js';
 import { CURRENT_SCHEMA_VERSION, dataSourceEventSchema } from '../domain/events.js';
 import { applyEvent } from '../domain/evolve.js';
+import {
+  snapshotSecretsReader,
+  snapshotSecretsWriter,
+} from '../security/snapshot-secret-bundles.js';
 import { foldStream } from '../state/fold-stream.js';
 import { applyEvents } from '../state/write-model.js';
 import { SNAPSHOT_CODEC_CODE } from './snapshot-codec.js';
@@ -11,14 +15,14 @@ import { SNAPSHOT_CODEC_CODE } from './snapshot-codec.js';
  * The layout of the snapshot's bytes (see snapshot-codec.ts), for people
  * reading a stored format; the codec's code is in the format anyway.
  */
-export const SNAPSHOT_LAYOUT = 1;
+export const SNAPSHOT_LAYOUT = 2;
 
 /**
  * What a snapshot's meaning depends on, each as text: the layout, the shape
  * of a source (its zod schema, whose key order the codec writes in), the
  * events' schemas and their current version, the fold itself, as the source
  * text of the functions that fold events into the write model, and the code
- * of the codec that writes and reads the bytes. A change to any of them, the fold's code
+ * of the codec that writes and reads the bytes, the secrets' bundles included. A change to any of them, the fold's code
  * included, changes the format, so a snapshot written by other code is
  * ignored without anyone having to remember to bump a number; a build that
  * only reformats the code costs one full replay, never a wrong state. The
@@ -37,6 +41,8 @@ export function snapshotFormatParts(): readonly string[] {
     foldStream.toString(),
     applyEvents.toString(),
     ...SNAPSHOT_CODEC_CODE,
+    snapshotSecretsWriter.toString(),
+    snapshotSecretsReader.toString(),
   ];
 }
 

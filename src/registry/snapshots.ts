@@ -2,6 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import { createKeyListCipher } from '../security/key-list-cipher.js';
+import { createSnapshotMac } from '../security/snapshot-mac.js';
 import {
   createSnapshotSealer,
   createTenantSnapshotSealer,
@@ -23,7 +24,7 @@ export type SnapshotIgnoredReason =
   | 'format'
   /** At a position the log has not reached: it belongs to another log. */
   | 'ahead-of-log'
-  /** Unreadable, malformed, not matching the schemas, or a secret that does not open. */
+  /** Unreadable, malformed, its tag not checking out, not matching the schemas, or a secret that does not open. */
   | 'invalid';
 
 /** One message of the `snapshot` channel. Never holds a config value or a secret. */
@@ -226,7 +227,8 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
 /**
  * How a registry's snapshots hold secrets: sealed in a durable store (under
  * each tenant's data key where the store keeps them, else under the master
- * keys), as they are in a store that is not, withheld when read-only.
+ * keys) and, with a key, authenticated whole; as they are in a store that is
+ * not; withheld when read-only.
  *
  * @param store - the store as given, before secrets were protected.
  * @param tenantKeys - the tenant data keys of the protected store, if any.
@@ -245,10 +247,11 @@ export function snapshotSecretMode(
     };
   }
   if (!store.durable) return { kind: 'plain' };
+  const mac = keys === null || keys.length === 0 ? null : createSnapshotMac(keys);
   if (tenantKeys !== null)
-    return { kind: 'sealed', sealer: createTenantSnapshotSealer(tenantKeys) };
+    return { kind: 'sealed', sealer: createTenantSnapshotSealer(tenantKeys), mac };
   const sealer = keys === null ? null : createSnapshotSealer(createKeyListCipher(keys));
-  return { kind: 'sealed', sealer };
+  return { kind: 'sealed', sealer, mac };
 }
 
 /**

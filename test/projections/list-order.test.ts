@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  appendInOrder,
   compareEntries,
   emptyListOrder,
   insertEntry,
@@ -88,5 +89,29 @@ describe('the list order', () => {
     expect(tagged).toEqual(everything.filter((s) => s.tags.includes('eu')));
     expect(registry.list({ tag: 'eu', offset: 100, limit: 50 })).toEqual(tagged.slice(100, 150));
     expect(registry.count({ tag: 'eu' })).toBe(tagged.length);
+  });
+});
+
+describe('an order filled in list order on restore', () => {
+  it('holds the same entries as one filled by inserts, and keeps order through later changes', () => {
+    const entries = Array.from({ length: 1300 }, (_, i) =>
+      entryOf(`n${(i * 7919) % 1300}`, `id-${i}`),
+    );
+    const sorted = [...entries].sort(compareEntries);
+    const appended = emptyListOrder();
+    for (const entry of sorted) appendInOrder(appended, entry);
+    const inserted = emptyListOrder();
+    for (const entry of entries) insertEntry(inserted, entry);
+    expect(appended.size).toBe(1300);
+    expect(idsOf(appended)).toEqual(idsOf(inserted));
+    expect(idsOf(appended, 700)).toEqual(idsOf(inserted, 700));
+    // Chunks are left half full, so a change after the restore splices a short chunk.
+    expect(Math.max(...appended.chunks.map((chunk) => chunk.length))).toBe(256);
+
+    const added = entryOf('n500', 'id-new');
+    insertEntry(appended, added);
+    removeEntry(appended, sorted[3] as ListEntry);
+    const expected = [...sorted.filter((e) => e !== sorted[3]), added].sort(compareEntries);
+    expect(idsOf(appended)).toEqual(expected.map((e) => e.id));
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A snapshot is never trusted: one written by other code, one ahead of the
- * log, one whose bytes, shapes or secrets do not check out is ignored, said
- * so on the diagnostics channel, and the whole log is replayed instead.
+ * log, one whose tag, bytes, shapes or secrets do not check out is ignored,
+ * said so on the diagnostics channel, and the whole log is replayed instead.
  */
 import { expect, it } from 'vitest';
 import { dataSourceConfigSchema } from '../../src/domain/config.js';
@@ -139,9 +139,60 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
       const [orders, billing] = json.streams.map((stream) => stream[2]);
-      configOf(billing)[CONFIG_AT('apiKey')] = configOf(orders)[CONFIG_AT('password')];
+      // Billing has no password: its tenant's sealed secrets hold none for it.
+      configOf(billing)[CONFIG_AT('password')] = configOf(orders)[CONFIG_AT('password')];
+      configOf(orders)[CONFIG_AT('password')] = null;
     });
     await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose source lost a sealed secret', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      configOf(json.streams[1]?.[2])[CONFIG_AT('apiKey')] = null;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose tenant’s sealed secrets were swapped with another snapshot’s', async () => {
+    const logged = await loggedWithSnapshot();
+    const older = jsonOf(await storedOf(logged.store));
+    await logged.registry.snapshot();
+    await rewrite(logged.store, (json) => {
+      json.secrets = older.secrets;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot altered where no schema would notice, by its tag', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      configOf(json.streams[0]?.[2])[CONFIG_AT('host')] = 'attacker.example';
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot stripped of its tag', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      delete json.mac;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('checks every source against the schemas when read without the key', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      const source = json.streams[0]?.[2];
+      if (source) source[SOURCE_AT('status')] = 'exploded';
+    });
+    const readOnly = { readOnly: true, encryptionKey: undefined } as const;
+    const heard = hearSnapshots();
+    const reader = await logged.reopen(readOnly);
+    expect(heard).toMatchObject([{ action: 'ignored', reason: 'invalid' }]);
+    expect(heard[0]).toMatchObject({ message: expect.stringContaining('is not valid') });
+    const replayed = await openFullReplay(logged.openStore(), readOnly);
+    expect(answersOf(reader, logged.scope)).toBe(answersOf(replayed, logged.scope));
   });
 
   it('ignores a snapshot holding a secret in plaintext', async () => {

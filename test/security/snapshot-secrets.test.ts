@@ -1,6 +1,7 @@
 /**
- * A snapshot holds no plaintext secret in a durable store: each one is
- * sealed under the registry's key, bound to its tenant, source and field, and
+ * A snapshot holds no plaintext secret in a durable store: each tenant's
+ * secrets are sealed together under its data key, bound to the snapshot and
+ * the tenant, each value keyed by its source and field inside the seal, and
  * a registry opened read-only without the key loads the snapshot with every
  * secret withheld, exactly as a replay of the events withholds them.
  */
@@ -16,7 +17,7 @@ import {
 } from '../../src/index.js';
 import { secretAad } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
-import { createSnapshotSealer } from '../../src/security/snapshot-secrets.js';
+import { createSnapshotSealer, snapshotBundleAad } from '../../src/security/snapshot-secrets.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { failsWith } from '../support/registry-fixtures.js';
 import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
@@ -60,23 +61,24 @@ it('leaves no plaintext secret in the SQLite files after a snapshot', async () =
   expect(bytes().includes('db.acme.internal')).toBe(true);
 });
 
-it('seals a snapshot secret bound to its tenant, source and field, apart from event secrets', () => {
+it('seals a tenant’s snapshot secrets bound to the snapshot and the tenant, apart from event secrets', () => {
   const cipher = createSecretCipher(randomBytes(32));
   const sealer = createSnapshotSealer(cipher);
-  const token = sealer.seal('acme', 's1', ['config', 'password'], '"pw"');
-  expect(sealer.open('acme', 's1', ['config', 'password'], token)).toBe('"pw"');
+  const bound = snapshotBundleAad('s2-format', 7, 'acme');
+  const token = sealer.seal('acme', bound, '{"s1":{"password":"pw"}}');
+  expect(sealer.open('acme', bound, token)).toBe('{"s1":{"password":"pw"}}');
   const elsewhere = [
-    () => sealer.open('other', 's1', ['config', 'password'], token),
-    () => sealer.open('acme', 's2', ['config', 'password'], token),
-    () => sealer.open('acme', 's1', ['config', 'apiKey'], token),
-    () => sealer.open('acme', 's1', ['config', 'oauthConfig', 'password'], token),
+    () => sealer.open('other', bound, token),
+    () => sealer.open('acme', snapshotBundleAad('s2-format', 8, 'acme'), token),
+    () => sealer.open('acme', snapshotBundleAad('s2-other', 7, 'acme'), token),
+    () => sealer.open('acme', snapshotBundleAad('s2-format', 7, 'other'), token),
   ];
   for (const open of elsewhere) {
     expect(open).toThrow(expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }));
   }
   const event = { tenantId: 'acme', sourceId: 's1' } as Parameters<typeof secretAad>[0];
   const eventToken = cipher.seal('"pw"', secretAad(event, ['config', 'password']));
-  expect(() => sealer.open('acme', 's1', ['config', 'password'], eventToken)).toThrow(
+  expect(() => sealer.open('acme', bound, eventToken)).toThrow(
     expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }),
   );
 });
@@ -106,6 +108,25 @@ describeEachDurableStore('a snapshot read without the key', (harness) => {
     );
   });
 
+  it('loads a snapshot taken before a purge with the state a replay of the events has', async () => {
+    const { registry, reopen, openStore } = await harness.createRegistry();
+    const source = await registry.register(secretInput);
+    await registry.register({ ...secretInput, tenantId: 'globex' });
+    await registry.snapshot();
+    await registry.purgeTenant('acme');
+    await registry.close();
+
+    const heard = hearSnapshots();
+    const reader = await reopen(READ_ONLY);
+    expect(heard).toMatchObject([{ action: 'loaded' }]);
+    const replayed = await openFullReplay(openStore(), READ_ONLY);
+    const scope = { ids: [source.sourceId], tenants: ['acme', 'globex'], names: ['orders'] };
+    expect(answersOf(reader, scope)).toBe(answersOf(replayed, scope));
+    // The purge deleted acme's sources after the snapshot; globex keeps its secret, withheld.
+    expect(reader.get(source.sourceId)).toBeNull();
+    expect(reader.getByName('globex', 'orders')?.config.password).toBe('***');
+  });
+
   it('keeps the secrets for a registry opened with the key', async () => {
     const { registry, reopen } = await harness.createRegistry();
     const source = await registry.register(secretInput);
@@ -125,11 +146,11 @@ describeEachDurableStore('the stored snapshot', (harness) => {
     const text = Buffer.from((await store.readSnapshot?.())?.data ?? []).toString();
     expect(text).toContain('db.acme.internal');
     for (const secret of SECRETS) expect(text).not.toContain(secret);
-    // password, apiKey and both oauthConfig values: every value of oauthConfig is a secret,
-    // each under the tenant's data key.
+    // password, apiKey and both oauthConfig values (every value of oauthConfig is a
+    // secret) sealed together in one token, under the tenant's data key.
     const [dataKey] = (await store.readDataKeys?.('acme')) ?? [];
-    expect(text.match(/"\$sealed":"v2:/g)).toHaveLength(4);
-    expect(text.split(`"$sealed":"v2:${dataKey?.keyId}:`)).toHaveLength(5);
+    expect(text.match(/"v2:/g)).toHaveLength(1);
+    expect(text).toContain(`["acme","v2:${dataKey?.keyId}:`);
   });
 
   it('shreds the secrets of a purged tenant in a snapshot taken before the purge', async () => {
@@ -144,7 +165,7 @@ describeEachDurableStore('the stored snapshot', (harness) => {
     // The snapshot still holds acme's tokens, under a key the store no longer has.
     const after = openStore();
     const text = Buffer.from((await after.readSnapshot?.())?.data ?? []).toString();
-    expect(text.split(`"$sealed":"v2:${acmeKey?.keyId}:`)).toHaveLength(5);
+    expect(text).toContain(`["acme","v2:${acmeKey?.keyId}:`);
     expect(await after.readDataKeys?.('acme')).toEqual([
       expect.objectContaining({ keyId: acmeKey?.keyId, wrappedKey: null }),
     ]);
