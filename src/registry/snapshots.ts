@@ -180,14 +180,16 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
         return;
       }
       const state = await decodeSnapshot(stored.data, stored, secrets);
-      if (stored.chainHash !== null) {
-        // The snapshot must be of this log: the event it was taken after is still there, as it was.
-        const there = await eventAt(store, stored.position);
-        if (there?.hash !== stored.chainHash) {
-          ignore('invalid', `the log's hash at position ${stored.position} is not the snapshot's`);
-          return;
-        }
-        options.resumeChain({ position: stored.position, hash: stored.chainHash });
+      const there = await eventAt(store, stored.position);
+      // The snapshot must be of this log: the event it was taken after is still there, as it was.
+      if (stored.chainHash !== null && there?.hash !== stored.chainHash) {
+        ignore('invalid', `the log's hash at position ${stored.position} is not the snapshot's`);
+        return;
+      }
+      // The events after it are checked from the link there, whether or not the snapshot
+      // recorded it (one taken on PostgreSQL before its last event was sealed did not).
+      if (there?.hash !== undefined) {
+        options.resumeChain({ position: stored.position, hash: there.hash });
       }
       restoreModels(models, state.position, state.streams);
       since = 0;

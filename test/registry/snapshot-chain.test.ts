@@ -109,3 +109,22 @@ it('reads nothing of the log under a snapshot while restoring it, whatever it he
   expect(fromStart).toEqual([]);
   expect(tags).toEqual(['prod', 'eu', 'late']);
 });
+
+it('checks the events after a snapshot that recorded no chain hash from the log at its position', async () => {
+  const filename = await snapshotAfterTwo();
+  const store = createSqliteEventStore({ filename });
+  const stored = await store.readSnapshot();
+  if (stored === null) return expect.unreachable('no snapshot');
+  await store.storeSnapshot({ ...stored, chainHash: null });
+  await store.close();
+  const table = eventTable({ kind: 'sqlite', filename });
+  const third = (await table.rows())[2];
+  if (third === undefined) return expect.unreachable('no third event');
+  await table.put({ ...third, data: third.data.replace('"prod"', '"dev"') });
+
+  const heard = hearSnapshots();
+  const error = await failsWith(() => reopen(filename), ErrorCode.CORRUPT_LOG);
+
+  expect(heard).toMatchObject([{ action: 'loaded', position: 2 }]);
+  expect(error.details).toMatchObject({ position: 3 });
+});
