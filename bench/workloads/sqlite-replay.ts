@@ -42,7 +42,13 @@ export function writeLog(
     db.transaction(() => {
       const versions = new Map<string, number>();
       const names = new Map<string, { tenantId: string; name: string }>();
-      let previous = GENESIS_HASH;
+      // A tail written later chains on from the last event already in the file.
+      const last = db
+        .prepare<[], { hash: string | null }>(
+          'SELECT hash FROM events ORDER BY position DESC LIMIT 1',
+        )
+        .get();
+      let previous = last?.hash ?? GENESIS_HASH;
       for (const event of events) {
         const sealed = sealEventSecrets(event, cipher);
         previous = eventHash(previous, sealed);
