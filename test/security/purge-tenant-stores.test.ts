@@ -31,6 +31,14 @@ function pgDump(url: string, schema: string, table: string): string {
   );
 }
 
+/** A source of the tenant to purge, with a secret to shred. */
+const ACME_ORDERS = {
+  tenantId: 'acme',
+  name: 'Orders',
+  sourceType: DataSourceType.DATABASE,
+  config: { password: SECRETS.acmePassword },
+};
+
 const DATA_KEY_TOKEN = /v2:([0-9a-f]{16}):[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]*/g;
 
 describe('purging a tenant elsewhere', () => {
@@ -38,12 +46,7 @@ describe('purging a tenant elsewhere', () => {
     const filename = join(tempDir(), 'log.sqlite');
     const store = createSqliteEventStore({ filename });
     const registry = await DataSourceRegistry.open({ store, encryptionKey: KEY });
-    await registry.register({
-      tenantId: 'acme',
-      name: 'Orders',
-      sourceType: DataSourceType.DATABASE,
-      config: { password: SECRETS.acmePassword },
-    });
+    await registry.register(ACME_ORDERS);
     await registry.clearTenant('acme');
     const head = await store.head();
     const keys = createSqliteEventStore({ filename });
@@ -62,12 +65,7 @@ describe('purging a tenant elsewhere', () => {
 
   it('only deletes the sources of a memory registry, which has nothing to shred', async () => {
     const registry = new DataSourceRegistry({ encryptionKey: KEY });
-    const orders = await registry.register({
-      tenantId: 'acme',
-      name: 'Orders',
-      sourceType: DataSourceType.DATABASE,
-      config: { password: SECRETS.acmePassword },
-    });
+    const orders = await registry.register(ACME_ORDERS);
 
     const deleted = await registry.purgeTenant('acme');
     const history = await registry.history(orders.sourceId);
@@ -90,12 +88,7 @@ describe('purging a tenant elsewhere', () => {
       close: () => sqlite.close(),
     };
     const registry = await DataSourceRegistry.open({ store, encryptionKey: KEY });
-    await registry.register({
-      tenantId: 'acme',
-      name: 'Orders',
-      sourceType: DataSourceType.DATABASE,
-      config: { password: SECRETS.acmePassword },
-    });
+    await registry.register(ACME_ORDERS);
     const head = await store.head();
 
     const failure = await registry.purgeTenant('acme').catch((error: unknown) => error);
@@ -115,12 +108,7 @@ describeWithPostgres('purging a tenant of a PostgreSQL log', (url) => {
     const schema = schemas.next('dsreg_purge');
     const store = createPostgresEventStore({ connectionString: url, schema });
     const registry = await DataSourceRegistry.open({ store, encryptionKey: KEY });
-    await registry.register({
-      tenantId: 'acme',
-      name: 'Orders',
-      sourceType: DataSourceType.DATABASE,
-      config: { password: SECRETS.acmePassword },
-    });
+    await registry.register(ACME_ORDERS);
     const crm = await registry.register({
       tenantId: 'globex',
       name: 'CRM',

@@ -1,22 +1,11 @@
 import Database from 'better-sqlite3';
+import type { EventRow } from '../../src/store/event-row.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import type { StoreSpec } from '../fixtures/store-spec.js';
 import { adminQuery } from './postgres.js';
 
 /** An `events` row as a test reads and writes it around the store. */
-export interface EventTableRow {
-  position: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  source_id: string;
-  tenant_id: string;
-  stream_version: number;
-  occurred_at: string;
-  data: string;
-  metadata: string;
-  hash: string | null;
-}
+export type EventTableRow = EventRow<number>;
 
 /** The `events` table of a durable log, reached directly, as someone with write access to the database could. */
 export interface EventTable {
