@@ -411,7 +411,10 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
           ['s1', 2],
           ['s3', 1],
         ]);
-        expect(log.slice(1)).toEqual(outcomes.flatMap((o) => (o.ok ? o.events : [])));
+        // PostgreSQL seals events after commit: a read may or may not have the hash yet.
+        expect(withoutHashes(log.slice(1))).toEqual(
+          withoutHashes(outcomes.flatMap((o) => (o.ok ? o.events : []))),
+        );
       });
 
       it('gives each command of a batch later positions than the commands before it', async () => {
