@@ -41,6 +41,7 @@ export { DataSourceStatus, DataSourceType } from './domain/enums.js';
 export {
   type AnyDataSourceError,
   type ClaimConflictDetails,
+  type DataKeyConflictDetails,
   DataSourceError,
   type DataSourceErrorOptions,
   ErrorCode,

@@ -25,7 +25,7 @@ import { type CommandWriter, createCommandWriter } from './registry/command-writ
 import { createEventBus, type ListenerName, type RegistryListeners } from './registry/event-bus.js';
 import { createUlidFactory } from './registry/ids.js';
 import { createInFlight } from './registry/in-flight.js';
-import { assertCanPurge, destroyTenantKeys, rotateDataKeys } from './registry/key-commands.js';
+import { assertCanPurge, rotateDataKeys } from './registry/key-commands.js';
 import { createKeyedLock } from './registry/keyed-lock.js';
 import { applyToModels, clearModels, createModels } from './registry/models.js';
 import {
@@ -332,15 +332,8 @@ export class DataSourceRegistry implements RegistryCommands, RegistryReads {
     }
     this.#assertWritable();
     assertCanPurge(this.#rawStore);
-    return this.#inFlight.track(
-      (async () => {
-        // The purge is recorded first: a key destroyed without its record
-        // would leave secrets reading as purged with no event saying why.
-        const deleted = await this.#writer.clearTenant(tenant, context, 'tenant_purged');
-        await destroyTenantKeys(this.#store, this.#rawStore, tenant);
-        return deleted;
-      })(),
-    );
+    // The append that records the purge destroys the tenant's data keys in the same transaction.
+    return this.#inFlight.track(this.#writer.clearTenant(tenant, context, 'tenant_purged'));
   }
 
   async rotateEncryptionKey(newKey: Uint8Array | string): Promise<number> {

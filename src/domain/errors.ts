@@ -44,6 +44,12 @@ export type TenantConflictDetails = {
   readonly createdAt: number;
 };
 
+/** A data key the write's secrets were sealed under was destroyed (its tenant purged) first. */
+export type DataKeyConflictDetails = {
+  readonly reason: 'dataKey';
+  readonly dataKeyId: string;
+};
+
 /**
  * What `details` holds for each code. Codes whose details are always there
  * say what they hold; the others may carry open details, or none.
@@ -65,8 +71,15 @@ export interface ErrorDetailsByCode {
   };
   /** The command refused (`action`) and, for a live source, its status. */
   INVALID_TRANSITION: { readonly action: string; readonly status?: DataSourceStatus };
-  /** Which check the write lost: the stream's version, a name's claim, or the tenant's sources. */
-  CONCURRENCY_CONFLICT: VersionConflictDetails | ClaimConflictDetails | TenantConflictDetails;
+  /**
+   * Which check the write lost: the stream's version, a name's claim, the
+   * tenant's sources, or the data key its secrets were sealed under.
+   */
+  CONCURRENCY_CONFLICT:
+    | VersionConflictDetails
+    | ClaimConflictDetails
+    | TenantConflictDetails
+    | DataKeyConflictDetails;
   FORBIDDEN: OpenDetails | undefined;
   STORE_ERROR: OpenDetails | undefined;
   /** Where the secret sits (`eventId`, `path`) and why it cannot be used (`reason`), when known. */

@@ -129,7 +129,8 @@ export function createCommandWriter(deps: CommandWriterDeps) {
           // random, growing pause lets one through, then the others follow.
           // A tenant that gained a source is no such race: waiting would only
           // let registrations pile up between our read and our next append.
-          if (error.details.reason !== 'tenant') {
+          // Nor is a purge that destroyed the key our secrets were sealed under.
+          if (error.details.reason === 'version' || error.details.reason === 'claim') {
             await sleep(Math.random() * Math.min(100, 2 ** tries));
           }
           await recover(error);

@@ -72,14 +72,3 @@ export function assertCanPurge(raw: EventStore): void {
     );
   }
 }
-
-/** Destroys the tenant's data keys in the store, and in this instance's memory of them. */
-export async function destroyTenantKeys(
-  store: EventStore,
-  raw: EventStore,
-  tenantId: string,
-): Promise<number> {
-  const tenantKeys = tenantKeysOf(store);
-  if (tenantKeys !== null) return tenantKeys.destroy(tenantId);
-  return (await raw.destroyDataKeys?.(tenantId)) ?? 0;
-}

@@ -15,7 +15,8 @@ export type TenantDeletion = 'tenant_cleared' | 'tenant_purged';
  * `DataSourceDeleted` per live source of the tenant, each at its stream's
  * version with its name released; for a purge, then a `TenantPurged` on the
  * tenant's own stream at that stream's version, always, so even a tenant
- * with no source left has its purge on record. The tenant guard makes the
+ * with no source left has its purge on record, and the tenant's data keys
+ * destroyed by the same append. The tenant guard makes the
  * store refuse it when a source joined the tenant after `state.position`.
  *
  * @param ids - the tenant's live source ids in the projections.
@@ -51,6 +52,7 @@ export function tenantDeletionPlan(
     const purged: EventDraft = { type: 'TenantPurged', data: { deletedSources: deleted } };
     plan.events.push(...envelope([purged], at(stream, streamId)));
     plan.expectedVersions[streamId] = stream.version;
+    plan.destroysDataKeysOf = tenantId;
   }
   return { plan, deleted };
 }

@@ -10,6 +10,8 @@ export interface AppendPlan {
   claims: UniqueClaim[];
   releases: UniqueClaim[];
   tenantUnchanged?: TenantGuard;
+  /** A purge's tenant, whose data keys the append destroys. */
+  destroysDataKeysOf?: string;
 }
 
 export function isConflict(error: unknown): error is DataSourceError<'CONCURRENCY_CONFLICT'> {

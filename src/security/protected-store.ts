@@ -15,6 +15,7 @@ import {
   createDestroyedKeys,
   createTenantKeys,
   dataKeyIdOf,
+  type KeyedSealer,
   keepsDataKeys,
   type TenantKeys,
 } from './tenant-keys.js';
@@ -76,22 +77,36 @@ export function protectSecrets(
   const list = keys === null ? null : keys instanceof Uint8Array ? [keys] : keys;
   const cipher = list === null ? null : createKeyListCipher(list);
   const tenantKeys = list !== null && keepsDataKeys(store) ? createTenantKeys(store, list) : null;
-  const seal = async (events: readonly PendingEvent[]): Promise<PendingEvent[]> => {
-    if (cipher === null) return events.map((event) => refuseWithoutKey(event, store.kind));
-    if (tenantKeys === null) return events.map((event) => sealEventSecrets(event, cipher));
+  /** The events with their secrets sealed, and the data keys they were sealed under. */
+  const seal = async (
+    events: readonly PendingEvent[],
+  ): Promise<{ events: PendingEvent[]; sealedUnder: string[] }> => {
+    if (cipher === null) {
+      return {
+        events: events.map((event) => refuseWithoutKey(event, store.kind)),
+        sealedUnder: [],
+      };
+    }
+    if (tenantKeys === null) {
+      return { events: events.map((event) => sealEventSecrets(event, cipher)), sealedUnder: [] };
+    }
     // One data-key lookup per tenant of the request, and none for events without secrets.
-    const sealers = new Map<string, (aad: string, plaintext: string) => string>();
+    const sealers = new Map<string, KeyedSealer>();
     for (const event of events) {
       if (sealers.has(event.tenantId) || secretPaths(event).length === 0) continue;
-      sealers.set(event.tenantId, await tenantKeys.sealerFor(event.tenantId));
+      sealers.set(event.tenantId, await tenantKeys.keyedSealerFor(event.tenantId));
     }
-    return events.map((event) => {
+    const sealed = events.map((event) => {
       const sealer = sealers.get(event.tenantId);
-      return sealer === undefined ? event : sealEventSecretsForTenant(event, sealer);
+      return sealer === undefined ? event : sealEventSecretsForTenant(event, sealer.seal);
     });
+    return { events: sealed, sealedUnder: [...sealers.values()].map((sealer) => sealer.keyId) };
   };
   const open = async (events: StoredEvent[]): Promise<StoredEvent[]> => {
     if (tenantKeys === null) return events.map((event) => openEventSecrets(event, cipher));
+    // A purge read from the log, whoever appended it: its tenant's keys are
+    // gone from the store, so they go from here too, before anything opens.
+    for (const tenantId of purgedTenants(events)) await tenantKeys.refresh(tenantId);
     const dataKeyIds = sealedTokens(events).flatMap((token) => dataKeyIdOf(token) ?? []);
     await tenantKeys.load(dataKeyIds);
     return events.map((event) => openEventSecrets(event, cipher, tenantKeys.openLoaded));
@@ -103,9 +118,14 @@ export function protectSecrets(
     async append(request) {
       // Every event is sealed (or refused) before the store is called, so a
       // refusal leaves the log untouched.
-      const sealed = await seal(request.events);
+      const { events: sealed, sealedUnder } = await seal(request.events);
       const changed = sealed.some((event, i) => event !== request.events[i]);
-      const stored = await store.append(changed ? { ...request, events: sealed } : request);
+      const stored = await store.append(
+        changed ? { ...request, events: sealed, sealedUnder } : request,
+      );
+      if (request.destroysDataKeysOf !== undefined) {
+        await tenantKeys?.refresh(request.destroysDataKeysOf);
+      }
       if (!changed) return stored;
       // The store returns the events in request order; the caller gets back
       // the data it passed, not ciphertext it would have to open again.
@@ -137,6 +157,13 @@ export function protectSecrets(
   protectedStores.add(wrapped);
   if (tenantKeys !== null) tenantKeysByStore.set(wrapped, tenantKeys);
   return wrapped;
+}
+
+/** The tenants whose purge is among the events. */
+function purgedTenants(events: readonly StoredEvent[]): Set<string> {
+  const tenants = new Set<string>();
+  for (const event of events) if (event.type === 'TenantPurged') tenants.add(event.tenantId);
+  return tenants;
 }
 
 /**

@@ -69,6 +69,12 @@ export interface TenantKeys {
    * tenant's live key is looked up once, and the returned function seals.
    */
   sealerFor(tenantId: string): Promise<(additionalData: string, plaintext: string) => string>;
+  /**
+   * {@link TenantKeys.sealerFor}, with the id of the data key it seals
+   * under: what an append names so the store refuses it once that key is
+   * destroyed.
+   */
+  keyedSealerFor(tenantId: string): Promise<KeyedSealer>;
   /** Reads from the store the data keys named that this instance does not know yet. */
   load(keyIds: Iterable<string>): Promise<void>;
   /** {@link TenantKeys.openForTenant} for keys already loaded. */
@@ -78,8 +84,18 @@ export interface TenantKeys {
    * `newKey` this instance's current master key. Resolves to how many keys.
    */
   rotate(newKey: Uint8Array): Promise<number>;
-  /** Destroys the tenant's live data keys, here and in the store. */
-  destroy(tenantId: string): Promise<number>;
+  /**
+   * Reads the tenant's data keys from the store again and forgets here the
+   * ones destroyed there: after a purge, by this instance or another, none
+   * of the tenant's old secrets opens here either.
+   */
+  refresh(tenantId: string): Promise<void>;
+}
+
+/** Seals a tenant's secrets under one data key, named by `keyId`. */
+export interface KeyedSealer {
+  readonly keyId: string;
+  seal(additionalData: string, plaintext: string): string;
 }
 
 /** A data key as this instance knows it: unwrapped on first use, null once destroyed. */
@@ -132,20 +148,23 @@ export function createTenantKeys(
     return entry.cipher;
   }
 
-  async function cipherFor(tenantId: string): Promise<SecretCipher> {
+  async function keyedSealerFor(tenantId: string): Promise<KeyedSealer> {
     // Read on every seal, not cached: another instance may have purged the
-    // tenant, and a secret sealed under a destroyed key would be lost.
+    // tenant. A purge that lands between this read and the append is caught
+    // by the store, which refuses an append sealed under a destroyed key.
     const live = (await store.readDataKeys(tenantId)).find((key) => key.wrappedKey !== null);
     const record = live ?? (await store.createDataKey(newDataKey(tenantId)));
     const cipher = unwrap(record.keyId, remember(record));
     if (cipher === null) throw unavailable(`the data key of tenant ${tenantId} was destroyed`, {});
-    return cipher;
+    return {
+      keyId: record.keyId,
+      seal: (additionalData, plaintext) =>
+        cipher.seal(plaintext, sealAad(tenantId, additionalData)),
+    };
   }
 
   async function sealerFor(tenantId: string) {
-    const cipher = await cipherFor(tenantId);
-    return (additionalData: string, plaintext: string) =>
-      cipher.seal(plaintext, sealAad(tenantId, additionalData));
+    return (await keyedSealerFor(tenantId)).seal;
   }
 
   function newDataKey(tenantId: string): NewDataKey {
@@ -202,16 +221,12 @@ export function createTenantKeys(
       return openLoaded(tenantId, additionalData, token);
     },
     sealerFor,
+    keyedSealerFor,
     load,
     openLoaded,
     rotate,
-    async destroy(tenantId) {
-      const count = await store.destroyDataKeys(tenantId);
-      for (const [keyId, entry] of known) {
-        if (entry.tenantId === tenantId)
-          known.set(keyId, { tenantId, wrapped: null, cipher: null });
-      }
-      return count;
+    async refresh(tenantId) {
+      for (const record of await store.readDataKeys(tenantId)) remember(record);
     },
   };
 }

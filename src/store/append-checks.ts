@@ -1,4 +1,5 @@
 import { DataSourceError, ErrorCode, invalidValue } from '../domain/errors.js';
+import { checkAppendDataKeys } from './data-keys.js';
 import type { AppendRequest, TenantGuard, UniqueClaim } from './event-store.js';
 
 /** The conflict an append fails with when a stream moved on since the caller read it. */
@@ -33,11 +34,22 @@ export function tenantConflict(guard: TenantGuard, createdAt: number) {
   );
 }
 
+/** The conflict an append fails with when a data key its secrets are sealed under is not live. */
+export function dataKeyConflict(dataKeyId: string) {
+  return new DataSourceError(
+    `Data key ${dataKeyId} was destroyed (its tenant purged) before the append that sealed secrets under it`,
+    { code: ErrorCode.CONCURRENCY_CONFLICT, details: { reason: 'dataKey', dataKeyId } },
+  );
+}
+
 /**
  * Checks what an append request says about itself, before any store looks at
  * its own state: each stream's events must continue its expected version.
  */
 export function checkAppendRequest(request: AppendRequest): void {
+  if (request.sealedUnder !== undefined || request.destroysDataKeysOf !== undefined) {
+    checkAppendDataKeys(request.sealedUnder, request.destroysDataKeysOf);
+  }
   const next = new Map<string, number>();
   for (const event of request.events) {
     const expected = request.expectedVersions[event.sourceId];

@@ -34,6 +34,19 @@ export function checkNewDataKey(record: unknown): DataKeyRecord {
   return parseInput(dataKeyRecordSchema, record, 'data key');
 }
 
+/**
+ * Checks the data-key fields of an append request: the key ids its secrets
+ * are sealed under, and the tenant whose keys it destroys.
+ *
+ * @throws DataSourceError INVALID_INPUT naming the bad field.
+ */
+export function checkAppendDataKeys(sealedUnder: unknown, destroysDataKeysOf: unknown): void {
+  if (sealedUnder !== undefined) {
+    parseInput(z.array(dataKeyRecordSchema.shape.keyId), sealedUnder, 'sealedUnder');
+  }
+  if (destroysDataKeysOf !== undefined) checkDataKeyTenant(destroysDataKeysOf);
+}
+
 /** Checks a tenant id handed to a store's data keys. */
 export function checkDataKeyTenant(tenantId: unknown): string {
   return parseInput(dataKeyRecordSchema.shape.tenantId, tenantId, 'tenant id');
@@ -46,6 +59,8 @@ export function checkDataKeyTenant(tenantId: unknown): string {
  */
 export interface MemoryDataKeys {
   read(tenantId?: string): DataKeyRecord[];
+  /** True when the key is held and not destroyed. */
+  isLive(keyId: string): boolean;
   create(record: DataKeyRecord): DataKeyRecord;
   rewrap(rewrap: Rewrap): number;
   destroy(tenantId: string): number;
@@ -59,6 +74,7 @@ export function createMemoryDataKeys(): MemoryDataKeys {
   return {
     read: (tenantId) =>
       [...keys.values()].filter((key) => tenantId === undefined || key.tenantId === tenantId),
+    isLive: (keyId) => (keys.get(keyId)?.wrappedKey ?? null) !== null,
     create(record) {
       if (record.wrappedKey === null) {
         if (!keys.has(record.keyId)) keys.set(record.keyId, Object.freeze({ ...record }));

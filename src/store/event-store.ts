@@ -77,6 +77,21 @@ export interface AppendRequest {
    * check and the commit. Ignored by an append without events.
    */
   readonly tenantUnchanged?: TenantGuard;
+  /**
+   * The data keys the events' secrets are sealed under. The append is
+   * refused (CONCURRENCY_CONFLICT, details.reason `"dataKey"`) when one of
+   * them is destroyed or missing, checked under the same lock as the rest:
+   * a secret sealed just before a purge destroyed its key is never written,
+   * and the writer seals it again under the tenant's next key.
+   */
+  readonly sealedUnder?: readonly string[];
+  /**
+   * Destroys every live data key of this tenant in the same transaction as
+   * the events (a purge): the record of the purge and the end of the key
+   * commit together or not at all, and no append sealed under the key can
+   * commit after it.
+   */
+  readonly destroysDataKeysOf?: string;
 }
 
 /**
@@ -106,8 +121,9 @@ export type AppendListener = (head: number) => void;
  *
  * Guarantees every adapter keeps, checked by one conformance suite:
  * - `append` is atomic; it fails with CONCURRENCY_CONFLICT (details.reason
- *   `"version"`, `"claim"` or `"tenant"`) when an expected version differs, a
- *   key is held by another owner or a tenant guard no longer holds, and then
+ *   `"version"`, `"claim"`, `"tenant"` or `"dataKey"`) when an expected
+ *   version differs, a key is held by another owner, a tenant guard no longer
+ *   holds or a data key its secrets are sealed under was destroyed, and then
  *   nothing of it is written.
  * - positions strictly increase, and a reader that has seen position p never
  *   later finds a committed event below p.

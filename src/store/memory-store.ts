@@ -2,6 +2,7 @@ import { deepFreeze } from '../domain/freeze.js';
 import {
   checkAppendRequest,
   claimConflict,
+  dataKeyConflict,
   tenantConflict,
   versionConflict,
 } from './append-checks.js';
@@ -84,6 +85,8 @@ export function createMemoryEventStore(): MemoryEventStore {
       const free = owner === undefined || released.has(claimId(claim.scope, claim.key));
       if (!free && owner !== claim.owner) throw claimConflict(claim, owner);
     }
+    const destroyed = request.sealedUnder?.find((keyId) => !dataKeys.isLive(keyId));
+    if (destroyed !== undefined) throw dataKeyConflict(destroyed);
     // Frozen before anything changes: data that cannot be frozen fails the
     // append while the claims and the log are still as they were.
     // Appends run one at a time, so the event before is the last of the log.
@@ -107,6 +110,7 @@ export function createMemoryEventStore(): MemoryEventStore {
       }
       stream.push(event);
     }
+    if (request.destroysDataKeysOf !== undefined) dataKeys.destroy(request.destroysDataKeysOf);
     return stored;
   }
 

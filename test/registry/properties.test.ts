@@ -262,13 +262,9 @@ describeEachStore('registries racing on one log', (harness) => {
             const second = await made.reopen();
             for (const ops of batches) {
               clock.advance(1_000);
-              // A purge racing another registry's write of a secret to the same tenant is a
-              // known limit (docs/security.md): the writer keeps the plaintext it wrote while
-              // the log's copy is shredded. Purges here run once the rest of their batch is done.
-              const run = ([onFirst, op]: [boolean, Op]) =>
-                runIgnoringRefusals(onFirst ? first : second, op);
-              await Promise.all(ops.filter(([, op]) => op.kind !== 'purgeTenant').map(run));
-              await Promise.all(ops.filter(([, op]) => op.kind === 'purgeTenant').map(run));
+              await Promise.all(
+                ops.map(([onFirst, op]) => runIgnoringRefusals(onFirst ? first : second, op)),
+              );
             }
             const head = await store.head();
             await eventually(

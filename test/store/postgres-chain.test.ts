@@ -53,7 +53,7 @@ describeWithPostgres('the PostgreSQL hash chain', (url) => {
     await adminQuery(
       url,
       `ALTER TABLE ${s}.events DROP COLUMN hash; DROP TABLE ${s}.chain_head;
-       DELETE FROM ${s}.event_store_schema_version WHERE version = ${HASH_CHAIN_VERSION}`,
+       DELETE FROM ${s}.event_store_schema_version WHERE version >= ${HASH_CHAIN_VERSION}`,
     );
     const upgraded = createPostgresEventStore({ connectionString: url, schema });
 

@@ -7,20 +7,27 @@ export const CLAIM_CONFLICT_STATE = 'DR002';
 /** SQLSTATE the append function raises when a tenant gained a stream after the guard's position. */
 export const TENANT_CONFLICT_STATE = 'DR003';
 
+/** SQLSTATE the append function raises when a data key its secrets are sealed under is not live. */
+export const DATA_KEY_CONFLICT_STATE = 'DR004';
+
 /** The argument types of the append function before it took a tenant guard, to drop it by. */
 export const APPEND_FUNCTION_V1_ARGUMENTS =
   'text[], integer[], integer[], text[], text[], text[], text[], text[], text[], integer[], text[], text[], integer[], text[], text[], text[]';
+
+/** The argument types of the append functions before they took data keys, to drop them by. */
+export const APPEND_FUNCTION_V2_ARGUMENTS = `${APPEND_FUNCTION_V1_ARGUMENTS}, text, bigint`;
 
 const ARGUMENTS = `p_stream_ids text[], p_expected integer[], p_next integer[],
   p_key_actions text[], p_key_scopes text[], p_key_names text[], p_key_owners text[],
   p_event_ids text[], p_types text[], p_schema_versions integer[], p_source_ids text[],
   p_tenant_ids text[], p_stream_versions integer[], p_occurred_at text[],
-  p_data text[], p_metadata text[], p_guard_tenant text, p_guard_position bigint`;
+  p_data text[], p_metadata text[], p_guard_tenant text, p_guard_position bigint,
+  p_sealed_under text[], p_destroy_keys_of text`;
 
 const ARGUMENT_NAMES = `p_stream_ids, p_expected, p_next, p_key_actions, p_key_scopes,
   p_key_names, p_key_owners, p_event_ids, p_types, p_schema_versions, p_source_ids,
   p_tenant_ids, p_stream_versions, p_occurred_at, p_data, p_metadata, p_guard_tenant,
-  p_guard_position`;
+  p_guard_position, p_sealed_under, p_destroy_keys_of`;
 
 /**
  * The append as server-side functions, so a command (or a batch of them)
@@ -41,7 +48,10 @@ const ARGUMENT_NAMES = `p_stream_ids, p_expected, p_next, p_key_actions, p_key_s
  * shared, a guarded append holds its tenant's exclusively, all taken in tenant
  * order before the positions. Row locks come next, in a fixed order (streams
  * sorted by id, then keys sorted by scope and key, as the caller sends them),
- * so two appends never deadlock.
+ * so two appends never deadlock. The data keys an append's secrets are
+ * sealed under are locked last, shared, so a purge destroying one (an update
+ * of its row, in the purge's own append) either commits first and is seen,
+ * or waits for the append to commit.
  */
 export function appendFunctionSql(names: SchemaNames): string {
   return [
@@ -121,6 +131,27 @@ function tenantGuardSql(s: string): string {
   END IF;`;
 }
 
+/**
+ * The data-key check, as PL/pgSQL: fails the append with a data-key conflict
+ * when a key its secrets are sealed under is destroyed or missing. The rows
+ * are locked first and read again by the next statement, which sees a
+ * destroy that committed while this one waited.
+ */
+function liveKeysSql(s: string): string {
+  return `  IF coalesce(cardinality(p_sealed_under), 0) > 0 THEN
+    PERFORM 1 FROM ${s}.data_keys WHERE key_id = ANY(p_sealed_under) ORDER BY key_id FOR SHARE;
+    SELECT k.id INTO gone FROM unnest(p_sealed_under) AS k(id)
+      WHERE NOT EXISTS (SELECT 1 FROM ${s}.data_keys AS d
+                         WHERE d.key_id = k.id AND d.wrapped_key IS NOT NULL)
+      LIMIT 1;
+    IF gone IS NOT NULL THEN
+      RAISE EXCEPTION 'data key % is destroyed', gone
+        USING ERRCODE = '${DATA_KEY_CONFLICT_STATE}',
+              DETAIL = json_build_object('dataKeyId', gone)::text;
+    END IF;
+  END IF;`;
+}
+
 function appendOneSql({ quoted: s }: SchemaNames): string {
   return `
 CREATE OR REPLACE FUNCTION ${s}.append_one(p_positions bigint[], ${ARGUMENTS})
@@ -130,6 +161,7 @@ DECLARE
   actual integer;
   holder text;
   created bigint;
+  gone text;
 BEGIN
   FOR i IN 1 .. coalesce(cardinality(p_stream_ids), 0) LOOP
     IF p_expected[i] = 0 THEN
@@ -178,6 +210,7 @@ BEGIN
   -- Under the tenant's exclusive lock every append that creates one of its
   -- streams with a lower position has committed, and this statement sees it.
 ${tenantGuardSql(s)}
+${liveKeysSql(s)}
   INSERT INTO ${s}.events (position, event_id, type, schema_version, source_id, tenant_id,
                            stream_version, occurred_at, data, metadata)
     OVERRIDING SYSTEM VALUE
@@ -187,6 +220,10 @@ ${tenantGuardSql(s)}
                 p_stream_versions, p_occurred_at, p_data, p_metadata)
          WITH ORDINALITY AS e(event_id, type, schema_version, source_id, tenant_id,
                               stream_version, occurred_at, data, metadata, ord);
+  IF p_destroy_keys_of IS NOT NULL THEN
+    UPDATE ${s}.data_keys SET wrapped_key = NULL, destroyed_at = clock_timestamp()
+      WHERE tenant_id = p_destroy_keys_of AND wrapped_key IS NOT NULL;
+  END IF;
   RETURN p_positions;
 END
 $fn$;`;
@@ -268,7 +305,8 @@ BEGIN
         ${texts('key_actions')}, ${texts('key_scopes')}, ${texts('key_names')}, ${texts('key_owners')},
         ${texts('event_ids')}, ${texts('types')}, ${ints('schema_versions')}, ${texts('source_ids')},
         ${texts('tenant_ids')}, ${ints('stream_versions')}, ${texts('occurred_at')},
-        ${texts('data')}, ${texts('metadata')}, r->>'guard_tenant', (r->>'guard_position')::bigint));
+        ${texts('data')}, ${texts('metadata')}, r->>'guard_tenant', (r->>'guard_position')::bigint,
+        ${texts('sealed_under')}, r->>'destroy_keys_of'));
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL,
         constraint_name = CONSTRAINT_NAME, message = MESSAGE_TEXT;

@@ -6,6 +6,7 @@ import { deepFreeze } from '../../domain/freeze.js';
 import {
   checkAppendRequest,
   claimConflict,
+  dataKeyConflict,
   storeError,
   tenantConflict,
   versionConflict,
@@ -13,6 +14,7 @@ import {
 import type { AppendOutcome, AppendRequest, StoredEvent, UniqueClaim } from '../event-store.js';
 import {
   CLAIM_CONFLICT_STATE,
+  DATA_KEY_CONFLICT_STATE,
   TENANT_CONFLICT_STATE,
   VERSION_CONFLICT_STATE,
 } from './append-function.js';
@@ -32,7 +34,7 @@ export async function appendEvents(
     const { rows } = await pool.query<{ positions: string[] }>(
       `SELECT ${names.quoted}.append_events(
          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-         $17::text, $18::bigint) AS positions`,
+         $17::text, $18::bigint, $19::text[], $20::text) AS positions`,
       appendParameters(request),
     );
     positions = (rows[0]?.positions ?? []).map(Number);
@@ -62,6 +64,8 @@ const BATCH_FIELDS = [
   'metadata',
   'guard_tenant',
   'guard_position',
+  'sealed_under',
+  'destroy_keys_of',
 ] as const;
 
 interface BatchResult {
@@ -163,6 +167,9 @@ function appendParameters(request: AppendRequest): unknown[] {
     events.map((e) => JSON.stringify(e.metadata)),
     request.tenantUnchanged?.tenantId ?? null,
     request.tenantUnchanged?.position ?? null,
+    // Sorted: every append locks its keys in the same order.
+    [...(request.sealedUnder ?? [])].sort(byText),
+    request.destroysDataKeysOf ?? null,
   ];
 }
 
@@ -176,7 +183,8 @@ async function explainFailure(
   if (
     code === VERSION_CONFLICT_STATE ||
     code === CLAIM_CONFLICT_STATE ||
-    code === TENANT_CONFLICT_STATE
+    code === TENANT_CONFLICT_STATE ||
+    code === DATA_KEY_CONFLICT_STATE
   ) {
     const conflict = parseConflict(code, detail);
     if (conflict) return conflict;
@@ -203,6 +211,7 @@ function parseConflict(code: string, detail: string | undefined): Error | undefi
   if (code === VERSION_CONFLICT_STATE) {
     return versionConflict(text('streamId'), Number(fields.expected), Number(fields.actual));
   }
+  if (code === DATA_KEY_CONFLICT_STATE) return dataKeyConflict(text('dataKeyId'));
   if (code === TENANT_CONFLICT_STATE) {
     const guard = { tenantId: text('tenantId'), position: Number(fields.position) };
     return tenantConflict(guard, Number(fields.createdAt));

@@ -1,7 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
 import { GENESIS_HASH } from '../chain.js';
-import { APPEND_FUNCTION_V1_ARGUMENTS, appendFunctionSql } from './append-function.js';
+import {
+  APPEND_FUNCTION_V1_ARGUMENTS,
+  APPEND_FUNCTION_V2_ARGUMENTS,
+  appendFunctionSql,
+} from './append-function.js';
 import type { SchemaNames } from './names.js';
 import { SEAL_PAGE, sealPage } from './seal.js';
 
@@ -145,6 +149,17 @@ INSERT INTO ${s}.chain_head (position, hash) VALUES (0, '${GENESIS_HASH}') ON CO
   },
 };
 
+// Appends check the data keys their secrets are sealed under, and a purge
+// destroys its tenant's keys in its own append: two more arguments make new
+// overloads, so the old ones go.
+const addDataKeyChecks: Migration = {
+  version: 10,
+  sql: (names) =>
+    `DROP FUNCTION IF EXISTS ${names.quoted}.append_events(${APPEND_FUNCTION_V2_ARGUMENTS});
+DROP FUNCTION IF EXISTS ${names.quoted}.append_one(bigint[], ${APPEND_FUNCTION_V2_ARGUMENTS});
+${appendFunctionSql(names)}`,
+};
+
 /** The version that added the hash chain: for tests that take a log back to before it. */
 export const HASH_CHAIN_VERSION = addHashChain.version;
 
@@ -158,6 +173,7 @@ const MIGRATIONS: readonly Migration[] = [
   addDataKeys,
   addSnapshots,
   addHashChain,
+  addDataKeyChecks,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

@@ -13,6 +13,20 @@ export interface SqliteDataKeys {
   create(record: DataKeyRecord): DataKeyRecord;
   rewrap(rewrap: Rewrap): number;
   destroy(tenantId: string): number;
+  /** True when the key is held and not destroyed. */
+  isLive(keyId: string): boolean;
+  /**
+   * The destroy of {@link SqliteDataKeys.destroy} as one statement of the
+   * caller's transaction, which must run under {@link SqliteDataKeys.shredding}.
+   */
+  destroyInTransaction(tenantId: string): number;
+  /**
+   * Runs `write` with SQLite overwriting the bytes it frees, then moves the
+   * zeroed pages into the file and truncates the WAL, so a destroyed key's
+   * bytes are left in neither. A checkpoint a reader holds back is finished
+   * by the next one.
+   */
+  shredding<T>(write: () => T): T;
 }
 
 interface Row {
@@ -43,6 +57,11 @@ export function createSqliteDataKeys(db: Database): SqliteDataKeys {
      VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   );
   const readOne = db.prepare<[string], Row>(`SELECT ${columns} FROM data_keys WHERE key_id = ?`);
+  const live = db
+    .prepare<[string], number>(
+      'SELECT 1 FROM data_keys WHERE key_id = ? AND wrapped_key IS NOT NULL',
+    )
+    .pluck();
   const update = db.prepare<[string, string]>(
     'UPDATE data_keys SET wrapped_key = ? WHERE key_id = ? AND wrapped_key IS NOT NULL',
   );
@@ -71,21 +90,26 @@ export function createSqliteDataKeys(db: Database): SqliteDataKeys {
       (tenantId === undefined ? readAll.all() : readTenant.all(tenantId)).map(toRecord),
     create: (record) => create.immediate(record),
     rewrap: (rewrap) => rewrapAll.immediate(rewrap),
-    destroy(tenantId) {
-      // secure_delete makes SQLite overwrite the freed bytes with zeros, and the
-      // checkpoint then moves the zeroed pages into the file and truncates the
-      // WAL, so the wrapped key's bytes are left in neither. A checkpoint that
-      // a reader holds back is finished by the next one.
-      db.pragma('secure_delete = ON');
-      try {
-        const { changes } = destroyTenant.run(new Date().toISOString(), tenantId);
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        return changes;
-      } finally {
-        db.pragma('secure_delete = OFF');
-      }
-    },
+    destroy: (tenantId) => shredding(() => destroyInTransaction(tenantId)),
+    isLive: (keyId) => live.get(keyId) !== undefined,
+    destroyInTransaction,
+    shredding,
   };
+
+  function destroyInTransaction(tenantId: string): number {
+    return destroyTenant.run(new Date().toISOString(), tenantId).changes;
+  }
+
+  function shredding<T>(write: () => T): T {
+    db.pragma('secure_delete = ON');
+    try {
+      const result = write();
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return result;
+    } finally {
+      db.pragma('secure_delete = OFF');
+    }
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { deepFreeze } from '../../domain/freeze.js';
 import {
   checkAppendRequest,
   claimConflict,
+  dataKeyConflict,
   storeError,
   tenantConflict,
   versionConflict,
@@ -122,7 +123,11 @@ function hubKey(db: Database.Database): string {
   return db.memory ? `memory:${randomUUID()}` : realpathSync(db.name);
 }
 
-function appendInTransaction(sql: Statements, request: AppendRequest): StoredEvent[] {
+function appendInTransaction(
+  sql: Statements,
+  dataKeys: SqliteDataKeys,
+  request: AppendRequest,
+): StoredEvent[] {
   for (const [streamId, expected] of Object.entries(request.expectedVersions)) {
     const actual = sql.streamVersion.get(streamId) ?? 0;
     if (actual !== expected) throw versionConflict(streamId, expected, actual);
@@ -146,6 +151,8 @@ function appendInTransaction(sql: Statements, request: AppendRequest): StoredEve
     const free = owner === undefined || released.has(claimId(claim.scope, claim.key));
     if (!free && owner !== claim.owner) throw claimConflict(claim, owner);
   }
+  const destroyed = request.sealedUnder?.find((keyId) => !dataKeys.isLive(keyId));
+  if (destroyed !== undefined) throw dataKeyConflict(destroyed);
   for (const release of released.values()) sql.deleteClaim.run(release.scope, release.key);
   for (const claim of request.claims ?? []) sql.setClaim.run(claim.scope, claim.key, claim.owner);
 
@@ -163,6 +170,9 @@ function appendInTransaction(sql: Statements, request: AppendRequest): StoredEve
     return deepFreeze(chained);
   });
   for (const [streamId, version] of versions) sql.setStreamVersion.run(streamId, version);
+  if (request.destroysDataKeysOf !== undefined) {
+    dataKeys.destroyInTransaction(request.destroysDataKeysOf);
+  }
   return stored;
 }
 
@@ -199,10 +209,15 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   } catch (error) {
     throw storeError(`Opening the SQLite event store ${options.filename}`, error);
   }
-  const appendBatch = createBatchAppend(db, (request) => appendInTransaction(sql, request));
+  const appendBatch = createBatchAppend(db, (request) =>
+    appendInTransaction(sql, dataKeys, request),
+  );
   /** One transaction for the batch; subscribers hear its last position. */
   function writeBatch(requests: readonly AppendRequest[]): AppendOutcome[] {
-    const outcomes = run('SQLite append', () => appendBatch(requests));
+    const purges = requests.some((request) => request.destroysDataKeysOf !== undefined);
+    const outcomes = run('SQLite append', () =>
+      purges ? dataKeys.shredding(() => appendBatch(requests)) : appendBatch(requests),
+    );
     let head = 0;
     let appended = 0;
     for (const outcome of outcomes) {
