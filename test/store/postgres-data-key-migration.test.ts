@@ -2,8 +2,8 @@ import { afterAll, expect, it } from 'vitest';
 import { APPEND_FUNCTION_V2_ARGUMENTS } from '../../src/store/postgres/append-function.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { logAtVersion, recordedVersion } from '../support/postgres-migrations.js';
 import { streamAppend } from './conformance.js';
 
 describeWithPostgres('a PostgreSQL log written before appends checked data keys', (url) => {
@@ -13,18 +13,16 @@ describeWithPostgres('a PostgreSQL log written before appends checked data keys'
   /** A schema as the release before the check left it: version 9, append functions of 18 arguments. */
   async function schemaAtVersion9(): Promise<string> {
     const schema = schemas.next('dsreg_key_check_migration');
-    const store = createPostgresEventStore({ connectionString: url, schema });
-    await store.append(streamAppend('s1', 0, 1, { tenantId: 'acme' }));
-    await store.close();
-    const s = quoteIdentifier(schema);
-    await adminQuery(url, `DELETE FROM ${s}.event_store_schema_version WHERE version > 9`);
-    await adminQuery(url, `DROP FUNCTION ${s}.append_events; DROP FUNCTION ${s}.append_one`);
-    await adminQuery(
+    await logAtVersion(
       url,
-      `CREATE FUNCTION ${s}.append_events(${APPEND_FUNCTION_V2_ARGUMENTS})
-         RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL::bigint[]';
-       CREATE FUNCTION ${s}.append_one(bigint[], ${APPEND_FUNCTION_V2_ARGUMENTS})
-         RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL::bigint[]'`,
+      schema,
+      9,
+      (store) => store.append(streamAppend('s1', 0, 1, { tenantId: 'acme' })),
+      (s) => `DROP FUNCTION ${s}.append_events; DROP FUNCTION ${s}.append_one;
+        CREATE FUNCTION ${s}.append_events(${APPEND_FUNCTION_V2_ARGUMENTS})
+          RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL::bigint[]';
+        CREATE FUNCTION ${s}.append_one(bigint[], ${APPEND_FUNCTION_V2_ARGUMENTS})
+          RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL::bigint[]'`,
     );
     return schema;
   }
@@ -52,11 +50,7 @@ describeWithPostgres('a PostgreSQL log written before appends checked data keys'
         { name: 'append_events', count: 1 },
         { name: 'append_one', count: 1 },
       ]);
-      const versions = await adminQuery<{ version: number }>(
-        url,
-        `SELECT max(version) AS version FROM ${quoteIdentifier(schema)}.event_store_schema_version`,
-      );
-      expect(versions[0]?.version).toBe(SCHEMA_VERSION);
+      expect(await recordedVersion(url, schema)).toBe(SCHEMA_VERSION);
     } finally {
       await store.close();
     }

@@ -2,8 +2,8 @@ import { afterAll, expect, it } from 'vitest';
 import { APPEND_FUNCTION_V1_ARGUMENTS } from '../../src/store/postgres/append-function.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { logAtVersion, recordedVersion } from '../support/postgres-migrations.js';
 import { streamAppend } from './conformance.js';
 
 describeWithPostgres('a PostgreSQL log written before appends took a tenant guard', (url) => {
@@ -13,16 +13,14 @@ describeWithPostgres('a PostgreSQL log written before appends took a tenant guar
   /** A schema as the release before the guard left it: version 2, the old append function. */
   async function schemaAtVersion2(): Promise<string> {
     const schema = schemas.next('dsreg_guard_migration');
-    const store = createPostgresEventStore({ connectionString: url, schema });
-    await store.append(streamAppend('s1', 0, 1, { tenantId: 't1' }));
-    await store.close();
-    const s = quoteIdentifier(schema);
-    await adminQuery(url, `DELETE FROM ${s}.event_store_schema_version WHERE version > 2`);
-    await adminQuery(url, `DROP FUNCTION ${s}.append_events`);
-    await adminQuery(
+    await logAtVersion(
       url,
-      `CREATE FUNCTION ${s}.append_events(${APPEND_FUNCTION_V1_ARGUMENTS})
-         RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL::bigint[]'`,
+      schema,
+      2,
+      (store) => store.append(streamAppend('s1', 0, 1, { tenantId: 't1' })),
+      (s) => `DROP FUNCTION ${s}.append_events;
+        CREATE FUNCTION ${s}.append_events(${APPEND_FUNCTION_V1_ARGUMENTS})
+          RETURNS bigint[] LANGUAGE sql AS 'SELECT NULL::bigint[]'`,
     );
     return schema;
   }
@@ -48,11 +46,7 @@ describeWithPostgres('a PostgreSQL log written before appends took a tenant guar
         [schema],
       );
       expect(functions[0]?.count).toBe(1);
-      const versions = await adminQuery<{ version: number }>(
-        url,
-        `SELECT max(version) AS version FROM ${quoteIdentifier(schema)}.event_store_schema_version`,
-      );
-      expect(versions[0]?.version).toBe(SCHEMA_VERSION);
+      expect(await recordedVersion(url, schema)).toBe(SCHEMA_VERSION);
     } finally {
       await store.close();
     }

@@ -1,8 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
-import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { describeWithPostgres, testSchemas } from '../support/postgres.js';
+import { logAtVersion, recordedVersion } from '../support/postgres-migrations.js';
 import { streamAppend } from './conformance.js';
 
 describeWithPostgres('a PostgreSQL log written before events carried transaction ids', (url) => {
@@ -12,13 +12,16 @@ describeWithPostgres('a PostgreSQL log written before events carried transaction
   /** A schema as the release before left it: version 3, no transaction_id column. */
   async function schemaAtVersion3(): Promise<string> {
     const schema = schemas.next('dsreg_xid_migration');
-    const store = createPostgresEventStore({ connectionString: url, schema });
-    await store.append(streamAppend('s1', 0, 2, { tenantId: 't1' }));
-    await store.append(streamAppend('s2', 0, 1, { tenantId: 't1' }));
-    await store.close();
-    const s = quoteIdentifier(schema);
-    await adminQuery(url, `DELETE FROM ${s}.event_store_schema_version WHERE version > 3`);
-    await adminQuery(url, `ALTER TABLE ${s}.events DROP COLUMN transaction_id`);
+    await logAtVersion(
+      url,
+      schema,
+      3,
+      async (store) => {
+        await store.append(streamAppend('s1', 0, 2, { tenantId: 't1' }));
+        await store.append(streamAppend('s2', 0, 1, { tenantId: 't1' }));
+      },
+      (s) => `ALTER TABLE ${s}.events DROP COLUMN transaction_id`,
+    );
     return schema;
   }
 
@@ -39,11 +42,7 @@ describeWithPostgres('a PostgreSQL log written before events carried transaction
         appended?.eventId,
       ]);
       expect(await store.head()).toBe(4);
-      const versions = await adminQuery<{ version: number }>(
-        url,
-        `SELECT max(version) AS version FROM ${quoteIdentifier(schema)}.event_store_schema_version`,
-      );
-      expect(versions[0]?.version).toBe(SCHEMA_VERSION);
+      expect(await recordedVersion(url, schema)).toBe(SCHEMA_VERSION);
     } finally {
       await store.close();
     }
