@@ -8,44 +8,31 @@ import { DataSourceError, ErrorCode } from '../domain/errors.js';
  * collector instead of hundreds of thousands, which is most of what made
  * loading a large snapshot slow.
  *
- * A column of text whose values repeat (tenants, statuses, owners) is
- * written `{"values":[distinct, …],"at":[index, …]}`: each distinct text is
+ * A column whose values repeat (tenants, statuses, tags, roles, options) is
+ * written `{"values":[distinct, …],"at":[index, …]}`: each distinct value is
  * parsed once and shared by every source holding it, which costs less to
- * parse and less memory once loaded.
+ * parse, to collect and to keep once loaded. Sharing is safe because every
+ * value of a source is frozen and never changed, only replaced.
  */
 export type EncodedColumn = unknown[] | { readonly values: unknown[]; readonly at: number[] };
 
 /** How many values are turned into JSON between two turns of the event loop. */
 const VALUES_PER_TURN = 4_000;
 
-/** The distinct values of a column of texts (or nulls) that repeat, or null when it is not one. */
-function distinctTexts(values: readonly unknown[]): Map<unknown, number> | null {
-  const distinct = new Map<unknown, number>();
-  for (const value of values) {
-    if (value !== null && typeof value !== 'string') return null;
-    if (!distinct.has(value)) distinct.set(value, distinct.size);
-    // More than one in two distinct: the indexes would cost more than they save.
-    if (distinct.size * 2 > values.length) return null;
-  }
-  return distinct;
-}
-
-/** JSON of an array, written a slice at a time between turns of the event loop. */
-async function arrayJson(values: readonly unknown[]): Promise<string> {
-  const parts: string[] = [];
-  for (let i = 0; i < values.length; i += VALUES_PER_TURN) {
-    await nextTurn();
-    parts.push(JSON.stringify(values.slice(i, i + VALUES_PER_TURN)).slice(1, -1));
-  }
-  return `[${parts.join(',')}]`;
-}
-
-/** A column as the JSON a snapshot holds (see EncodedColumn). */
+/** A column as the JSON a snapshot holds (see EncodedColumn), written a slice at a time. */
 export async function columnJson(values: readonly unknown[]): Promise<string> {
-  const distinct = distinctTexts(values);
-  if (distinct === null || values.length === 0) return arrayJson(values);
-  const at = await arrayJson(values.map((value) => distinct.get(value)));
-  return `{"values":${JSON.stringify([...distinct.keys()])},"at":${at}}`;
+  const texts = new Array<string>(values.length);
+  const distinct = new Map<string, number>();
+  for (let i = 0; i < values.length; i++) {
+    if (i % VALUES_PER_TURN === 0) await nextTurn();
+    const text = JSON.stringify(values[i]);
+    texts[i] = text;
+    if (!distinct.has(text)) distinct.set(text, distinct.size);
+  }
+  // More than one in two distinct: the indexes would cost more than they save.
+  if (distinct.size * 2 > values.length) return `[${texts.join(',')}]`;
+  const at = texts.map((text) => distinct.get(text));
+  return `{"values":[${[...distinct.keys()].join(',')}],"at":[${at.join(',')}]}`;
 }
 
 /** Why a snapshot's columns cannot be read; the registry then replays the whole log. */
@@ -108,10 +95,6 @@ export function columnsOf<Name extends string>(
 }
 
 /** The code that writes and reads columns, as text: part of the snapshot format. */
-export const SNAPSHOT_COLUMNS_CODE: readonly string[] = [
-  distinctTexts,
-  arrayJson,
-  columnJson,
-  columnValues,
-  columnsOf,
-].map(String);
+export const SNAPSHOT_COLUMNS_CODE: readonly string[] = [columnJson, columnValues, columnsOf].map(
+  String,
+);
