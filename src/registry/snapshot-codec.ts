@@ -1,19 +1,23 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
-import { dataSourceConfigSchema } from '../domain/config.js';
+import { type DataSourceConfig, dataSourceConfigSchema } from '../domain/config.js';
 import { type CustomerDataSource, customerDataSourceSchema } from '../domain/data-source.js';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
-import { deepFreeze } from '../domain/freeze.js';
-import { maskWhenPrinted } from '../domain/secret-display.js';
 import type { SourceStream } from '../domain/stream.js';
 import type { SnapshotMac } from '../security/snapshot-mac.js';
 import {
-  type SnapshotSecretsReader,
   type SnapshotSecretsWriter,
   snapshotSecretsReader,
   snapshotSecretsWriter,
 } from '../security/snapshot-secret-bundles.js';
 import type { SnapshotSecretMode } from '../security/snapshot-secrets.js';
+import { columnJson, columnsOf, columnValues, SNAPSHOT_COLUMNS_CODE } from './snapshot-columns.js';
+import {
+  type ColumnField,
+  SNAPSHOT_SOURCES_CODE,
+  type SourceColumns,
+  sourceOfColumns,
+} from './snapshot-sources.js';
 
 /**
  * How many streams are encoded between two turns of the event loop: a
@@ -23,13 +27,17 @@ import type { SnapshotSecretMode } from '../security/snapshot-secrets.js';
 const STREAMS_PER_TURN = 2_000;
 
 /**
- * A source is written as the array of its values in the order of its
- * schema's keys, and its config likewise: a snapshot of 100,000 sources
- * then carries no key names, which makes it about a third smaller and
- * faster to parse. The order is the schemas', which the format hashes.
+ * A source is written as its values, one column per field in the order of
+ * its schema's keys (see snapshot-columns.ts), and its config likewise; its
+ * id and version are its stream's, never written twice. The order is the
+ * schemas', which the format hashes.
  */
 const SOURCE_FIELDS = Object.keys(customerDataSourceSchema.shape) as (keyof CustomerDataSource)[];
-const CONFIG_FIELDS = Object.keys(dataSourceConfigSchema.shape);
+const CONFIG_FIELDS = Object.keys(dataSourceConfigSchema.shape) as (keyof DataSourceConfig)[];
+const COLUMN_FIELDS = SOURCE_FIELDS.filter(
+  (field): field is ColumnField =>
+    field !== 'sourceId' && field !== 'version' && field !== 'config',
+);
 
 /** The write model at a position: what a snapshot holds. */
 export interface SnapshotState {
@@ -38,25 +46,64 @@ export interface SnapshotState {
   readonly streams: ReadonlyMap<string, SourceStream>;
 }
 
-function encodeStream(id: string, stream: SourceStream, secrets: SnapshotSecretsWriter): string {
+/** The streams of a snapshot as columns, before they are written as JSON. */
+interface StreamColumns {
+  readonly ids: string[];
+  readonly versions: number[];
+  /** The indexes, ascending, of the streams whose source was deleted. */
+  readonly deleted: number[];
+  /** One column per field of COLUMN_FIELDS, one value per live source. */
+  readonly sources: unknown[][];
+  /** One column per field of CONFIG_FIELDS, one value per live source. */
+  readonly configs: unknown[][];
+}
+
+/** Puts one stream's values into the columns, its secrets into their tenant's bundle. */
+function addStream(
+  into: StreamColumns,
+  id: string,
+  stream: SourceStream,
+  secrets: SnapshotSecretsWriter,
+): void {
+  into.ids.push(id);
+  into.versions.push(stream.version);
   const { source } = stream;
-  if (source === null) return JSON.stringify([id, stream.version, null]);
+  if (source === null) {
+    into.deleted.push(into.ids.length - 1);
+    return;
+  }
+  // Never written: a source read back takes them from its stream, as the fold made them.
+  if (source.sourceId !== id || source.version !== stream.version) {
+    throw new Error(`stream ${id} at version ${stream.version} holds another source or version`);
+  }
   // The source's own config prints its secrets as "***": the snapshot takes its values.
   const config = secrets.config(source.config, source.tenantId, source.sourceId);
-  const values = SOURCE_FIELDS.map((field) =>
-    field === 'config' ? CONFIG_FIELDS.map((key) => config[key]) : source[field],
-  );
-  return JSON.stringify([id, stream.version, values]);
+  for (let c = 0; c < COLUMN_FIELDS.length; c++) {
+    (into.sources[c] as unknown[]).push(source[COLUMN_FIELDS[c] as keyof CustomerDataSource]);
+  }
+  for (let c = 0; c < CONFIG_FIELDS.length; c++) {
+    (into.configs[c] as unknown[]).push(config[CONFIG_FIELDS[c] as string]);
+  }
+}
+
+/** An object of named columns as JSON, written a slice at a time. */
+async function columnsJson(names: readonly string[], columns: readonly unknown[][]) {
+  const parts: string[] = [];
+  for (let c = 0; c < names.length; c++) {
+    parts.push(`${JSON.stringify(names[c])}:${await columnJson(columns[c] as unknown[])}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /**
  * The write model as the bytes of a snapshot: UTF-8 JSON,
- * `{"format","position","streams":[[id, version, values | null], …],"secrets":[[tenantId, token], …],"mac"}`,
- * each tenant's secrets sealed together (see snapshot-secret-bundles.ts),
- * and with a key, the tag of every byte before `"mac"` last (see
- * snapshot-mac.ts). The streams are read
- * from `state` as it was when this was called: each is an immutable value,
- * so commands applied meanwhile change nothing of it.
+ * `{"format","position","streams":{"ids","versions","deleted"},"sources":{<field>: column, …},"configs":{<field>: column, …},"secrets":[[tenantId, token], …],"mac"}`,
+ * a column holding one value per live source in stream order (see
+ * snapshot-columns.ts), each tenant's secrets sealed together (see
+ * snapshot-secret-bundles.ts), and with a key, the tag of every byte before
+ * `"mac"` last (see snapshot-mac.ts). The streams are read from `state` as
+ * it was when this was called: each is an immutable value, so commands
+ * applied meanwhile change nothing of it.
  *
  * @throws DataSourceError SECRET_UNAVAILABLE when a secret cannot be sealed.
  */
@@ -69,19 +116,30 @@ export async function encodeSnapshot(
   const { position } = state;
   const entries = [...state.streams];
   const secrets = snapshotSecretsWriter(mode, { format, position });
-  const parts: string[] = [];
-  for (let i = 0; i < entries.length; i += STREAMS_PER_TURN) {
-    if (i > 0) await nextTurn();
-    for (const [id, stream] of entries.slice(i, i + STREAMS_PER_TURN)) {
-      parts.push(encodeStream(id, stream, secrets));
-    }
+  const columns: StreamColumns = {
+    ids: [],
+    versions: [],
+    deleted: [],
+    sources: COLUMN_FIELDS.map(() => []),
+    configs: CONFIG_FIELDS.map(() => []),
+  };
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0 && i % STREAMS_PER_TURN === 0) await nextTurn();
+    const [id, stream] = entries[i] as [string, SourceStream];
+    addStream(columns, id, stream, secrets);
   }
   if (mode.kind === 'sealed' && mode.sealer !== null) {
     await mode.sealer.prepareSeal(secrets.tenants());
   }
-  const head = `{"format":${JSON.stringify(format)},"position":${position},"streams":[`;
+  const streams = await columnsJson(
+    ['ids', 'versions', 'deleted'],
+    [columns.ids, columns.versions, columns.deleted],
+  );
+  const sources = await columnsJson(COLUMN_FIELDS, columns.sources);
+  const configs = await columnsJson(CONFIG_FIELDS, columns.configs);
+  const head = `{"format":${JSON.stringify(format)},"position":${position}`;
   const body = Buffer.from(
-    `${head}${parts.join(',')}],"secrets":${JSON.stringify(secrets.seal())}`,
+    `${head},"streams":${streams},"sources":${sources},"configs":${configs},"secrets":${JSON.stringify(secrets.seal())}`,
     'utf8',
   );
   const mac = mode.kind === 'sealed' ? mode.mac : null;
@@ -96,9 +154,11 @@ const MAC_FIELD = ',"mac":';
 const snapshotSchema = z.strictObject({
   format: z.string(),
   position: z.number().int().min(0),
-  // Each row is checked as it is read (see streamRow): a schema of 100,000
-  // tuples would copy every one of them first.
-  streams: z.array(z.unknown()),
+  // Columns are checked as they are read (see snapshot-columns.ts): a schema
+  // of 100,000 values would copy every one of them first.
+  streams: z.unknown(),
+  sources: z.unknown(),
+  configs: z.unknown(),
   secrets: z.array(z.tuple([z.string(), z.string()])),
   mac: z.string().optional(),
 });
@@ -111,61 +171,42 @@ export function unusableSnapshot(why: string, cause?: unknown): DataSourceError 
   });
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
- * A row of the streams, `[id, version, values | null]`, checked.
+ * The streams' columns, checked: ids and versions, as many of each, and the
+ * indexes of the deleted ones, ascending.
  *
- * @throws DataSourceError CORRUPT_LOG when it is not one.
+ * @throws DataSourceError CORRUPT_LOG when they are not.
  */
-function streamRow(row: unknown, at: number): [string, number, unknown] {
-  if (Array.isArray(row) && row.length === 3) {
-    const [id, version, values] = row as unknown[];
-    if (typeof id === 'string' && id.length > 0 && Number.isSafeInteger(version)) {
-      if ((version as number) >= 1) return [id, version as number, values];
+function streamColumns(json: unknown) {
+  if (!isRecord(json) || Object.keys(json).length !== 3) {
+    throw unusableSnapshot('it is malformed: its streams are not {ids, versions, deleted}');
+  }
+  const ids = columnValues('streams.ids', json.ids, null);
+  const versions = columnValues('streams.versions', json.versions, ids.length);
+  const deleted = columnValues('streams.deleted', json.deleted, null);
+  let after = -1;
+  for (const index of deleted) {
+    if (!Number.isInteger(index) || (index as number) <= after || (index as number) >= ids.length) {
+      throw unusableSnapshot('it is malformed: its deleted streams are not indexes, ascending');
     }
+    after = index as number;
   }
-  throw unusableSnapshot(`it is malformed: stream ${at} is not [id, version, source]`);
+  return { ids, versions, deleted: deleted as number[] };
 }
 
-/** An object of `fields` from an array of as many values, or null when it is not one. */
-function fromValues(fields: readonly string[], values: unknown): Record<string, unknown> | null {
-  if (!Array.isArray(values) || values.length !== fields.length) return null;
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < fields.length; i++) out[fields[i] as string] = values[i];
-  return out;
-}
-
-function decodeSource(
-  id: string,
-  version: number,
-  values: unknown,
-  secrets: SnapshotSecretsReader,
-  authenticated: boolean,
-): CustomerDataSource {
-  const fields = fromValues(SOURCE_FIELDS, values);
-  const sealed = fromValues(CONFIG_FIELDS, fields?.config);
-  if (fields === null || sealed === null) throw unusableSnapshot(`stream ${id} holds no source`);
-  fields.config = secrets.config(sealed, String(fields.tenantId), id);
-  // Bytes whose tag checks out were written from sources the fold had made,
-  // each of which passed the schema then: checking them again would find nothing.
-  const parsed = authenticated
-    ? { success: true as const, data: fields as z.output<typeof customerDataSourceSchema> }
-    : customerDataSourceSchema.safeParse(fields);
-  if (!parsed.success) {
-    throw unusableSnapshot(`the source of stream ${id} is not valid: ${parsed.error.message}`);
+/**
+ * A stream's id and version, checked.
+ *
+ * @throws DataSourceError CORRUPT_LOG when they are not a non-empty id and a version from 1.
+ */
+function checkStream(id: unknown, version: unknown, at: number): asserts id is string {
+  if (typeof id === 'string' && id.length > 0 && Number.isSafeInteger(version)) {
+    if ((version as number) >= 1) return;
   }
-  // A fresh object either way (zod's output, or the one made from the values):
-  // made into what the fold makes, a frozen source whose config masks its
-  // secrets when printed.
-  const source = parsed.data;
-  if (source.sourceId !== id || source.version !== version) {
-    throw unusableSnapshot(`stream ${id} at version ${version} holds another source or version`);
-  }
-  source.config = maskWhenPrinted(source.config);
-  Object.freeze(source.tags);
-  Object.freeze(source.accessRoles);
-  Object.freeze(source.secretFingerprints);
-  deepFreeze(source.metadata);
-  return Object.freeze(source);
+  throw unusableSnapshot(`it is malformed: stream ${at} is not an id and a version`);
 }
 
 /**
@@ -210,20 +251,34 @@ export async function decodeSnapshot(
   }
   const parsed = snapshotSchema.safeParse(json);
   if (!parsed.success) throw unusableSnapshot(`it is malformed: ${parsed.error.message}`);
-  const { format, position, streams: rows, secrets: sealed } = parsed.data;
+  const { format, position, secrets: sealed } = parsed.data;
   if (format !== expected.format || position !== expected.position) {
     throw unusableSnapshot(
       `it says format ${format} at position ${position}, its record ${expected.format} at ${expected.position}`,
     );
   }
+  const { ids, versions, deleted } = streamColumns(parsed.data.streams);
+  const live = ids.length - deleted.length;
+  const columns: SourceColumns = {
+    sources: columnsOf('sources', parsed.data.sources, COLUMN_FIELDS, live),
+    configs: columnsOf('configs', parsed.data.configs, CONFIG_FIELDS, live),
+  };
   const reader = await snapshotSecretsReader(secrets, { format, position }, sealed);
   const streams = new Map<string, SourceStream>();
-  for (let at = 0; at < rows.length; at++) {
-    const [id, version, values] = streamRow(rows[at], at);
+  let next = 0;
+  let source = 0;
+  for (let at = 0; at < ids.length; at++) {
+    const id = ids[at];
+    const version = versions[at] as number;
+    checkStream(id, version, at);
     if (streams.has(id)) throw unusableSnapshot(`stream ${id} appears twice`);
-    const source =
-      values === null ? null : decodeSource(id, version, values, reader, authenticated);
-    streams.set(id, Object.freeze({ version, source }));
+    if (deleted[next] === at) {
+      next++;
+      streams.set(id, Object.freeze({ version, source: null }));
+      continue;
+    }
+    const restored = sourceOfColumns(columns, source++, id, version, reader, authenticated);
+    streams.set(id, Object.freeze({ version, source: restored }));
   }
   reader.finish();
   return { position, streams };
@@ -235,11 +290,13 @@ export async function decodeSnapshot(
  * without anyone having to remember to say so.
  */
 export const SNAPSHOT_CODEC_CODE: readonly string[] = [
-  encodeStream,
+  addStream,
+  columnsJson,
   encodeSnapshot,
-  streamRow,
-  fromValues,
-  decodeSource,
+  streamColumns,
+  checkStream,
   checkTag,
   decodeSnapshot,
+  ...SNAPSHOT_COLUMNS_CODE,
+  ...SNAPSHOT_SOURCES_CODE,
 ].map(String);

@@ -15,7 +15,7 @@ import { SNAPSHOT_CODEC_CODE } from './snapshot-codec.js';
  * The layout of the snapshot's bytes (see snapshot-codec.ts), for people
  * reading a stored format; the codec's code is in the format anyway.
  */
-export const SNAPSHOT_LAYOUT = 2;
+export const SNAPSHOT_LAYOUT = 3;
 
 /**
  * What a snapshot's meaning depends on, each as text: the layout, the shape

@@ -15,12 +15,15 @@ import { dataKeyIdOf } from './tenant-keys.js';
 export const SECRET_IN_BUNDLE = 0;
 
 /**
- * A tenant's secrets in one snapshot, before sealing: by source id, then by
- * field (`password`, `oauthConfig:<key>`). Each value is keyed by its source
- * and field inside the sealed text, so a stand-in moved to another source or
- * field finds nothing there and the snapshot is refused.
+ * A tenant's secrets in one snapshot: `[sourceId, field, value, …]`, field
+ * being `password`, `oauthConfig:<key>`…, in the order the snapshot's configs
+ * hold them. Each value is keyed by its source and field inside the sealed
+ * text, so a stand-in moved to another source or field finds another key
+ * there and the snapshot is refused; being in the configs' order, each is
+ * found without a search, and the bundle opens to one array, not an object
+ * per source.
  */
-type Bundle = Record<string, Record<string, unknown>>;
+type Bundle = unknown[];
 
 /** The tenants' sealed bundles, as a snapshot holds them: `[[tenantId, token], …]`. */
 export type SealedBundles = [string, string][];
@@ -101,12 +104,9 @@ export function snapshotSecretsWriter(
             { sourceId, details: { path: formatSecretPath(field) } },
           );
         }
-        // Null-prototype objects: an id or key like "__proto__" stays a plain key.
-        const bundle = bundles.get(tenantId) ?? (Object.create(null) as Bundle);
+        const bundle = bundles.get(tenantId) ?? [];
         bundles.set(tenantId, bundle);
-        const fields = bundle[sourceId] ?? (Object.create(null) as Record<string, unknown>);
-        bundle[sourceId] = fields;
-        fields[fieldKey(field)] = value;
+        bundle.push(sourceId, fieldKey(field), value);
         return SECRET_IN_BUNDLE;
       });
     },
@@ -168,8 +168,14 @@ function parseBundles(value: unknown): Map<string, string> {
   return tokens;
 }
 
+/** A tenant's opened bundle, and where the next secret of its configs is in it. */
+interface OpenedBundle {
+  readonly secrets: Bundle;
+  next: number;
+}
+
 /** What a tenant's token opened to: its bundle, or `purged` when its data key was destroyed. */
-type Opened = Bundle | 'purged' | 'withheld';
+type Opened = OpenedBundle | 'purged' | 'withheld';
 
 /**
  * Opens every tenant's bundle of a snapshot (one decryption per tenant), or
@@ -186,7 +192,6 @@ export async function snapshotSecretsReader(
 ): Promise<SnapshotSecretsReader> {
   const tokens = parseBundles(sealed ?? []);
   const opened = new Map<string, Opened>();
-  let expected = 0;
   if (mode.kind === 'sealed' && mode.sealer !== null) {
     const { sealer } = mode;
     await sealer.prepareOpen([...tokens.values()]);
@@ -198,12 +203,10 @@ export async function snapshotSecretsReader(
         continue;
       }
       const bundle: unknown = JSON.parse(text);
-      if (!isRecord(bundle)) throw corruptBundles(`of tenant ${tenantId} are not a bundle`);
-      for (const fields of Object.values(bundle)) {
-        if (!isRecord(fields)) throw corruptBundles(`of tenant ${tenantId} are not a bundle`);
-        expected += Object.keys(fields).length;
+      if (!Array.isArray(bundle) || bundle.length % 3 !== 0) {
+        throw corruptBundles(`of tenant ${tenantId} are not a bundle`);
       }
-      opened.set(tenantId, bundle as Bundle);
+      opened.set(tenantId, { secrets: bundle, next: 0 });
     }
   } else if (mode.kind === 'withheld') {
     const destroyed =
@@ -217,8 +220,6 @@ export async function snapshotSecretsReader(
   } else if (tokens.size > 0 && mode.kind === 'plain') {
     throw corruptBundles('are in a store that seals nothing');
   }
-  let taken = 0;
-
   function secretOf(value: unknown, field: SecretPath, tenantId: string, sourceId: string) {
     if (value === null) return null;
     if (mode.kind === 'plain') return value;
@@ -236,13 +237,12 @@ export async function snapshotSecretsReader(
     if (bundle === undefined) throw corrupt(sourceId, field, 'has no sealed value');
     if (bundle === 'purged') return PURGED_SECRET;
     if (bundle === 'withheld') return SECRET_MASK;
-    const fields = Object.hasOwn(bundle, sourceId) ? bundle[sourceId] : undefined;
-    const key = fieldKey(field);
-    if (fields === undefined || !Object.hasOwn(fields, key)) {
+    const { secrets, next } = bundle;
+    if (secrets[next] !== sourceId || secrets[next + 1] !== fieldKey(field)) {
       throw corrupt(sourceId, field, 'has no sealed value');
     }
-    taken++;
-    const secret = fields[key];
+    bundle.next = next + 3;
+    const secret = secrets[next + 2];
     return typeof secret === 'object' && secret !== null ? deepFreeze(secret) : secret;
   }
 
@@ -250,7 +250,11 @@ export async function snapshotSecretsReader(
     config: (config, tenantId, sourceId) =>
       mapConfigSecrets(config, (value, field) => secretOf(value, field, tenantId, sourceId), true),
     finish() {
-      if (taken !== expected) throw corruptBundles('hold a secret no source has');
+      for (const bundle of opened.values()) {
+        if (typeof bundle === 'object' && bundle.next !== bundle.secrets.length) {
+          throw corruptBundles('hold a secret no source has');
+        }
+      }
     },
   };
 }

@@ -4,20 +4,32 @@
  * said so on the diagnostics channel, and the whole log is replayed instead.
  */
 import { expect, it } from 'vitest';
-import { dataSourceConfigSchema } from '../../src/domain/config.js';
-import { customerDataSourceSchema } from '../../src/domain/data-source.js';
 import { DataSourceType, type EventStore, type StoredSnapshot } from '../../src/index.js';
 import { databaseInput } from '../support/registry-fixtures.js';
 import { answersOf, hearSnapshots, openFullReplay } from '../support/snapshots.js';
 import { describeEachDurableStore, TEST_ENCRYPTION_KEY } from '../support/store-matrix.js';
 
-type Values = unknown[];
-type Json = Record<string, unknown> & { streams: [string, number, Values | null][] };
+type Column = unknown[] | { values: unknown[]; at: number[] };
+type Json = Record<string, unknown> & {
+  streams: { ids: string[]; versions: number[]; deleted: number[] };
+  sources: Record<string, Column>;
+  configs: Record<string, Column>;
+};
 
-/** Where a field sits in a stored source, which is the array of its values in schema order. */
-const SOURCE_AT = (field: string) => Object.keys(customerDataSourceSchema.shape).indexOf(field);
-const CONFIG_AT = (field: string) => Object.keys(dataSourceConfigSchema.shape).indexOf(field);
-const configOf = (values: Values | null | undefined) => values?.[SOURCE_AT('config')] as Values;
+/**
+ * A field's column of the stored sources, one value per source in stream
+ * order, written back as a plain array if it was stored as distinct values
+ * and their indexes, so a test can change one source's value.
+ */
+function columnOf(columns: Record<string, Column>, field: string): unknown[] {
+  const column = columns[field];
+  if (column === undefined) throw new Error(`the snapshot has no column ${field}`);
+  const values = Array.isArray(column) ? column : column.at.map((at) => column.values[at]);
+  columns[field] = values;
+  return values;
+}
+const sourceColumn = (json: Json, field: string) => columnOf(json.sources, field);
+const configColumn = (json: Json, field: string) => columnOf(json.configs, field);
 
 async function storedOf(store: EventStore): Promise<StoredSnapshot> {
   const stored = await store.readSnapshot?.();
@@ -104,8 +116,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot whose source fails the schema', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      const source = json.streams[0]?.[2];
-      if (source) source[SOURCE_AT('status')] = 'exploded';
+      sourceColumn(json, 'status')[0] = 'exploded';
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -113,16 +124,32 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot whose source lacks a value', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      json.streams[0]?.[2]?.pop();
+      sourceColumn(json, 'name').pop();
     });
     await expectIgnored(logged, 'invalid');
   });
 
-  it('ignores a snapshot whose stream holds another source than its id', async () => {
+  it('ignores a snapshot whose source lacks a field', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      const [first] = json.streams;
-      if (first) first[0] = 'someone-else';
+      delete json.sources.name;
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose source has a field no source has', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      json.sources.planted = sourceColumn(json, 'name');
+    });
+    await expectIgnored(logged, 'invalid');
+  });
+
+  it('ignores a snapshot whose stream appears twice', async () => {
+    const logged = await loggedWithSnapshot();
+    await rewrite(logged.store, (json) => {
+      const [first] = json.streams.ids;
+      if (first) json.streams.ids[1] = first;
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -138,10 +165,9 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot whose sealed secret was moved to another source', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      const [orders, billing] = json.streams.map((stream) => stream[2]);
+      const passwords = configColumn(json, 'password');
       // Billing has no password: its tenant's sealed secrets hold none for it.
-      configOf(billing)[CONFIG_AT('password')] = configOf(orders)[CONFIG_AT('password')];
-      configOf(orders)[CONFIG_AT('password')] = null;
+      [passwords[0], passwords[1]] = [passwords[1], passwords[0]];
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -149,7 +175,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot whose source lost a sealed secret', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      configOf(json.streams[1]?.[2])[CONFIG_AT('apiKey')] = null;
+      configColumn(json, 'apiKey')[1] = null;
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -167,7 +193,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot altered where no schema would notice, by its tag', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      configOf(json.streams[0]?.[2])[CONFIG_AT('host')] = 'attacker.example';
+      configColumn(json, 'host')[0] = 'attacker.example';
     });
     await expectIgnored(logged, 'invalid');
   });
@@ -183,8 +209,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('checks every source against the schemas when read without the key', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      const source = json.streams[0]?.[2];
-      if (source) source[SOURCE_AT('status')] = 'exploded';
+      sourceColumn(json, 'status')[0] = 'exploded';
     });
     const readOnly = { readOnly: true, encryptionKey: undefined } as const;
     const heard = hearSnapshots();
@@ -198,7 +223,7 @@ describeEachDurableStore('a snapshot that cannot be trusted', (harness) => {
   it('ignores a snapshot holding a secret in plaintext', async () => {
     const logged = await loggedWithSnapshot();
     await rewrite(logged.store, (json) => {
-      configOf(json.streams[0]?.[2])[CONFIG_AT('password')] = 'planted';
+      configColumn(json, 'password')[0] = 'planted';
     });
     await expectIgnored(logged, 'invalid');
   });

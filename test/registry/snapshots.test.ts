@@ -70,6 +70,23 @@ describeEachDurableStore('snapshots', (harness) => {
     expect(answersOf(await reopen(), scope)).toBe(answersOf(replayed, scope));
   });
 
+  it('deletes a cleared tenant’s sources in the order a full replay would, after a restore', async () => {
+    const { registry, reopen, openStore } = await harness.createRegistry();
+    // Registered in another order than the list's, which a restore walks in.
+    const ids: string[] = [];
+    for (const name of ['Zeta', 'Alpha', 'Mid']) {
+      ids.push((await registry.register({ ...fileInput, name })).sourceId);
+    }
+    await registry.snapshot();
+    const reopened = await reopen();
+    const { position } = reopened;
+    expect(await reopened.clearTenant('acme')).toBe(3);
+    const events = await openStore().readAll({ after: position, limit: 10 });
+    expect(events.map((event) => [event.type, event.sourceId])).toEqual(
+      ids.map((id) => ['DataSourceDeleted', id]),
+    );
+  });
+
   it('keeps deleted streams, so a deleted id is never used again', async () => {
     const { registry, reopen } = await harness.createRegistry();
     const gone = await registry.register(databaseInput());

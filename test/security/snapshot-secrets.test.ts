@@ -17,6 +17,10 @@ import {
 } from '../../src/index.js';
 import { secretAad } from '../../src/security/event-secrets.js';
 import { createSecretCipher } from '../../src/security/secret-cipher.js';
+import {
+  snapshotSecretsReader,
+  snapshotSecretsWriter,
+} from '../../src/security/snapshot-secret-bundles.js';
 import { createSnapshotSealer, snapshotBundleAad } from '../../src/security/snapshot-secrets.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { failsWith } from '../support/registry-fixtures.js';
@@ -81,6 +85,41 @@ it('seals a tenant’s snapshot secrets bound to the snapshot and the tenant, ap
   expect(() => sealer.open('acme', bound, eventToken)).toThrow(
     expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }),
   );
+});
+
+it('refuses a sealed secret whose stand-in moved to another source, with no tag to check', async () => {
+  const mode = {
+    kind: 'sealed',
+    sealer: createSnapshotSealer(createSecretCipher(randomBytes(32))),
+    mac: null,
+  } as const;
+  const binding = { format: 's3-format', position: 7 };
+  const writer = snapshotSecretsWriter(mode, binding);
+  const plain = { password: null, apiKey: null, connectionString: null, oauthConfig: null };
+  const orders = writer.config({ ...plain, password: 'pw' }, 'acme', 'orders');
+  const billing = writer.config({ ...plain }, 'acme', 'billing');
+  const reader = await snapshotSecretsReader(mode, binding, writer.seal());
+  // Billing holds the stand-in orders had: the bundle's next secret is orders' password.
+  expect(() => reader.config({ ...billing, password: orders.password }, 'acme', 'billing')).toThrow(
+    expect.objectContaining({ code: ErrorCode.CORRUPT_LOG }),
+  );
+});
+
+it('refuses a snapshot whose configs took fewer secrets than its bundles hold', async () => {
+  const mode = {
+    kind: 'sealed',
+    sealer: createSnapshotSealer(createSecretCipher(randomBytes(32))),
+    mac: null,
+  } as const;
+  const binding = { format: 's3-format', position: 7 };
+  const writer = snapshotSecretsWriter(mode, binding);
+  const plain = { password: null, apiKey: null, connectionString: null, oauthConfig: null };
+  const orders = writer.config({ ...plain, password: 'pw', apiKey: 'key' }, 'acme', 'orders');
+  const reader = await snapshotSecretsReader(mode, binding, writer.seal());
+  expect(reader.config({ ...orders, apiKey: null }, 'acme', 'orders')).toMatchObject({
+    password: 'pw',
+  });
+  expect(() => reader.finish()).toThrow(expect.objectContaining({ code: ErrorCode.CORRUPT_LOG }));
 });
 
 describeEachDurableStore('a snapshot read without the key', (harness) => {
