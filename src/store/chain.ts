@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import type { PendingEvent } from './event-store.js';
 
 /**
@@ -75,8 +75,43 @@ export function envelopeInOrder(event: ChainedContent) {
  * ({@link envelopeInOrder}).
  */
 export function eventHash(previousHash: string, event: ChainedContent): string {
-  const content = canonicalJson(envelopeInOrder(event));
-  return createHash('sha256').update(previousHash).update('\n').update(content).digest('hex');
+  return sha256Hex(`${previousHash}\n${canonicalEnvelope(event)}`);
+}
+
+/**
+ * `canonicalJson(envelopeInOrder(event))`, written without the intermediate
+ * object or the sort: the envelope's keys are fixed, so their sorted order
+ * is too. Every store hashes each event it appends, so this runs once per
+ * event written as well as once per event checked.
+ */
+export function canonicalEnvelope(event: ChainedContent): string {
+  // The keys in sorted order (by UTF-16 code units, as canonicalJson sorts them).
+  return (
+    `{"data":${canonicalJson(event.data ?? null)}` +
+    member('eventId', event.eventId) +
+    member('metadata', event.metadata) +
+    member('occurredAt', event.occurredAt) +
+    member('position', event.position) +
+    member('schemaVersion', event.schemaVersion) +
+    member('sourceId', event.sourceId) +
+    member('streamVersion', event.streamVersion) +
+    member('tenantId', event.tenantId) +
+    member('type', event.type) +
+    '}'
+  );
+}
+
+/** One member after the first, left out when undefined as canonicalJson leaves it out; the keys need no escaping. */
+const member = (key: string, value: unknown) =>
+  value === undefined ? '' : `,"${key}":${canonicalJson(value)}`;
+
+// `crypto.hash` (Node 20.12) hashes a string in one call, about twice as fast
+// as a Hash object for a short text; older Node 20 releases lack it.
+const oneShot = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash;
+
+function sha256Hex(text: string): string {
+  if (oneShot !== undefined) return oneShot('sha256', text, 'hex');
+  return nodeCrypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** An event as the chain check reads it: its content and the hash it carries (absent when not sealed yet). */
