@@ -31,7 +31,7 @@ export type ChainedContent = PendingEvent & { readonly position: number };
  * in or however its numbers were spelled.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value === null || typeof value !== 'object') return canonicalPrimitive(value);
   if (Array.isArray(value)) {
     let text = '[';
     for (let i = 0; i < value.length; i++) text += (i > 0 ? ',' : '') + canonicalJson(value[i]);
@@ -44,9 +44,32 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const item = record[key];
     if (item === undefined) continue;
-    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    text += `${text.length > 1 ? ',' : ''}${canonicalPrimitive(key)}:${canonicalJson(item)}`;
   }
   return `${text}}`;
+}
+
+/** True when `JSON.stringify` would escape something in the text: a quote, a backslash, a control character or a surrogate (lone ones are escaped). */
+function needsEscape(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || unit === 0x22 || unit === 0x5c || (unit >= 0xd800 && unit <= 0xdfff)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * `JSON.stringify(value) ?? 'null'` for a value that is not an object, by a
+ * shorter way for the strings and numbers that make up most of an event:
+ * a string with nothing to escape is itself in quotes, a finite number its
+ * own text (as JSON writes it, -0 as 0), any other number null.
+ */
+function canonicalPrimitive(value: unknown): string {
+  if (typeof value === 'string') return needsEscape(value) ? JSON.stringify(value) : `"${value}"`;
+  if (typeof value === 'number') return Number.isFinite(value) ? `${value}` : 'null';
+  return JSON.stringify(value) ?? 'null';
 }
 
 /**

@@ -99,6 +99,24 @@ describe('the hash chain', () => {
     );
   });
 
+  it('writes a string, number or other value that is not an object as JSON.stringify does', () => {
+    const primitive = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({
+        unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udc00'),
+      }),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(-0, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined),
+    );
+    fc.assert(
+      fc.property(primitive, (value) => {
+        expect(canonicalJson(value)).toBe(JSON.stringify(value) ?? 'null');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('writes an envelope as the canonical JSON of its fields in order, whatever is in them or missing', () => {
     const field = fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined });
     const envelope = fc.record(
