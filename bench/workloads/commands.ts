@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { DataSourceCommand } from '../../src/domain/commands.js';
 import { decide } from '../../src/domain/decide.js';
 import type { DataSourceEvent } from '../../src/domain/events.js';
@@ -7,7 +8,7 @@ import type { DataSourceRegistry } from '../../src/index.js';
 import { applyToModels, createModels } from '../../src/registry/models.js';
 import { CommandMix, type CommandOp, runBounded, runCommand } from '../command-mix.js';
 import { generateLog } from '../events.js';
-import { median, timeOnce } from '../measure.js';
+import { collectGarbage, median, timeOnce } from '../measure.js';
 import type { Row } from '../report.js';
 import { registryOn } from '../seed.js';
 import type { BenchContext, Workload } from '../workload.js';
@@ -144,9 +145,26 @@ function plainMap(sources: Map<string, PlainSource>, ops: readonly CommandOp[]) 
 
 interface Figures {
   sequential: number;
+  /** The sequential commands per second of the process's CPU time (user and system, all its threads). */
+  sequentialCpu: number;
   concurrent: number;
   baseline: number;
   plain: number;
+}
+
+/**
+ * Milliseconds of wall time and of the process's CPU time one call takes,
+ * after a collection as `timeOnce`. On a shared machine the wall time counts
+ * the other work too; the CPU time counts only this process's.
+ */
+async function timeWithCpu(run: () => unknown): Promise<{ wallMs: number; cpuMs: number }> {
+  collectGarbage();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await run();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /** Commands per second at one registry size, each mode the median of `runs`. */
@@ -177,6 +195,7 @@ async function atSize(context: BenchContext, sources: number, perRun: number, ru
 
   const samples: Record<keyof Figures, number[]> = {
     sequential: [],
+    sequentialCpu: [],
     concurrent: [],
     baseline: [],
     plain: [],
@@ -186,7 +205,9 @@ async function atSize(context: BenchContext, sources: number, perRun: number, ru
   for (let r = 0; r < runs; r++) {
     const before = registry.position;
     const seq = mix.next(perRun);
-    samples.sequential.push(rate(await timeOnce(() => sequentially(registry, seq))));
+    const timed = await timeWithCpu(() => sequentially(registry, seq));
+    samples.sequential.push(rate(timed.wallMs));
+    samples.sequentialCpu.push(rate(timed.cpuMs));
     const con = mix.next(perRun);
     samples.concurrent.push(rate(await timeOnce(() => runBounded(registry, con, IN_FLIGHT))));
     const base = baselineMix.next(perRun);
@@ -205,6 +226,7 @@ async function atSize(context: BenchContext, sources: number, perRun: number, ru
   await registry.close();
   return {
     sequential: median(samples.sequential),
+    sequentialCpu: median(samples.sequentialCpu),
     concurrent: median(samples.concurrent),
     baseline: median(samples.baseline),
     plain: median(samples.plain),
@@ -232,6 +254,14 @@ async function run(context: BenchContext): Promise<Row[]> {
         verdict: figures[mode] >= 100_000 ? 'met' : 'missed',
       });
     }
+    rows.push({
+      workload: 'commands',
+      measure: `  sequential per second of the process's CPU time, ${size}`,
+      value: figures.sequentialCpu,
+      unit: 'ops/s',
+      baseline: { label: 'per second of wall time', value: figures.sequential },
+      verdict: 'info',
+    });
     rows.push({
       workload: 'commands',
       measure: `  the baseline itself: decide + evolve, ${size}`,

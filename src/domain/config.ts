@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainConfigInput } from './config-fast-path.js';
 import { maskConnectionString } from './connection-string-mask.js';
 import type { DeepReadonly } from './deep-readonly.js';
 import { parseInput } from './errors.js';
@@ -144,9 +145,15 @@ export function completeConfig(
 
 const compiledConfigInputSchema = copiedInput(z.compile(dataSourceConfigInputSchema));
 
-/** Validates any value as a config input; the registry calls it with what callers passed. */
+/**
+ * Validates any value as a config input; the registry calls it with what
+ * callers passed. A plain object of plain fields, the common case, is
+ * checked without zod, with the same result; anything else, or anything
+ * wrong, goes through the schema, which names what is wrong.
+ */
 export function parseConfig(input: unknown): DataSourceConfig {
-  return completeConfig(parseInput(compiledConfigInputSchema, input, 'config'));
+  const plain = plainConfigInput(input);
+  return completeConfig(plain ?? parseInput(compiledConfigInputSchema, input, 'config'));
 }
 
 function create(input: DataSourceConfigInput | DataSourceConfig = {}): DataSourceConfig {

@@ -51,7 +51,10 @@ function entryChange(
 ): EntryChange {
   const moved = !before || !after || before.name !== after.name;
   if (!moved && before.tags === after.tags) return UNMOVED;
-  return { before: before && listEntry(before), after: after && listEntry(after) };
+  if (moved) return { before: before && listEntry(before), after: after && listEntry(after) };
+  // Same name, same id: one entry stands for the source before and after.
+  const entry = listEntry(after);
+  return { before: entry, after: entry };
 }
 
 /** Moves one source from its old snapshot to its new one in every index (either may be null). */

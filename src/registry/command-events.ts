@@ -89,7 +89,7 @@ let lastIso = '';
  */
 function assertReadable(events: readonly DataSourceEvent[]): void {
   for (const event of events) {
-    const issues = eventProblems({ ...event, position: 1 });
+    const issues = eventProblems(event);
     if (issues.length === 0) continue;
     const clock = issues.find((issue) => issue.path === 'occurredAt');
     if (clock)
@@ -120,23 +120,26 @@ function withFingerprints(draft: EventDraft, input: EnvelopeInput): EventDraft['
  * it. Position 0 marks "not yet in the log"; the store's answer replaces it.
  */
 export function envelope(drafts: readonly EventDraft[], input: EnvelopeInput): DataSourceEvent[] {
-  const events = drafts.map(
-    (draft, i) =>
-      ({
-        eventId: input.newId(),
-        type: draft.type,
-        schemaVersion: CURRENT_SCHEMA_VERSION,
-        sourceId: input.sourceId,
-        tenantId: input.tenantId,
-        streamVersion: input.version + i + 1,
-        position: 0,
-        occurredAt: input.occurredAt,
-        data: deepFreeze(withFingerprints(draft, input)),
-        metadata: input.metadata,
-      }) as DataSourceEvent,
-  );
-  assertReadable(events);
-  return events;
+  const events: { -readonly [K in keyof DataSourceEvent]: DataSourceEvent[K] }[] = [];
+  for (let i = 0; i < drafts.length; i++) {
+    const draft = drafts[i] as EventDraft;
+    events.push({
+      eventId: input.newId(),
+      type: draft.type,
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+      sourceId: input.sourceId,
+      tenantId: input.tenantId,
+      streamVersion: input.version + i + 1,
+      // Checked at a position, as the log will hold them, then marked as not in it yet.
+      position: 1,
+      occurredAt: input.occurredAt,
+      data: deepFreeze(withFingerprints(draft, input)),
+      metadata: input.metadata,
+    } as DataSourceEvent);
+  }
+  assertReadable(events as DataSourceEvent[]);
+  for (const event of events) event.position = 0;
+  return events as DataSourceEvent[];
 }
 
 /**

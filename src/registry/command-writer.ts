@@ -11,7 +11,7 @@ import { getSourceByName } from '../projections/queries.js';
 import { type QueryProjections, tenantSourceIds } from '../projections/query-projections.js';
 import type { SecretFingerprinter } from '../security/secret-fingerprints.js';
 import { streamOf, type WriteModel } from '../state/write-model.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, StoredEvent } from '../store/event-store.js';
 import {
   atPosition,
   envelope,
@@ -120,9 +120,9 @@ export function createCommandWriter(deps: CommandWriterDeps) {
       const step = next instanceof Promise ? await next : next;
       if ('done' in step) return step.done;
       if (step.plan.events.length === 0) return step.result([]);
-      let positions: number[];
+      let stored: readonly StoredEvent[];
       try {
-        positions = (await deps.store.append(step.plan)).map((event) => event.position);
+        stored = await deps.store.append(step.plan);
       } catch (error) {
         if (isConflict(error) && tries < deps.retries && Date.now() < deadline) {
           // Writers racing on one stream would collide again in lockstep: a
@@ -138,7 +138,9 @@ export function createCommandWriter(deps: CommandWriterDeps) {
         }
         throw writeError(error);
       }
-      const committed = step.plan.events.map((event, i) => atPosition(event, positions[i] ?? 0));
+      const committed = step.plan.events.map((event, i) =>
+        atPosition(event, stored[i]?.position ?? 0),
+      );
       note(committed, tries + 1);
       const applying = commit(committed);
       if (applying) await applying;
@@ -213,10 +215,10 @@ export function createCommandWriter(deps: CommandWriterDeps) {
   ): Promise<CustomerDataSource | null> {
     return deps.locks.run([sourceId], () => {
       // What a lost race taught us about this stream, while the write model has not caught up.
-      let read: SourceStream = streamOf(state, sourceId);
+      let read: SourceStream | null = null;
       const latest = () => {
         const held = streamOf(state, sourceId);
-        return held.version >= read.version ? held : read;
+        return read === null || held.version >= read.version ? held : read;
       };
       const decideOn = (stream: SourceStream): Step<CustomerDataSource | null> => {
         if (command.type !== 'Register' && stream.source === null) return { done: null };

@@ -12,6 +12,9 @@ interface Waiter {
   start: () => void;
 }
 
+/** The queue of a key held with no one waiting: shared, and never pushed to, so holding a key allocates nothing. */
+const NO_WAITERS: Waiter[] = [];
+
 export function createKeyedLock(): KeyedLock {
   // A key present is held; its array lists who waits for it, in order.
   const queues = new Map<string, Waiter[]>();
@@ -46,18 +49,26 @@ export function createKeyedLock(): KeyedLock {
 
   return {
     run(keys, task) {
-      // An uncontended key costs a map entry, not a promise of its own.
-      const waiter: Waiter = { pending: 0, start: () => {} };
+      // An uncontended key costs a map entry, not a waiter or a promise of its own.
+      let waiter: Waiter | undefined;
       for (const key of keys) {
-        const queue = queues.get(key);
-        if (queue) {
-          queue.push(waiter);
-          waiter.pending++;
-        } else queues.set(key, []);
+        let queue = queues.get(key);
+        if (queue === undefined) {
+          queues.set(key, NO_WAITERS);
+          continue;
+        }
+        if (queue === NO_WAITERS) {
+          queue = [];
+          queues.set(key, queue);
+        }
+        waiter ??= { pending: 0, start: () => {} };
+        queue.push(waiter);
+        waiter.pending++;
       }
-      if (waiter.pending === 0) return runHeld(keys, task);
+      if (waiter === undefined) return runHeld(keys, task);
+      const queued = waiter;
       return new Promise<void>((resolve) => {
-        waiter.start = resolve;
+        queued.start = resolve;
       }).then(() => runHeld(keys, task));
     },
   };

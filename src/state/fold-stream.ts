@@ -43,5 +43,22 @@ export function foldStream(before: SourceStream, events: readonly DataSourceEven
     source: before.source && thaw(before.source),
   };
   for (const event of events) applyEvent(stream, event);
-  return deepFreeze(stream as SourceStream);
+  return freezeStream(stream);
+}
+
+/**
+ * `deepFreeze(stream)`, with the test for a value to descend into done in
+ * the loop: most of a source's fields are strings and numbers, and the
+ * nested values it shares with events are frozen already.
+ */
+function freezeStream(stream: Draft<SourceStream>): SourceStream {
+  const { source } = stream;
+  if (source !== null) {
+    Object.freeze(source);
+    for (const key in source) {
+      const value: unknown = source[key as keyof typeof source];
+      if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) deepFreeze(value);
+    }
+  }
+  return Object.freeze(stream) as SourceStream;
 }

@@ -63,9 +63,17 @@ export function createMemoryEventStore(): MemoryEventStore {
 
   function appendSync(request: AppendRequest): StoredEvent[] {
     checkAppendRequest(request);
-    for (const [streamId, expected] of Object.entries(request.expectedVersions)) {
-      const actual = streams.get(streamId)?.length ?? 0;
-      if (actual !== expected) throw versionConflict(streamId, expected, actual);
+    // A command's append names one stream: it is looked up once, for the check and the push.
+    let checkedId: string | undefined;
+    let checkedStream: StoredEvent[] | undefined;
+    const { expectedVersions } = request;
+    for (const streamId in expectedVersions) {
+      if (!Object.hasOwn(expectedVersions, streamId)) continue;
+      const expected = expectedVersions[streamId];
+      checkedStream = streams.get(streamId);
+      checkedId = streamId;
+      const actual = checkedStream?.length ?? 0;
+      if (actual !== expected) throw versionConflict(streamId, expected as number, actual);
     }
     const guard = request.tenantUnchanged;
     if (guard && request.events.length > 0) {
@@ -92,21 +100,33 @@ export function createMemoryEventStore(): MemoryEventStore {
     // Appends run one at a time, so the event before is the last of the log.
     let previous = log.at(-1)?.hash ?? GENESIS_HASH;
     const stored = request.events.map((event, i) => {
-      deepFreeze(event.data);
-      deepFreeze(event.metadata);
-      const positioned = { ...event, position: log.length + i + 1 };
-      previous = eventHash(previous, positioned);
-      return Object.freeze({ ...positioned, hash: previous });
+      // Field by field, which V8 builds much faster than two spreads.
+      const row = {
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        sourceId: event.sourceId,
+        tenantId: event.tenantId,
+        streamVersion: event.streamVersion,
+        position: log.length + i + 1,
+        occurredAt: event.occurredAt,
+        data: deepFreeze(event.data),
+        metadata: deepFreeze(event.metadata),
+        hash: '',
+      };
+      row.hash = previous = eventHash(previous, row);
+      return Object.freeze(row);
     });
     for (const id of released) claims.delete(id);
     for (const claim of request.claims ?? [])
       claims.set(claimId(claim.scope, claim.key), claim.owner);
     for (const event of stored) {
       log.push(event);
-      let stream = streams.get(event.sourceId);
+      let stream = event.sourceId === checkedId ? checkedStream : streams.get(event.sourceId);
       if (!stream) {
         stream = [];
         streams.set(event.sourceId, stream);
+        if (event.sourceId === checkedId) checkedStream = stream;
       }
       stream.push(event);
     }

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type ChainedContent,
+  canonicalEnvelope,
   canonicalJson,
   chainEvents,
   createChainCheck,
+  envelopeInOrder,
+  eventHash,
   GENESIS_LINK,
 } from '../../src/store/chain.js';
 
@@ -92,6 +96,67 @@ describe('the hash chain', () => {
   it('serializes objects with their keys sorted, at every depth', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } })).toBe(
       '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}',
+    );
+  });
+
+  it('writes a string, number or other value that is not an object as JSON.stringify does', () => {
+    const primitive = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({
+        unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udc00'),
+      }),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(-0, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined),
+    );
+    fc.assert(
+      fc.property(primitive, (value) => {
+        expect(canonicalJson(value)).toBe(JSON.stringify(value) ?? 'null');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes an envelope as the canonical JSON of its fields in order, whatever is in them or missing', () => {
+    const field = fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined });
+    const envelope = fc.record(
+      {
+        eventId: field,
+        type: field,
+        schemaVersion: field,
+        sourceId: field,
+        tenantId: field,
+        streamVersion: field,
+        position: field,
+        occurredAt: field,
+        data: field,
+        metadata: field,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(contentArbitrary, envelope), fc.nat(), (content, position) => {
+        const event = { position, ...content } as ChainedContent;
+        expect(canonicalEnvelope(event)).toBe(canonicalJson(envelopeInOrder(event)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('hashes the previous hash, a newline and the canonical envelope with SHA-256', () => {
+    fc.assert(
+      fc.property(
+        contentArbitrary,
+        fc.nat(),
+        fc.string({ unit: 'binary' }),
+        (content, position, previous) => {
+          const event = { ...content, position };
+          const text = canonicalJson(envelopeInOrder(event));
+          const expected = createHash('sha256').update(previous).update('\n').update(text);
+          expect(eventHash(previous, event)).toBe(expected.digest('hex'));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
