@@ -51,9 +51,9 @@ export function createTenantSnapshotSealer(keys: TenantKeys): SnapshotSealer {
   const sealers = new Map<string, (additionalData: string, plaintext: string) => string>();
   return {
     async prepareSeal(tenantIds) {
-      for (const tenantId of tenantIds) {
-        if (!sealers.has(tenantId)) sealers.set(tenantId, await keys.sealerFor(tenantId));
-      }
+      // Read again for every snapshot: a tenant purged since the last one has a new key.
+      sealers.clear();
+      for (const tenantId of tenantIds) sealers.set(tenantId, await keys.sealerFor(tenantId));
     },
     prepareOpen: (tokens) => keys.load(tokens.flatMap((token) => dataKeyIdOf(token) ?? [])),
     seal(tenantId, bound, plaintext) {

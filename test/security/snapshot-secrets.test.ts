@@ -219,4 +219,24 @@ describeEachDurableStore('the stored snapshot', (harness) => {
     const globex = reopened.getByName('globex', 'orders')?.config;
     expect(globex?.password).toBe(SECRETS[0]);
   });
+
+  it('seals a purged tenant’s later secrets under its new key, not the destroyed one', async () => {
+    const { registry, reopen, store, openStore } = await harness.createRegistry();
+    await registry.register(secretInput);
+    await registry.snapshot();
+    await registry.purgeTenant('acme');
+    const later = await registry.register(secretInput);
+    await registry.snapshot();
+    const [, newKey] = (await store.readDataKeys?.('acme')) ?? [];
+    const head = await store.head();
+    await registry.close();
+
+    const heard = hearSnapshots();
+    const reopened = await reopen();
+
+    expect(heard).toMatchObject([{ action: 'loaded', position: head }]);
+    expect(reopened.get(later.sourceId)?.config.password).toBe(SECRETS[0]);
+    const text = Buffer.from((await openStore().readSnapshot?.())?.data ?? []).toString();
+    expect(text).toContain(`["acme","v2:${newKey?.keyId}:`);
+  });
 });
