@@ -354,11 +354,13 @@ export class DataSourceRegistry implements RegistryCommands, RegistryReads {
         code: ErrorCode.FORBIDDEN,
       });
     }
-    await this.#locks.run(['*reset*'], async () => {
-      store.clear();
-      clearModels(this.#models);
-      this.#follower.reset();
-    });
+    await this.#locks.run(['*reset*'], () =>
+      this.#subscriptions.rewind(() => {
+        store.clear();
+        clearModels(this.#models);
+        this.#follower.reset();
+      }),
+    );
   }
 
   get(sourceId: string): CustomerDataSource | null {

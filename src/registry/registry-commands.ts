@@ -211,6 +211,7 @@ export interface RegistryCommands {
 
   /**
    * Forgets everything. Only an in-memory registry may: a durable log is never erased.
+   * Running subscriptions start again from the first event of the emptied log.
    *
    * @throws DataSourceError FORBIDDEN on a durable store, a read-only
    *   registry, or after `close()`.

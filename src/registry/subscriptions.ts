@@ -112,6 +112,13 @@ export interface Subscriptions {
   start(options: SubscribeOptions): Subscription;
   /** Stops them all, each after its handler in flight: what `close()` waits for. */
   stopAll(): Promise<void>;
+  /**
+   * Stops the running ones, runs `clear` (which empties a memory log, their
+   * checkpoints with it), and starts them again from the first event of the
+   * new log: positions count from 1 again, so a subscription that kept its
+   * place would pass over the new log's first events.
+   */
+  rewind(clear: () => void): Promise<void>;
 }
 
 /**
@@ -194,6 +201,17 @@ export function createSubscriptions(
     },
     async stopAll() {
       await Promise.all([...running.values()].map((loop) => loop.stop()));
+    },
+    async rewind(clear) {
+      const active = [...running.values()].filter(
+        (loop) => loop.status !== 'stopped' && loop.status !== 'failed',
+      );
+      await Promise.all(active.map((loop) => loop.stop()));
+      clear();
+      if (hasCheckpoints(store)) {
+        for (const name of running.keys()) await store.storeCheckpoint(name, 0);
+      }
+      for (const loop of active) loop.restart();
     },
   };
 }

@@ -9,6 +9,7 @@ import {
 import { barrier } from '../support/barrier.js';
 import { eventually } from '../support/postgres.js';
 import {
+  createTestRegistry,
   databaseInput,
   failsWith,
   isDeeplyFrozen,
@@ -311,4 +312,20 @@ describeEachStore('subscriptions', (harness) => {
     await registry.close();
     await failsWith(() => registry.subscribe({ name: 'late', handler }), ErrorCode.FORBIDDEN);
   });
+});
+
+it('start again from the first event of a memory log after reset(), skipping none of it', async () => {
+  const { registry } = createTestRegistry();
+  await threeEvents(registry);
+  const got = collector();
+  const subscription = registry.subscribe({ name: 'billing', handler: got.handler });
+  await until(subscription, 'live', 'caught up');
+
+  await registry.reset();
+  await registry.register(databaseInput({ name: 'After reset' }));
+
+  await eventually(async () => got.events.length === 4, 'the event after the reset');
+  expect(got.positions()).toEqual([1, 2, 3, 1]);
+  expect(got.events.at(-1)?.data).toMatchObject({ name: 'After reset' });
+  await subscription.stop();
 });
