@@ -7,7 +7,7 @@ import {
   type VerifyProgress,
   verifyLog,
 } from '../../src/index.js';
-import { openStore, type StoreSpec } from '../fixtures/store-spec.js';
+import { openStore, type StoreSpec, sealLog } from '../fixtures/store-spec.js';
 import { describeOnDurableStores } from '../support/durable-stores.js';
 import { type EventTableRow, eventTable } from '../support/event-tables.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -18,6 +18,7 @@ async function seededLog(spec: StoreSpec): Promise<EventTableRow[]> {
   const registry = await DataSourceRegistry.open({ store: openStore(spec), encryptionKey: KEY });
   await seed(registry);
   await registry.close();
+  await sealLog(spec);
   return eventTable(spec).rows();
 }
 
