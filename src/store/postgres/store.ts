@@ -13,7 +13,8 @@ import type {
 import { checkKeyIds } from '../key-ring.js';
 import { checkSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
-import { appendBatchEvents, appendEvents } from './append.js';
+import { appendEvents } from './append.js';
+import { appendBatchEvents } from './append-batch.js';
 import { createDataKey, destroyDataKeys, readDataKeys, rewrapDataKeys } from './data-keys.js';
 import { createHeadAnnouncer } from './head-announcer.js';
 import { addToKeyRing, pinKeyRing } from './key-ring.js';
