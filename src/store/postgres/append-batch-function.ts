@@ -8,7 +8,7 @@ export const APPEND_BATCH_V1_ARGUMENTS = 'json';
  * and sealing keys each command has, then those of every command one after
  * the other, then one value per command.
  */
-export const APPEND_BATCH_ARGUMENTS = `p_stream_counts integer[], p_key_counts integer[],
+const APPEND_BATCH_ARGUMENTS = `p_stream_counts integer[], p_key_counts integer[],
   p_event_counts integer[], p_sealed_counts integer[],
   p_stream_ids text[], p_expected integer[], p_next integer[],
   p_key_actions text[], p_key_scopes text[], p_key_names text[], p_key_owners text[],

@@ -61,8 +61,13 @@ export interface PostgresEventStore extends CompleteEventStore {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** The most commands one group commit takes. */
-const MAX_BATCH = 256;
+/**
+ * The most commands one group commit takes. Each command runs in a
+ * subtransaction with an id of its own; a backend keeps 64 of those in shared
+ * memory, and past them every other session's snapshot has to look its
+ * subtransactions up on disk while the batch runs.
+ */
+const MAX_BATCH = 64;
 /** How long a read waits for this store's own appends to become readable, then returns without them. */
 const OWN_WRITES_WAIT_MS = 5_000;
 
