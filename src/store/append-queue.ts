@@ -47,17 +47,6 @@ export function createAppendQueue(options: AppendQueueOptions) {
   /** Batches being written, plus one gathering when `gather` deferred it. */
   let writing = 0;
 
-  /**
-   * Settles when the batch sent last has been handed back to its callers.
-   * Batches are handed back in the order they were sent, which is nearly
-   * always the order of their positions: a caller that applies its own
-   * commits in position order (a registry) would otherwise find a later batch
-   * ahead of what it applied and read the log to catch up. It waits for
-   * nothing it would not wait for anyway: a later batch's events are
-   * readable only once the batches before it have ended.
-   */
-  let handedBack: Promise<void> = Promise.resolve();
-
   async function drain(): Promise<void> {
     try {
       while (waiting.length > 0) {
@@ -65,26 +54,18 @@ export function createAppendQueue(options: AppendQueueOptions) {
         waiting = waiting.slice(batch.length);
         const requests = batch.map((w) => w.request);
         const started = writeStarted();
-        // Settles with how to hand the batch back, never rejects: a writer that throws fails its batch.
-        const written = (async () => options.write(requests))().then(
-          (outcomes) => {
-            if (started !== null) writeEnded(options.store, requests, started, { outcomes });
-            return () =>
-              batch.forEach((w, i) => {
-                const outcome = outcomes[i];
-                if (outcome?.ok) w.resolve(outcome.events);
-                else w.reject(outcome ? outcome.error : missingOutcome());
-              });
-          },
-          (error: unknown) => {
-            if (started !== null) writeEnded(options.store, requests, started, { error });
-            return () => {
-              for (const w of batch) w.reject(error);
-            };
-          },
-        );
-        handedBack = Promise.all([written, handedBack]).then(([handBack]) => handBack());
-        await written;
+        try {
+          const outcomes = await options.write(requests);
+          if (started !== null) writeEnded(options.store, requests, started, { outcomes });
+          batch.forEach((w, i) => {
+            const outcome = outcomes[i];
+            if (outcome?.ok) w.resolve(outcome.events);
+            else w.reject(outcome ? outcome.error : missingOutcome());
+          });
+        } catch (error) {
+          if (started !== null) writeEnded(options.store, requests, started, { error });
+          for (const w of batch) w.reject(error);
+        }
       }
     } finally {
       writing -= 1;

@@ -163,11 +163,16 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       return [{ ok: false, error: storeError('Append', error) }];
     }
   };
+  // One batch at a time: a lone command is sent while the commands of the
+  // batch before are handed back, so the pipeline stays full, and batches
+  // come back in position order. Two at a time split the commands into
+  // smaller batches that often came back out of order: 3,000 to 3,600
+  // commands/s against 5,000 to 5,600 in the group-commit bench.
   const groupCommit = createAppendQueue({
     store: 'postgres',
     write: (requests) => run('Append', () => writeBatch(requests)),
     maxBatch: MAX_BATCH,
-    concurrency: 2,
+    concurrency: 1,
     gather: false,
   });
 
