@@ -417,6 +417,47 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
         );
       });
 
+      it('gives each command of a batch its own streams, keys and events, whatever their counts', async () => {
+        await store.append(streamAppend('held', 0, 1, { claims: [claim('taken', 'held')] }));
+        const twoStreams: AppendRequest = {
+          events: [
+            pendingEvent({ sourceId: 'p', streamVersion: 1, data: { p: 1 } }),
+            pendingEvent({ sourceId: 'q', streamVersion: 1, data: { q: 1 } }),
+          ],
+          expectedVersions: { q: 0, p: 0 },
+          claims: [claim('p', 'p'), claim('q', 'q', 'tenant-b')],
+        };
+        const outcomes = await appendBatch([
+          streamAppend('a', 0, 3, { claims: [claim('a', 'a')] }),
+          streamAppend('held', 0, 2, { claims: [claim('b', 'held')] }),
+          twoStreams,
+          streamAppend('c', 0, 1, { claims: [claim('c', 'c'), claim('taken', 'c')] }),
+          streamAppend('held', 1, 1, { releases: [claim('taken', 'held')] }),
+        ]);
+
+        expect(outcomes.map(reasonOf)).toEqual(['ok', 'version', 'ok', 'claim', 'ok']);
+        const log = await store.readAll();
+        expect(log.slice(1).map((e) => [e.sourceId, e.streamVersion, e.data])).toEqual([
+          ['a', 1, { n: 1 }],
+          ['a', 2, { n: 2 }],
+          ['a', 3, { n: 3 }],
+          ['p', 1, { p: 1 }],
+          ['q', 1, { q: 1 }],
+          ['held', 2, { n: 2 }],
+        ]);
+        expect(withoutHashes(log.slice(1))).toEqual(
+          withoutHashes(outcomes.flatMap((o) => (o.ok ? o.events : []))),
+        );
+        // The refused commands' keys are free; the others' are held by their owners.
+        const next = await appendBatch([
+          streamAppend('d', 0, 1, {
+            claims: [claim('b', 'd'), claim('c', 'd'), claim('taken', 'd')],
+          }),
+          streamAppend('e', 0, 1, { claims: [claim('q', 'e', 'tenant-b')] }),
+        ]);
+        expect(next.map(reasonOf)).toEqual(['ok', 'claim']);
+      });
+
       it('gives each command of a batch later positions than the commands before it', async () => {
         const outcomes = await appendBatch([streamAppend('a', 0, 2), streamAppend('b', 0, 3)]);
 

@@ -102,6 +102,30 @@ function dataKeyAppendConformance(fresh: () => KeyStore) {
     expect(await store.readStream('late')).toEqual([]);
   });
 
+  it('checks each command of a batch against its own keys and destroys only its purge tenant', async () => {
+    const store = open();
+    await store.createDataKey(live('k1', 'acme'));
+    await store.createDataKey(live('k2', 'globex'));
+
+    const outcomes = await store.appendBatch?.([
+      streamAppend('one', 0, 1, { sealedUnder: ['k1'] }),
+      streamAppend('missing', 0, 2, { sealedUnder: ['k1', 'gone'] }),
+      streamAppend('both', 0, 1, { sealedUnder: ['k2', 'k1'] }),
+      streamAppend('purge', 0, 1, { destroysDataKeysOf: 'globex' }),
+      streamAppend('after', 0, 1, { sealedUnder: ['k2'] }),
+      streamAppend('acme', 0, 1, { sealedUnder: ['k1'] }),
+    ]);
+
+    const refusals = outcomes?.map((outcome) =>
+      outcome.ok ? 'ok' : detailsOf(outcome.error as DataSourceError).dataKeyId,
+    );
+    expect(refusals).toEqual(['ok', 'gone', 'ok', 'ok', 'k2', 'ok']);
+    expect(await store.readDataKeys()).toEqual([
+      live('k1', 'acme'),
+      { keyId: 'k2', tenantId: 'globex', wrappedKey: null },
+    ]);
+  });
+
   it('refuses malformed data-key fields with INVALID_INPUT and writes nothing', async () => {
     const store = open();
 

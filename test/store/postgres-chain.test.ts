@@ -3,12 +3,36 @@ import { verifyLog } from '../../src/index.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { HASH_CHAIN_VERSION } from '../../src/store/postgres/migrations.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
+import { pageSql, SEAL_PAGE } from '../../src/store/postgres/seal.js';
 import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
 import { streamAppend } from './conformance-fixtures.js';
 
 describeWithPostgres('the PostgreSQL hash chain', (url) => {
   const schemas = testSchemas(url);
   afterAll(() => schemas.dropAll());
+
+  it('plans the page a sealer reads below the cost that compiles it, in a schema never analyzed', async () => {
+    const schema = schemas.next('dsreg_chain_plan');
+    const store = createPostgresEventStore({ connectionString: url, schema });
+    // Rows of some size: a table never analyzed is costed by its pages.
+    const request = streamAppend('s1', 0, SEAL_PAGE);
+    const events = request.events.map((event) => ({ ...event, data: { text: 'x'.repeat(500) } }));
+    await store.append({ ...request, events });
+    await store.close();
+
+    const sql = pageSql(quoteIdentifier(schema)).replace('$1', String(SEAL_PAGE));
+    const [explained] = await adminQuery<{ 'QUERY PLAN': [{ Plan: { 'Total Cost': number } }] }>(
+      url,
+      `EXPLAIN (FORMAT JSON) ${sql}`,
+    );
+    const [setting] = await adminQuery<{ cost: string }>(
+      url,
+      "SELECT current_setting('jit_above_cost') AS cost",
+    );
+
+    const cost = explained?.['QUERY PLAN'][0].Plan['Total Cost'] ?? Number.POSITIVE_INFINITY;
+    expect(cost).toBeLessThan(Number(setting?.cost));
+  });
 
   it('seals every event of writers appending side by side into one unbroken chain', async () => {
     const schema = schemas.next('dsreg_chain_writers');

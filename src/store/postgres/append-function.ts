@@ -1,3 +1,4 @@
+import { appendBatchSql } from './append-batch-function.js';
 import type { SchemaNames } from './names.js';
 
 /** SQLSTATE the append function raises when a stream is not at the expected version. */
@@ -256,66 +257,6 @@ ${tenantGuardSql(s)}
     positions := ${s}.take_positions(cardinality(p_event_ids));
   END IF;
   RETURN ${s}.append_one(positions, ${ARGUMENT_NAMES});
-END
-$fn$;`;
-}
-
-/**
- * A batch: one transaction, each command in its own subtransaction, so a
- * command that fails is rolled back alone and the others still commit. Takes
- * a JSON array of commands, each an object of the single append's arguments
- * by name (without the \`p_\` prefix); returns for each either
- * \`{"positions": [...]}\` or \`{"state", "detail", "constraint", "message"}\`.
- */
-function appendBatchSql({ quoted: s }: SchemaNames): string {
-  const texts = (field: string) => `ARRAY(SELECT json_array_elements_text(r->'${field}'))`;
-  const ints = (field: string) => `${texts(field)}::integer[]`;
-  return `
-CREATE OR REPLACE FUNCTION ${s}.append_batch(p_requests json)
-RETURNS json LANGUAGE plpgsql AS $fn$
-DECLARE
-  r json;
-  results json[] := '{}';
-  all_positions bigint[] := '{}';
-  taken integer := 0;
-  n integer;
-  state text;
-  detail text;
-  constraint_name text;
-  message text;
-BEGIN
-  PERFORM ${s}.lock_tenants(
-    ARRAY(SELECT q->>'guard_tenant' FROM json_array_elements(p_requests) AS q
-           WHERE json_array_length(q->'event_ids') > 0),
-    ARRAY(SELECT e.t FROM json_array_elements(p_requests) AS q,
-            LATERAL unnest(ARRAY(SELECT json_array_elements_text(q->'tenant_ids')),
-                           ARRAY(SELECT json_array_elements_text(q->'stream_versions'))) AS e(t, v)
-           WHERE e.v = '1'));
-  n := (SELECT coalesce(sum(json_array_length(q->'event_ids')), 0)
-          FROM json_array_elements(p_requests) AS q);
-  IF n > 0 THEN
-    all_positions := ${s}.take_positions(n);
-  END IF;
-  FOR r IN SELECT * FROM json_array_elements(p_requests) LOOP
-    n := json_array_length(r->'event_ids');
-    BEGIN
-      results := results || json_build_object('positions', ${s}.append_one(
-        all_positions[taken + 1 : taken + n],
-        ${texts('stream_ids')}, ${ints('expected')}, ${ints('next')},
-        ${texts('key_actions')}, ${texts('key_scopes')}, ${texts('key_names')}, ${texts('key_owners')},
-        ${texts('event_ids')}, ${texts('types')}, ${ints('schema_versions')}, ${texts('source_ids')},
-        ${texts('tenant_ids')}, ${ints('stream_versions')}, ${texts('occurred_at')},
-        ${texts('data')}, ${texts('metadata')}, r->>'guard_tenant', (r->>'guard_position')::bigint,
-        ${texts('sealed_under')}, r->>'destroy_keys_of'));
-    EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL,
-        constraint_name = CONSTRAINT_NAME, message = MESSAGE_TEXT;
-      results := results || json_build_object('state', state, 'detail', detail,
-        'constraint', constraint_name, 'message', message);
-    END;
-    taken := taken + n;
-  END LOOP;
-  RETURN array_to_json(results);
 END
 $fn$;`;
 }

@@ -11,7 +11,7 @@ import {
   tenantConflict,
   versionConflict,
 } from '../append-checks.js';
-import type { AppendOutcome, AppendRequest, StoredEvent, UniqueClaim } from '../event-store.js';
+import type { AppendRequest, StoredEvent, UniqueClaim } from '../event-store.js';
 import {
   CLAIM_CONFLICT_STATE,
   DATA_KEY_CONFLICT_STATE,
@@ -35,7 +35,7 @@ export async function appendEvents(
       `SELECT ${names.quoted}.append_events(
          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
          $17::text, $18::bigint, $19::text[], $20::text) AS positions`,
-      appendParameters(request),
+      appendArguments(appendColumns(request)),
     );
     positions = (rows[0]?.positions ?? []).map(Number);
   } catch (error) {
@@ -44,98 +44,39 @@ export async function appendEvents(
   return request.events.map((event, i) => deepFreeze({ ...event, position: positions[i] ?? 0 }));
 }
 
-/** The single append's arguments by name, as the batch function reads them from JSON. */
-const BATCH_FIELDS = [
-  'stream_ids',
-  'expected',
-  'next',
-  'key_actions',
-  'key_scopes',
-  'key_names',
-  'key_owners',
-  'event_ids',
-  'types',
-  'schema_versions',
-  'source_ids',
-  'tenant_ids',
-  'stream_versions',
-  'occurred_at',
-  'data',
-  'metadata',
-  'guard_tenant',
-  'guard_position',
-  'sealed_under',
-  'destroy_keys_of',
-] as const;
-
-interface BatchResult {
-  positions?: (number | string)[] | null;
-  state?: string;
-  detail?: string | null;
-  constraint?: string | null;
-  message?: string;
-}
-
-/**
- * Appends several commands in one transaction and one round trip, each in a
- * subtransaction of its own, so one that fails leaves the others committed.
- */
-export async function appendBatchEvents(
-  pool: Pool,
-  names: SchemaNames,
-  requests: readonly AppendRequest[],
-): Promise<AppendOutcome[]> {
-  const outcomes: (AppendOutcome | undefined)[] = requests.map((request) => {
-    try {
-      checkAppendRequest(request);
-      return undefined;
-    } catch (error) {
-      return { ok: false, error: error as Error };
-    }
-  });
-  const sent = requests.filter((_, i) => outcomes[i] === undefined);
-  if (sent.length === 0) return outcomes as AppendOutcome[];
-  const payload = sent.map((request) => {
-    const values = appendParameters(request);
-    return Object.fromEntries(BATCH_FIELDS.map((field, i) => [field, values[i]]));
-  });
-  const { rows } = await pool.query<{ results: BatchResult[] }>(
-    `SELECT ${names.quoted}.append_batch($1::json) AS results`,
-    [JSON.stringify(payload)],
-  );
-  const results = rows[0]?.results ?? [];
-  let next = 0;
-  for (let i = 0; i < requests.length; i++) {
-    if (outcomes[i] !== undefined) continue;
-    const request = requests[i] as AppendRequest;
-    const result = results[next++];
-    if (result?.positions !== undefined) {
-      const positions = (result.positions ?? []).map(Number);
-      const events = request.events.map((event, j) =>
-        deepFreeze({ ...event, position: positions[j] ?? 0 }),
-      );
-      outcomes[i] = { ok: true, events };
-      continue;
-    }
-    const failure = Object.assign(new Error(result?.message ?? 'no result for this command'), {
-      code: result?.state,
-      detail: result?.detail ?? undefined,
-      constraint: result?.constraint ?? undefined,
-    });
-    outcomes[i] = { ok: false, error: await explainFailure(pool, names, request, failure) };
-  }
-  return outcomes as AppendOutcome[];
-}
-
 type KeyAction = UniqueClaim & { readonly action: 'release' | 'claim' };
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** One command's arguments of the append functions, by name. */
+export interface AppendColumns {
+  readonly streamIds: string[];
+  readonly expected: number[];
+  readonly next: number[];
+  readonly keyActions: string[];
+  readonly keyScopes: string[];
+  readonly keyNames: string[];
+  readonly keyOwners: string[];
+  readonly eventIds: string[];
+  readonly types: string[];
+  readonly schemaVersions: number[];
+  readonly sourceIds: string[];
+  readonly tenantIds: string[];
+  readonly streamVersions: number[];
+  readonly occurredAt: string[];
+  readonly data: string[];
+  readonly metadata: string[];
+  readonly guardTenant: string | null;
+  readonly guardPosition: number | null;
+  readonly sealedUnder: string[];
+  readonly destroyKeysOf: string | null;
+}
 
 /**
  * Streams sorted by id and keys by scope and key give every append the same lock
  * order, so concurrent appends wait for each other instead of deadlocking.
  */
-function appendParameters(request: AppendRequest): unknown[] {
+export function appendColumns(request: AppendRequest): AppendColumns {
   const added = new Map<string, number>();
   for (const event of request.events) {
     added.set(event.sourceId, (added.get(event.sourceId) ?? 0) + 1);
@@ -148,32 +89,59 @@ function appendParameters(request: AppendRequest): unknown[] {
   // A stable sort keeps each key's release before its claim, as the contract orders them.
   keys.sort((a, b) => byText(a.scope, b.scope) || byText(a.key, b.key));
   const { events } = request;
-  return [
-    streams.map(([id]) => id),
-    streams.map(([, expected]) => expected),
-    streams.map(([id, expected]) => expected + (added.get(id) ?? 0)),
-    keys.map((k) => k.action),
-    keys.map((k) => k.scope),
-    keys.map((k) => k.key),
-    keys.map((k) => k.owner),
-    events.map((e) => e.eventId),
-    events.map((e) => e.type),
-    events.map((e) => e.schemaVersion),
-    events.map((e) => e.sourceId),
-    events.map((e) => e.tenantId),
-    events.map((e) => e.streamVersion),
-    events.map((e) => e.occurredAt),
-    events.map((e) => JSON.stringify(e.data) ?? 'null'),
-    events.map((e) => JSON.stringify(e.metadata)),
-    request.tenantUnchanged?.tenantId ?? null,
-    request.tenantUnchanged?.position ?? null,
+  return {
+    streamIds: streams.map(([id]) => id),
+    expected: streams.map(([, expected]) => expected),
+    next: streams.map(([id, expected]) => expected + (added.get(id) ?? 0)),
+    keyActions: keys.map((k) => k.action),
+    keyScopes: keys.map((k) => k.scope),
+    keyNames: keys.map((k) => k.key),
+    keyOwners: keys.map((k) => k.owner),
+    eventIds: events.map((e) => e.eventId),
+    types: events.map((e) => e.type),
+    schemaVersions: events.map((e) => e.schemaVersion),
+    sourceIds: events.map((e) => e.sourceId),
+    tenantIds: events.map((e) => e.tenantId),
+    streamVersions: events.map((e) => e.streamVersion),
+    occurredAt: events.map((e) => e.occurredAt),
+    data: events.map((e) => JSON.stringify(e.data) ?? 'null'),
+    metadata: events.map((e) => JSON.stringify(e.metadata)),
+    guardTenant: request.tenantUnchanged?.tenantId ?? null,
+    guardPosition: request.tenantUnchanged?.position ?? null,
     // Sorted: every append locks its keys in the same order.
-    [...(request.sealedUnder ?? [])].sort(byText),
-    request.destroysDataKeysOf ?? null,
+    sealedUnder: [...(request.sealedUnder ?? [])].sort(byText),
+    destroyKeysOf: request.destroysDataKeysOf ?? null,
+  };
+}
+
+/** The single append function's arguments, in order. */
+function appendArguments(c: AppendColumns): unknown[] {
+  return [
+    c.streamIds,
+    c.expected,
+    c.next,
+    c.keyActions,
+    c.keyScopes,
+    c.keyNames,
+    c.keyOwners,
+    c.eventIds,
+    c.types,
+    c.schemaVersions,
+    c.sourceIds,
+    c.tenantIds,
+    c.streamVersions,
+    c.occurredAt,
+    c.data,
+    c.metadata,
+    c.guardTenant,
+    c.guardPosition,
+    c.sealedUnder,
+    c.destroyKeysOf,
   ];
 }
 
-async function explainFailure(
+/** The error an append failed with, as the store reports it: a conflict where it was one. */
+export async function explainFailure(
   pool: Pool,
   names: SchemaNames,
   request: AppendRequest,

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { DataSourceError, ErrorCode } from '../../domain/errors.js';
 import { GENESIS_HASH } from '../chain.js';
+import { APPEND_BATCH_V1_ARGUMENTS } from './append-batch-function.js';
 import {
   APPEND_FUNCTION_V1_ARGUMENTS,
   APPEND_FUNCTION_V2_ARGUMENTS,
@@ -160,6 +161,15 @@ DROP FUNCTION IF EXISTS ${names.quoted}.append_one(bigint[], ${APPEND_FUNCTION_V
 ${appendFunctionSql(names)}`,
 };
 
+// The batch function takes its commands as arrays, not JSON: a new
+// signature is a new overload, so the old one goes.
+const addArrayBatches: Migration = {
+  version: 11,
+  sql: (names) =>
+    `DROP FUNCTION IF EXISTS ${names.quoted}.append_batch(${APPEND_BATCH_V1_ARGUMENTS});
+${appendFunctionSql(names)}`,
+};
+
 /** The version that added the hash chain: for tests that take a log back to before it. */
 export const HASH_CHAIN_VERSION = addHashChain.version;
 
@@ -174,6 +184,7 @@ const MIGRATIONS: readonly Migration[] = [
   addSnapshots,
   addHashChain,
   addDataKeyChecks,
+  addArrayBatches,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

@@ -13,7 +13,8 @@ import type {
 import { checkKeyIds } from '../key-ring.js';
 import { checkSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
-import { appendBatchEvents, appendEvents } from './append.js';
+import { appendEvents } from './append.js';
+import { appendBatchEvents } from './append-batch.js';
 import { createDataKey, destroyDataKeys, readDataKeys, rewrapDataKeys } from './data-keys.js';
 import { createHeadAnnouncer } from './head-announcer.js';
 import { addToKeyRing, pinKeyRing } from './key-ring.js';
@@ -60,8 +61,13 @@ export interface PostgresEventStore extends CompleteEventStore {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** The most commands one group commit takes. */
-const MAX_BATCH = 256;
+/**
+ * The most commands one group commit takes. Each command runs in a
+ * subtransaction with an id of its own; a backend keeps 64 of those in shared
+ * memory, and past them every other session's snapshot has to look its
+ * subtransactions up on disk while the batch runs.
+ */
+const MAX_BATCH = 64;
 /** How long a read waits for this store's own appends to become readable, then returns without them. */
 const OWN_WRITES_WAIT_MS = 5_000;
 
@@ -157,11 +163,16 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       return [{ ok: false, error: storeError('Append', error) }];
     }
   };
+  // One batch at a time: a lone command is sent while the commands of the
+  // batch before are handed back, so the pipeline stays full, and batches
+  // come back in position order. Two at a time split the commands into
+  // smaller batches that often came back out of order: 3,000 to 3,600
+  // commands/s against 5,000 to 5,600 in the group-commit bench.
   const groupCommit = createAppendQueue({
     store: 'postgres',
     write: (requests) => run('Append', () => writeBatch(requests)),
     maxBatch: MAX_BATCH,
-    concurrency: 2,
+    concurrency: 1,
     gather: false,
   });
 
