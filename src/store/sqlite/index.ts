@@ -98,7 +98,7 @@ function openDatabase(options: SqliteEventStoreOptions): Database.Database {
     // never tears or corrupts one. FULL adds that fsync.
     enableWal(db, options.busyTimeoutMs ?? 5000);
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Checkpoints run after the commit instead of inside it (see checkpoints.ts);
+    // Checkpoints run beside the commits instead of inside them (see checkpoints.ts);
     // the size limit gives the disk back after a large append once the WAL restarts.
     db.pragma('wal_autocheckpoint = 0');
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
@@ -201,7 +201,8 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
     db = openDatabase(options);
     sql = prepareStatements(db);
     keyRing = createSqliteKeyRing(db);
-    dataKeys = createSqliteDataKeys(db);
+    // A purge's TRUNCATE checkpoint must not find the checkpointing thread holding the lock.
+    dataKeys = createSqliteDataKeys(db, () => checkpoints.settle());
     checkpointTable = createSqliteSubscriptionCheckpoints(db);
     snapshotTable = createSqliteSnapshots(db);
     key = hubKey(db);
@@ -334,8 +335,9 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       if (!open) return;
       open = false;
       feed.close();
-      checkpoints.close();
       try {
+        // The other thread's connection first, so this one, the last, checkpoints and removes the WAL.
+        await checkpoints.close();
         db.close();
       } catch (error) {
         throw storeError('Closing the SQLite event store', error);
