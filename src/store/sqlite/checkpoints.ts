@@ -161,6 +161,8 @@ export function createCheckpointer(
       alone = true;
       if (thread === null) return;
       const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+      // Unref'd, the thread would not keep the process alive until it has exited.
+      thread.ref();
       thread.postMessage('close');
       await exited;
     },
