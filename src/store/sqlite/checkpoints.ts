@@ -98,16 +98,22 @@ export function createCheckpointer(
 
   function start(): Worker | null {
     if (worker !== null || alone) return worker;
-    const synchronous = db.pragma('synchronous', { simple: true });
-    worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        filename: db.name,
-        synchronous,
-        busy: busy.buffer,
-      },
-    });
+    try {
+      worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          filename: db.name,
+          synchronous: db.pragma('synchronous', { simple: true }),
+          busy: busy.buffer,
+        },
+      });
+    } catch (error) {
+      // This runs after a commit: a thread that cannot start must not fail the append.
+      alone = true;
+      onError(error);
+      return null;
+    }
     // A checkpoint left undone when the process exits is done by the next open.
     worker.unref();
     worker.on('message', (message: string) => onError(new Error(message)));
