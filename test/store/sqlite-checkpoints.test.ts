@@ -1,7 +1,7 @@
 /**
- * The SQLite store checkpoints its WAL after a commit has returned rather
- * than inside it, and keeps the WAL bounded even for a writer that never
- * yields to the event loop.
+ * The SQLite store checkpoints its WAL on another thread rather than inside
+ * a commit, and keeps the WAL bounded even for a writer that never yields
+ * to the event loop.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import {
   CHECKPOINT_INLINE_EVENTS,
 } from '../../src/store/sqlite/checkpoints.js';
 import { createSqliteEventStore, type SqliteEventStore } from '../../src/store/sqlite/index.js';
-import { eventually } from '../support/postgres.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { streamAppend } from './conformance-fixtures.js';
 
@@ -37,30 +36,40 @@ function openStore() {
   return { store, database: filename, wal: `${filename}-wal` };
 }
 
+/** Blocks this thread, never yielding to the event loop, until `done` or five seconds. */
+function blockUntil(done: () => boolean): boolean {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 5_000;
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, 5);
+  }
+  return true;
+}
+
 describe('SQLite checkpoints', () => {
-  it('leaves the checkpoint out of the committing calls below the inline threshold', async () => {
+  it('checkpoints on another thread while the writer never yields to the event loop', async () => {
     const { store, database } = openStore();
     await appendMany(store, 1, 'warm');
-    await eventually(async () => sizeOf(database) > 0, 'the tables to reach the database file');
     const before = sizeOf(database);
-    // Without a turn of the event loop no scheduled checkpoint can run, and
-    // SQLite's automatic one would have run inside one of these commits.
-    await appendMany(store, CHECKPOINT_INLINE_EVENTS - 10, 'quiet');
-    expect(sizeOf(database)).toBe(before);
+    // Below the inline threshold this thread never checkpoints, and SQLite's
+    // automatic checkpoint, inside a commit, is off: only the other thread can copy.
+    await appendMany(store, CHECKPOINT_AFTER_EVENTS + 1, 'due');
+    expect(CHECKPOINT_AFTER_EVENTS + 2).toBeLessThan(CHECKPOINT_INLINE_EVENTS);
+    expect(blockUntil(() => sizeOf(database) > before)).toBe(true);
+    expect(await store.head()).toBe(CHECKPOINT_AFTER_EVENTS + 2);
     await store.close();
   });
 
-  it('checkpoints into the database file once the writer yields', async () => {
-    const { store, database } = openStore();
-    await appendMany(store, 1, 'warm');
-    const before = sizeOf(database);
+  it('leaves no WAL behind once closed after the other thread checkpointed', async () => {
+    const { store, database, wal } = openStore();
     await appendMany(store, CHECKPOINT_AFTER_EVENTS + 1, 'due');
-    await eventually(
-      async () => sizeOf(database) > before,
-      'the scheduled checkpoint to copy the WAL into the database file',
-    );
-    expect(await store.head()).toBe(CHECKPOINT_AFTER_EVENTS + 2);
+    const before = sizeOf(database);
+    await appendMany(store, CHECKPOINT_AFTER_EVENTS, 'again');
+    expect(blockUntil(() => sizeOf(database) > before)).toBe(true);
+    // The other thread's connection closes first, so this one is the last and removes the WAL.
     await store.close();
+    expect(existsSync(wal)).toBe(false);
   });
 
   it('keeps the WAL bounded for a writer that never yields', async () => {
@@ -71,7 +80,8 @@ describe('SQLite checkpoints', () => {
       sizes.push(sizeOf(wal));
     }
     // 5,000 commits unchecked would leave over 100 MiB of WAL (about seven
-    // pages each); the inline checkpoint lets it restart every 512 events.
+    // pages each); the committing call finishes what the other thread
+    // copied every 512 events, so the WAL restarts.
     expect(Math.max(...sizes)).toBeLessThan(24 * 1024 * 1024);
     await store.close();
   });

@@ -38,8 +38,15 @@ interface Row {
 const toRecord = (row: Row): DataKeyRecord =>
   Object.freeze({ keyId: row.key_id, tenantId: row.tenant_id, wrappedKey: row.wrapped_key });
 
-/** The data keys in the file's `data_keys` table. */
-export function createSqliteDataKeys(db: Database): SqliteDataKeys {
+/**
+ * The data keys in the file's `data_keys` table. `beforeTruncate` runs just
+ * before a purge's TRUNCATE checkpoint, to let another checkpoint of this
+ * process end first.
+ */
+export function createSqliteDataKeys(
+  db: Database,
+  beforeTruncate: () => void = () => {},
+): SqliteDataKeys {
   const columns = 'key_id, tenant_id, wrapped_key';
   const readAll = db.prepare<[], Row>(
     `SELECT ${columns} FROM data_keys ORDER BY created_at, key_id`,
@@ -104,6 +111,7 @@ export function createSqliteDataKeys(db: Database): SqliteDataKeys {
     db.pragma('secure_delete = ON');
     try {
       const result = write();
+      beforeTruncate();
       db.pragma('wal_checkpoint(TRUNCATE)');
       return result;
     } finally {

@@ -2,26 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DataSourceError, ErrorCode, parseInput } from '../../domain/errors.js';
-import { deepFreeze } from '../../domain/freeze.js';
-import {
-  checkAppendRequest,
-  claimConflict,
-  dataKeyConflict,
-  storeError,
-  tenantConflict,
-  versionConflict,
-} from '../append-checks.js';
+import { checkAppendRequest, storeError } from '../append-checks.js';
 import { createAppendQueue } from '../append-queue.js';
-import { eventHash, GENESIS_HASH } from '../chain.js';
-import type {
-  AppendOutcome,
-  AppendRequest,
-  CompleteEventStore,
-  StoredEvent,
-} from '../event-store.js';
+import type { AppendOutcome, AppendRequest, CompleteEventStore } from '../event-store.js';
 import { checkKeyIds } from '../key-ring.js';
 import { checkSnapshot } from '../snapshots.js';
 import { checkCheckpoint, checkSubscriptionName } from '../subscription-checkpoints.js';
+import { createAppendOne } from './append-one.js';
 import { createBatchAppend } from './batch-append.js';
 import { createCheckpointer } from './checkpoints.js';
 import { createSqliteDataKeys, dataKeyMethods, type SqliteDataKeys } from './data-keys.js';
@@ -31,7 +18,7 @@ import { createNotificationFeed } from './notifications.js';
 import { type SqliteEventStoreOptions, sqliteEventStoreOptionsSchema } from './options.js';
 import { migrate } from './schema.js';
 import { createSqliteSnapshots, type SqliteSnapshots } from './snapshots.js';
-import { eventParams, prepareStatements, type Statements, toStoredEvent } from './statements.js';
+import { prepareStatements, type Statements, toStoredEvent } from './statements.js';
 import {
   createSqliteSubscriptionCheckpoints,
   type SqliteSubscriptionCheckpoints,
@@ -54,8 +41,6 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 
 /** The most commands one group commit takes. */
 const MAX_BATCH = 256;
-
-const claimId = (scope: string, key: string) => `${scope}\u0000${key}`;
 
 /** True for SQLite's "the database is locked" and its variants. */
 const isBusy = (error: unknown) =>
@@ -98,7 +83,7 @@ function openDatabase(options: SqliteEventStoreOptions): Database.Database {
     // never tears or corrupts one. FULL adds that fsync.
     enableWal(db, options.busyTimeoutMs ?? 5000);
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    // Checkpoints run after the commit instead of inside it (see checkpoints.ts);
+    // Checkpoints run beside the commits instead of inside them (see checkpoints.ts);
     // the size limit gives the disk back after a large append once the WAL restarts.
     db.pragma('wal_autocheckpoint = 0');
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
@@ -121,59 +106,6 @@ function synchronousOf(db: Database.Database): 'normal' | 'full' {
 /** Whom to notify: every store object of this process on the same file, whatever path it was opened by. */
 function hubKey(db: Database.Database): string {
   return db.memory ? `memory:${randomUUID()}` : realpathSync(db.name);
-}
-
-function appendInTransaction(
-  sql: Statements,
-  dataKeys: SqliteDataKeys,
-  request: AppendRequest,
-): StoredEvent[] {
-  for (const [streamId, expected] of Object.entries(request.expectedVersions)) {
-    const actual = sql.streamVersion.get(streamId) ?? 0;
-    if (actual !== expected) throw versionConflict(streamId, expected, actual);
-  }
-  // The transaction is IMMEDIATE: no other writer can create a stream between this check and the commit.
-  const guard = request.tenantUnchanged;
-  if (guard) {
-    const created = sql.streamCreatedAfter.get(guard.tenantId, guard.position);
-    if (created !== undefined) throw tenantConflict(guard, created);
-  }
-  // Every claim is checked before any is changed, as in the memory store; the
-  // transaction would roll back anyway, but this keeps the two readable side by side.
-  const released = new Map<string, { scope: string; key: string }>();
-  for (const release of request.releases ?? []) {
-    if (sql.claimOwner.get(release.scope, release.key) === release.owner) {
-      released.set(claimId(release.scope, release.key), release);
-    }
-  }
-  for (const claim of request.claims ?? []) {
-    const owner = sql.claimOwner.get(claim.scope, claim.key);
-    const free = owner === undefined || released.has(claimId(claim.scope, claim.key));
-    if (!free && owner !== claim.owner) throw claimConflict(claim, owner);
-  }
-  const destroyed = request.sealedUnder?.find((keyId) => !dataKeys.isLive(keyId));
-  if (destroyed !== undefined) throw dataKeyConflict(destroyed);
-  for (const release of released.values()) sql.deleteClaim.run(release.scope, release.key);
-  for (const claim of request.claims ?? []) sql.setClaim.run(claim.scope, claim.key, claim.owner);
-
-  // Under the write lock nobody else appends: the event before is the last row.
-  const last = sql.lastLink.get();
-  let previous = last?.hash ?? GENESIS_HASH;
-  let position = last?.next ?? 1;
-  const versions = new Map<string, number>();
-  const stored = request.events.map((event) => {
-    const positioned = { ...event, position: position++ };
-    previous = eventHash(previous, positioned);
-    const chained = { ...positioned, hash: previous };
-    sql.insertEvent.run(...eventParams(chained));
-    versions.set(event.sourceId, event.streamVersion);
-    return deepFreeze(chained);
-  });
-  for (const [streamId, version] of versions) sql.setStreamVersion.run(streamId, version);
-  if (request.destroysDataKeysOf !== undefined) {
-    dataKeys.destroyInTransaction(request.destroysDataKeysOf);
-  }
-  return stored;
 }
 
 /**
@@ -201,7 +133,8 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
     db = openDatabase(options);
     sql = prepareStatements(db);
     keyRing = createSqliteKeyRing(db);
-    dataKeys = createSqliteDataKeys(db);
+    // A purge's TRUNCATE checkpoint must not find the checkpointing thread holding the lock.
+    dataKeys = createSqliteDataKeys(db, () => checkpoints.settle());
     checkpointTable = createSqliteSubscriptionCheckpoints(db);
     snapshotTable = createSqliteSnapshots(db);
     key = hubKey(db);
@@ -209,15 +142,20 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
   } catch (error) {
     throw storeError(`Opening the SQLite event store ${options.filename}`, error);
   }
-  const appendBatch = createBatchAppend(db, (request) =>
-    appendInTransaction(sql, dataKeys, request),
-  );
+  const appendOne = createAppendOne(sql, dataKeys);
+  const appendBatch = createBatchAppend(db, appendOne.append);
   /** One transaction for the batch; subscribers hear its last position. */
   function writeBatch(requests: readonly AppendRequest[]): AppendOutcome[] {
     const purges = requests.some((request) => request.destroysDataKeysOf !== undefined);
-    const outcomes = run('SQLite append', () =>
-      purges ? dataKeys.shredding(() => appendBatch(requests)) : appendBatch(requests),
-    );
+    const outcomes = run('SQLite append', () => {
+      try {
+        return purges ? dataKeys.shredding(() => appendBatch(requests)) : appendBatch(requests);
+      } catch (error) {
+        // Not committed: the chain's last link it kept may be one that was rolled back.
+        appendOne.forget();
+        throw error;
+      }
+    });
     let head = 0;
     let appended = 0;
     for (const outcome of outcomes) {
@@ -334,8 +272,9 @@ export function createSqliteEventStore(input: SqliteEventStoreOptions): SqliteEv
       if (!open) return;
       open = false;
       feed.close();
-      checkpoints.close();
       try {
+        // The other thread's connection first, so this one, the last, checkpoints and removes the WAL.
+        await checkpoints.close();
         db.close();
       } catch (error) {
         throw storeError('Closing the SQLite event store', error);

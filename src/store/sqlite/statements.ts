@@ -23,6 +23,8 @@ type EventParams = [
 export interface Statements {
   readonly streamVersion: Statement<[string], number>;
   readonly setStreamVersion: Statement<[string, number]>;
+  readonly createStream: Statement<[string, number]>;
+  readonly moveStream: Statement<[number, string, number]>;
   readonly claimOwner: Statement<[string, string], string>;
   readonly deleteClaim: Statement<[string, string]>;
   readonly setClaim: Statement<[string, string, string]>;
@@ -48,6 +50,14 @@ export function prepareStatements(db: Database): Statements {
     setStreamVersion: db.prepare<[string, number]>(
       `INSERT INTO streams (stream_id, version) VALUES (?, ?)
        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`,
+    ),
+    // No change when the stream exists: the caller expected it not to.
+    createStream: db.prepare<[string, number]>(
+      'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT (stream_id) DO NOTHING',
+    ),
+    // No change unless the stream is at the version the caller expected.
+    moveStream: db.prepare<[number, string, number]>(
+      'UPDATE streams SET version = ? WHERE stream_id = ? AND version = ?',
     ),
     claimOwner: db
       .prepare<[string, string], string>('SELECT owner FROM claims WHERE scope = ? AND key = ?')
