@@ -33,6 +33,8 @@ describeWithPostgres('PostgreSQL appends locking the same rows in opposite order
   const driverErrors: { code?: string }[] = [];
   let pool: pg.Pool;
   let store: EventStore;
+  /** A second store object on the same log: one store writes its batches one at a time, two race. */
+  let other: EventStore;
   let schema: string;
   let gateHolder: pg.Client;
 
@@ -51,6 +53,8 @@ describeWithPostgres('PostgreSQL appends locking the same rows in opposite order
     };
     store = createPostgresEventStore({ pool, schema });
     await store.head();
+    other = createPostgresEventStore({ pool, schema });
+    await other.head();
     const s = quoteIdentifier(schema);
     await adminQuery(
       url,
@@ -70,6 +74,7 @@ describeWithPostgres('PostgreSQL appends locking the same rows in opposite order
   afterAll(async () => {
     await gateHolder?.end();
     await store?.close();
+    await other?.close();
     await pool?.end();
     await schemas.dropAll();
   });
@@ -89,10 +94,14 @@ describeWithPostgres('PostgreSQL appends locking the same rows in opposite order
   async function race(first: AppendRequest, second: AppendRequest) {
     await gateHolder.query('SELECT pg_advisory_lock($1, $2)', [...gateKey]);
     const start = barrier(2);
+    const racers: [EventStore, AppendRequest][] = [
+      [store, first],
+      [other, second],
+    ];
     const outcomes = Promise.allSettled(
-      [first, second].map(async (request) => {
+      racers.map(async ([writer, request]) => {
         await start.arrive();
-        return store.append(request);
+        return writer.append(request);
       }),
     );
     try {
