@@ -87,7 +87,8 @@ it('seals a tenant’s snapshot secrets bound to the snapshot and the tenant, ap
   );
 });
 
-it('refuses a sealed secret whose stand-in moved to another source, with no tag to check', async () => {
+/** A snapshot's secrets written under a master key with no tag over the whole, so only the bundles' own checks stand. */
+function untaggedSnapshotSecrets() {
   const mode = {
     kind: 'sealed',
     sealer: createSnapshotSealer(createSecretCipher(randomBytes(32))),
@@ -96,6 +97,11 @@ it('refuses a sealed secret whose stand-in moved to another source, with no tag 
   const binding = { format: 's3-format', position: 7 };
   const writer = snapshotSecretsWriter(mode, binding);
   const plain = { password: null, apiKey: null, connectionString: null, oauthConfig: null };
+  return { mode, binding, writer, plain };
+}
+
+it('refuses a sealed secret whose stand-in moved to another source, with no tag to check', async () => {
+  const { mode, binding, writer, plain } = untaggedSnapshotSecrets();
   const orders = writer.config({ ...plain, password: 'pw' }, 'acme', 'orders');
   const billing = writer.config({ ...plain }, 'acme', 'billing');
   const reader = await snapshotSecretsReader(mode, binding, writer.seal());
@@ -106,14 +112,7 @@ it('refuses a sealed secret whose stand-in moved to another source, with no tag 
 });
 
 it('refuses a snapshot whose configs took fewer secrets than its bundles hold', async () => {
-  const mode = {
-    kind: 'sealed',
-    sealer: createSnapshotSealer(createSecretCipher(randomBytes(32))),
-    mac: null,
-  } as const;
-  const binding = { format: 's3-format', position: 7 };
-  const writer = snapshotSecretsWriter(mode, binding);
-  const plain = { password: null, apiKey: null, connectionString: null, oauthConfig: null };
+  const { mode, binding, writer, plain } = untaggedSnapshotSecrets();
   const orders = writer.config({ ...plain, password: 'pw', apiKey: 'key' }, 'acme', 'orders');
   const reader = await snapshotSecretsReader(mode, binding, writer.seal());
   expect(reader.config({ ...orders, apiKey: null }, 'acme', 'orders')).toMatchObject({
