@@ -67,6 +67,20 @@ describeWithPostgres('the PostgreSQL hash chain', (url) => {
     expect(result.position).toBe(events.at(-1)?.position);
   });
 
+  it('seals the last appends of a store closed right after them', async () => {
+    const schema = schemas.next('dsreg_chain_close');
+    const store = createPostgresEventStore({ connectionString: url, schema });
+    await store.append(streamAppend('s1', 0, 3));
+
+    await store.close();
+
+    const [{ unsealed = '' } = {}] = await adminQuery<{ unsealed: string }>(
+      url,
+      `SELECT count(*) AS unsealed FROM ${quoteIdentifier(schema)}.events WHERE hash IS NULL`,
+    );
+    expect(unsealed).toBe('0');
+  });
+
   it('chains the events a log held before it had a hash column, on migrating', async () => {
     const schema = schemas.next('dsreg_chain_upgrade');
     const s = quoteIdentifier(schema);
