@@ -15,7 +15,8 @@ import { jsonValueSchema } from './json.js';
 export type JsonSchema = z.core.JSONSchema.BaseSchema;
 
 // JSON values are checked in one plain walk (a zod custom check), which JSON
-// Schema cannot express: any JSON stays `{}`, a JSON object says it is one.
+// Schema cannot express: a JSON value of every kind stays `{}`, a JSON object
+// says it is one.
 const override: NonNullable<Parameters<typeof z.toJSONSchema>[1]>['override'] = ({
   zodSchema,
   jsonSchema,
