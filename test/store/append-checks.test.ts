@@ -7,6 +7,7 @@ import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import {
   checkAppendRequest,
   claimConflict,
+  dataKeyConflict,
   storeError,
   tenantConflict,
   versionConflict,
@@ -58,6 +59,7 @@ describe('checking an append request against itself', () => {
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toBe('Append has no expected version for stream a');
     expect(error.sourceId).toBe('a');
+    expect(error.details).toEqual({ issues: [{ path: 'expectedVersions.a', message: 'missing' }] });
   });
 
   it('names the event whose stream version does not follow, and the version it needed', () => {
@@ -70,6 +72,9 @@ describe('checking an append request against itself', () => {
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toBe('Event e-x has stream version 3, expected 2');
     expect(error.sourceId).toBe('a');
+    expect(error.details).toEqual({
+      issues: [{ path: 'events.streamVersion', message: 'must be 2' }],
+    });
   });
 });
 
@@ -86,6 +91,15 @@ describe('the conflicts a store reports', () => {
     expect(error.message).toBe('Key "orders db" in scope t is held by a');
     expect(error.sourceId).toBe('b');
     expect(error.details).toEqual({ reason: 'claim', scope: 't', key: 'orders db', heldBy: 'a' });
+  });
+
+  it('a data-key conflict names the key that is no longer live', () => {
+    const error = dataKeyConflict('k1');
+    expect(error.code).toBe(ErrorCode.CONCURRENCY_CONFLICT);
+    expect(error.message).toBe(
+      'Data key k1 was destroyed (its tenant purged) before the append that sealed secrets under it',
+    );
+    expect(error.details).toEqual({ reason: 'dataKey', dataKeyId: 'k1' });
   });
 
   it('a tenant conflict names the tenant and both positions', () => {
