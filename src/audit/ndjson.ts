@@ -53,14 +53,32 @@ export function openLineSink(output: string | Writable): LineSink {
     };
   }
   const file = createWriteStream(output, { mode: 0o600 });
+  // An error of the file (its folder missing, no right to write) is kept for
+  // the next call: with no listener it would end the process.
+  let failure: unknown;
+  file.on('error', (error) => {
+    failure ??= error;
+  });
+  const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
   return {
-    write: (text) => writeWithBackpressure(file, text),
+    async write(text) {
+      if (failure === undefined && !file.write(text)) {
+        await Promise.race([once(file, 'drain'), closed]);
+      }
+      if (failure !== undefined) throw failure;
+    },
     async close() {
-      file.end();
-      await finished(file);
+      if (failure === undefined) {
+        file.end();
+        await finished(file);
+      }
+      if (failure !== undefined) throw failure;
     },
     async abort() {
+      // The file opens on the thread pool: removing it before the stream has
+      // closed could run ahead of the open, which would then create it again.
       file.destroy();
+      await closed;
       await rm(output, { force: true });
     },
   };

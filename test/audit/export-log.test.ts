@@ -184,6 +184,13 @@ describe('exporting a log', () => {
     expect(sink.chunks.join('')).not.toContain('"late"');
   });
 
+  it('rejects with the file error, and the process goes on, when its output cannot be created', async () => {
+    const output = join(tempDir(), 'no-such-folder', 'audit.ndjson');
+    await expect(
+      exportLog({ store: await memoryLog(1200), output, mode: 'audit' }),
+    ).rejects.toThrow(/ENOENT/);
+  });
+
   it('stops at a secret a durable store holds in plaintext, with CORRUPT_LOG, and removes its file', async () => {
     const dir = tempDir();
     const filename = join(dir, 'log.sqlite');
