@@ -1,5 +1,26 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config.js';
+
+/**
+ * Test files in the order that finds a mutant soonest: a file that failed on
+ * the last run first (a neighbouring mutant often fails the same test), then
+ * the quickest. The default runs the slowest first, which suits a full run
+ * on several workers, not one that stops at the first failure.
+ */
+class QuickestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const { cache, config } = this.ctx;
+    const key = (file: TestSpecification) =>
+      `${file.project.name}:${file.moduleId.slice(config.root.length + 1)}`;
+    const rank = (file: TestSpecification) => {
+      const results = cache.getFileTestResults(key(file));
+      if (results === undefined) return Number.POSITIVE_INFINITY;
+      return results.failed ? -1 : results.duration;
+    };
+    return [...files].sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 /**
  * The suite as StrykerJS runs it for each mutant. The mutated code (domain,
@@ -7,11 +28,26 @@ import base from './vitest.config.js';
  * in process; the tests left out here check the SQLite and PostgreSQL drivers,
  * other processes and the demo, cost seconds each, and would run for every
  * mutant they happen to execute.
+ *
+ * Test files share one module graph (`isolate: false`): the instrumented code
+ * reads which mutant is active each time it runs, so nothing needs loading
+ * again between mutants, and loading was most of each mutant's time. A test
+ * that runs past 10 s fails: a mutant that makes a registry wait forever is
+ * killed then, not after the default 30 s. Properties try a tenth of their
+ * cases and the registry suite runs on the memory store alone
+ * (`DATASOURCE_REGISTRY_QUICK_TESTS`, see `test/support/property-runs.ts`):
+ * each runs once for every mutant it covers.
  */
 export default mergeConfig(
   base,
   defineConfig({
     test: {
+      isolate: false,
+      env: { DATASOURCE_REGISTRY_QUICK_TESTS: '1' },
+      setupFiles: ['test/support/quick-properties.ts'],
+      testTimeout: 10_000,
+      hookTimeout: 10_000,
+      sequence: { sequencer: QuickestFirst },
       exclude: [
         'test/store/sqlite-*.test.ts',
         'test/store/postgres-*.test.ts',
@@ -21,6 +57,7 @@ export default mergeConfig(
         'test/lifecycle/contention.test.ts',
         'test/lifecycle/clear-tenant.test.ts',
         'test/lifecycle/shutdown.test.ts',
+        'test/durable/subscription-processes.test.ts',
       ],
     },
   }),

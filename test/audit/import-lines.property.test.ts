@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEventStore, DataSourceError, exportLog, importLog } from '../../src/index.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { storableJson } from '../support/arbitraries.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { useTempDir } from '../support/temp-dir.js';
 import { KEY, seededSqliteLog } from './logs.js';
 
@@ -80,7 +81,7 @@ describe('an import of a backup with one line no export could hold', () => {
         expect((failure as DataSourceError).details).toMatchObject({ line: index + 1 });
         expect(await store.head()).toBe(0);
       }),
-      { numRuns: 60 },
+      { numRuns: propertyRuns(60) },
     );
   });
 });

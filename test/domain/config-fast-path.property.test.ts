@@ -9,6 +9,7 @@ import {
 import { plainConfigInput } from '../../src/domain/config-fast-path.js';
 import { DataSourceError } from '../../src/domain/errors.js';
 import { copiedInput } from '../../src/domain/input-copy.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 /** The schema's way alone, as parseConfig took it before the fast path. */
 const schema = copiedInput(z.compile(dataSourceConfigInputSchema));
@@ -114,7 +115,7 @@ describe('the config fast path', () => {
         expect(slow.success).toBe(true);
         if (slow.success) expect(completeConfig(fast)).toStrictEqual(completeConfig(slow.data));
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 
@@ -132,7 +133,7 @@ describe('the config fast path', () => {
         if (schema.safeParse(input).success) return;
         expect(() => parseConfig(input)).toThrow(DataSourceError);
       }),
-      { numRuns: 1000 },
+      { numRuns: propertyRuns(1000) },
     );
   });
 

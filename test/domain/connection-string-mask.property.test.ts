@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskConnectionString } from '../../src/domain/connection-string-mask.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 /** Any password of printable ASCII, spaces, quotes, braces and delimiters included. */
 const password = fc.string({
@@ -52,7 +53,7 @@ describe('masking a connection string, for any password', () => {
       fc.property(password, (p) => {
         expect(maskConnectionString(write(p))).toBe(masked);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -62,7 +63,7 @@ describe('masking a connection string, for any password', () => {
         const shown = maskConnectionString(`postgres://app:${p}@db.example.com:5432/app`);
         expect(['postgres://app:***@db.example.com:5432/app', '***']).toContain(shown);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -75,7 +76,7 @@ describe('masking a connection string, for any password', () => {
           expect(shown).not.toContain(p.trim());
         },
       ),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

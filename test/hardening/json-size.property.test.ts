@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonProblem } from '../../src/domain/json.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 const anyJson = fc
   .jsonValue({ maxDepth: 3, stringUnit: 'binary' })
@@ -18,7 +19,7 @@ describe('the size of a JSON value', () => {
         expect(jsonProblem(value, { maxBytes: size, maxDepth: 100 })).toBeNull();
         expect(jsonProblem(value, { maxBytes: size - 1, maxDepth: 100 })?.message).toMatch(/bytes/);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

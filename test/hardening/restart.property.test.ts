@@ -15,6 +15,7 @@ import {
 } from '../../src/index.js';
 import { useDurableLogs } from '../support/durable-registries.js';
 import { hostileText } from '../support/hostile-text.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { snapshotOf } from '../support/registry-fixtures.js';
 
 type Op =
@@ -113,7 +114,7 @@ describe('a restart', () => {
           await reader.close();
         }
       }),
-      { numRuns: 25 },
+      { numRuns: propertyRuns(25) },
     );
   }, 120_000);
 });

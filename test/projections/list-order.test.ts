@@ -13,6 +13,7 @@ import {
   removeEntry,
   visitFrom,
 } from '../../src/projections/list-order.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { createTestRegistry, databaseInput } from '../support/registry-fixtures.js';
 
 function idsOf(order: ReturnType<typeof emptyListOrder>, offset = 0): string[] {
@@ -53,7 +54,7 @@ describe('the list order', () => {
         expect(idsOf(order)).toEqual(expected);
         expect(idsOf(order, at)).toEqual(expected.slice(at));
       }),
-      { numRuns: 25 },
+      { numRuns: propertyRuns(25) },
     );
   });
 

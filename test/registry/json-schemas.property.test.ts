@@ -15,6 +15,7 @@ import { DataSourceError, type DataSourceEvent, type DataSourceRegistry } from '
 import { isSealedValue } from '../../src/security/event-secrets.js';
 import { mapEventSecrets } from '../../src/security/secret-paths.js';
 import type { StoredEvent } from '../../src/store/event-store.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 import { IDS, type Op, opArbitrary, performOp } from './model.js';
 
@@ -106,7 +107,7 @@ describeEachStore('the JSON Schemas of the events', (harness: StoreHarness) => {
         const events = stored.map(({ hash: _hash, ...event }) => event);
         expectValid(events.map(withSecretsOpened), 'the store');
       }),
-      { numRuns: RUNS[harness.kind] },
+      { numRuns: propertyRuns(RUNS[harness.kind]) },
     );
   });
 });

@@ -23,6 +23,7 @@ import {
 } from '../../src/index.js';
 import { issuesOf } from '../support/given-when-then.js';
 import { eventually } from '../support/postgres.js';
+import { propertyRuns } from '../support/property-runs.js';
 import {
   databaseInput,
   failureOf,
@@ -231,7 +232,7 @@ describeEachStore('the registry, against a model of it', (harness) => {
             await made.registry.close();
           },
         ),
-        { numRuns: runs(harness, 150) },
+        { numRuns: propertyRuns(runs(harness, 150)) },
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -283,7 +284,7 @@ describeEachStore('registries racing on one log', (harness) => {
             await Promise.all([first.close(), second.close(), replayed.close()]);
           },
         ),
-        { numRuns: runs(harness, 40) },
+        { numRuns: propertyRuns(runs(harness, 40)) },
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -604,7 +605,7 @@ describeEachStore('random invalid input', (harness) => {
           expect(listenerErrors).toBe(0);
           await registry.close();
         }),
-        { numRuns: runs(harness, 300) },
+        { numRuns: propertyRuns(runs(harness, 300)) },
       );
     },
     PROPERTY_TIMEOUT_MS,

@@ -5,6 +5,7 @@ import { type JsonObject, jsonEqual } from '../../src/domain/json.js';
 import { setSecrets } from '../../src/domain/secret-fingerprints.js';
 import { DataSourceRegistry } from '../../src/index.js';
 import { storableJson, storableKey } from '../support/arbitraries.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { databaseInput } from '../support/registry-fixtures.js';
 
 // A few values drawn again and again, so that shared secrets are frequent,
@@ -44,7 +45,7 @@ describe('secret fingerprints over random configs', () => {
           }
         }
       }),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 });

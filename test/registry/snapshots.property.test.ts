@@ -10,6 +10,7 @@ import { DataSourceError, DataSourceRegistry } from '../../src/index.js';
 import { openStore } from '../fixtures/store-spec.js';
 import { SHARED_KEY } from '../support/children.js';
 import { describeOnDurableStores } from '../support/durable-stores.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { answersOf, hearSnapshots, withoutSnapshots } from '../support/snapshots.js';
 import { IDS, NAMES, opArbitrary, performOp, TENANTS } from './model.js';
 
@@ -61,7 +62,7 @@ describeOnDurableStores('a registry opened from a snapshot', (newLog) => {
           }
         },
       ),
-      { numRuns: 25 },
+      { numRuns: propertyRuns(25) },
     );
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sourceIdSchema, streamIdSchema } from '../../src/domain/commands.js';
 import { ErrorCode } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { createTestRegistry, databaseInput, failureOf } from '../support/registry-fixtures.js';
 
 const ids = fc.oneof(
@@ -33,7 +34,7 @@ describe('the source id of a command', () => {
           expect(error.code).toBe(ErrorCode.INVALID_INPUT);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -65,7 +66,7 @@ describe('the source id of a registration', () => {
         const expected = streamIdSchema.safeParse(id).success && !id.startsWith('$');
         expect(sourceIdSchema.safeParse(id).success).toBe(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { DataSourceRegistry } from '../../src/index.js';
 import { eventually } from '../support/postgres.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { databaseInput } from '../support/registry-fixtures.js';
 
 it('hands over each event once, in log order, whichever events the handler first fails on', async () => {
@@ -41,6 +42,6 @@ it('hands over each event once, in log order, whichever events the handler first
         expect(subscription.status).toBe('stopped');
       },
     ),
-    { numRuns: 40 },
+    { numRuns: propertyRuns(40) },
   );
 });

@@ -14,6 +14,7 @@ import {
   ErrorCode,
   type TenantHandle,
 } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { recount } from '../support/registry-fixtures.js';
 import { describeEachStore, type StoreHarness } from '../support/store-matrix.js';
 
@@ -166,7 +167,7 @@ describeEachStore('tenant handles over random commands', (harness: StoreHarness)
           await registry.close();
         }
       }),
-      { numRuns: RUNS[harness.kind] },
+      { numRuns: propertyRuns(RUNS[harness.kind]) },
     );
   });
 });

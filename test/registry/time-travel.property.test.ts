@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DataSourceError, type DataSourceRegistry } from '../../src/index.js';
 import type { RegistryAt } from '../../src/registry/time-travel.js';
 import { plainJson } from '../support/plain.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { createTestRegistry } from '../support/registry-fixtures.js';
 import { IDS, NAMES, type Op, opArbitrary, performOp, TENANTS } from './model.js';
 
@@ -66,7 +67,7 @@ describe('registry.at', () => {
         }
         await registry.close();
       }),
-      { numRuns: 60 },
+      { numRuns: propertyRuns(60) },
     );
   });
 });

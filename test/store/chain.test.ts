@@ -11,6 +11,7 @@ import {
   eventHash,
   GENESIS_LINK,
 } from '../../src/store/chain.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 const contentArbitrary = fc.record({
   eventId: fc.uuid(),
@@ -89,7 +90,7 @@ describe('the hash chain', () => {
         const broken = createChainCheck().accept(changed);
         expect(broken?.position ?? null).toBe(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -113,7 +114,7 @@ describe('the hash chain', () => {
       fc.property(primitive, (value) => {
         expect(canonicalJson(value)).toBe(JSON.stringify(value) ?? 'null');
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -139,7 +140,7 @@ describe('the hash chain', () => {
         const event = { position, ...content } as ChainedContent;
         expect(canonicalEnvelope(event)).toBe(canonicalJson(envelopeInOrder(event)));
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -156,7 +157,7 @@ describe('the hash chain', () => {
           expect(eventHash(previous, event)).toBe(expected.digest('hex'));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 

@@ -10,6 +10,7 @@ import type {
 } from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
 import { detailsOf } from '../support/error-details.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { describeChainConformance, withoutHashes } from './chain-conformance.js';
 import { describeCheckpointConformance } from './checkpoint-conformance.js';
 import {
@@ -190,7 +191,7 @@ export function describeEventStoreConformance(name: string, factory: EventStoreF
               );
             }
           }),
-          { numRuns: 25 },
+          { numRuns: propertyRuns(25) },
         );
       });
     });

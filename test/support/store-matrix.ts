@@ -21,6 +21,7 @@ import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { adminQuery, describeWithPostgres, uniqueName } from './postgres.js';
+import { quickTests } from './property-runs.js';
 import { sequentialIds, type TestClock, testClock } from './registry-fixtures.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
@@ -170,9 +171,13 @@ function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
 /**
  * Repeats a describe block on memory, SQLite and PostgreSQL. Without
  * DATASOURCE_REGISTRY_PG_URL the PostgreSQL block is skipped, and says so.
+ * A quick run (mutation testing, see `property-runs.ts`) runs the memory
+ * block alone: the code it mutates is the same on every store, and the
+ * durable stores keep their own tests (`describeEachDurableStore`).
  */
 export function describeEachStore(name: string, body: (harness: StoreHarness) => void): void {
   describe(`${name} (memory)`, () => body(harness('memory', memoryLogs())));
+  if (quickTests) return;
   describe(`${name} (SQLite)`, () => body(harness('sqlite', sqliteLogs())));
   describeWithPostgres(`${name} (PostgreSQL)`, (url) =>
     body(harness('postgres', postgresLogs(url))),
