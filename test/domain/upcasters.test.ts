@@ -4,21 +4,12 @@
  * events through a registry; these pin the words and details.
  */
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
+import { ErrorCode } from '../../src/domain/errors.js';
 import { defineUpcasters, type Upcaster, upcastEvent } from '../../src/domain/upcasters.js';
+import { failsWith } from '../support/registry-fixtures.js';
 
 const keep = (data: unknown) => data;
 const step = (fromVersion: number): Upcaster => ({ type: 'TagAdded', fromVersion, upcast: keep });
-
-function refusal(run: () => unknown): DataSourceError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DataSourceError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 const event = (schemaVersion: number) => ({ type: 'TagAdded', schemaVersion, data: { tag: 'x' } });
 
@@ -29,9 +20,8 @@ describe('defining upcasters', () => {
     expect(chain.step('TagAdded', 2)).toBeDefined();
   });
 
-  it.each([0, 3, 1.5, -1])('refuses a step from version %d, naming the range', (from) => {
-    const error = refusal(() => defineUpcasters(3, [step(from)]));
-    expect(error.code).toBe(ErrorCode.INVALID_INPUT);
+  it.each([0, 3, 1.5, -1])('refuses a step from version %d, naming the range', async (from) => {
+    const error = await failsWith(() => defineUpcasters(3, [step(from)]), ErrorCode.INVALID_INPUT);
     expect(error.message).toBe(`Upcaster TagAdded@${from} starts outside versions 1 to 2`);
     expect(error.details).toEqual({
       issues: [{ path: 'fromVersion', message: 'must be 1 to 2' }],
@@ -39,9 +29,8 @@ describe('defining upcasters', () => {
     });
   });
 
-  it('refuses two steps from one version of one type', () => {
-    const error = refusal(() => defineUpcasters(3, [step(1), step(1)]));
-    expect(error.code).toBe(ErrorCode.INVALID_INPUT);
+  it('refuses two steps from one version of one type', async () => {
+    const error = await failsWith(() => defineUpcasters(3, [step(1), step(1)]), ErrorCode.INVALID_INPUT);
     expect(error.message).toBe('Two upcasters for TagAdded@1');
     expect(error.details).toEqual({
       issues: [{ path: 'fromVersion', message: 'has an upcaster already' }],
@@ -70,24 +59,22 @@ describe('upcasting one event', () => {
     expect(upcastEvent(current, chain)).toBe(current);
   });
 
-  it('refuses a version newer than the chain, saying a newer release wrote it', () => {
-    const error = refusal(() => upcastEvent(event(4), chain));
-    expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
+  it('refuses a version newer than the chain, saying a newer release wrote it', async () => {
+    const error = await failsWith(() => upcastEvent(event(4), chain), ErrorCode.CORRUPT_LOG);
     expect(error.message).toBe(
       'Event of type TagAdded: schema version 4 is newer than this release reads (3): it was written by a newer release',
     );
     expect(error.details).toEqual({ type: 'TagAdded', schemaVersion: 4, currentVersion: 3 });
   });
 
-  it.each([0, -2, 1.5, 3.5, Number.NaN])('refuses %d as not a version', (version) => {
-    const error = refusal(() => upcastEvent(event(version), chain));
-    expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
+  it.each([0, -2, 1.5, 3.5, Number.NaN])('refuses %d as not a version', async (version) => {
+    const error = await failsWith(() => upcastEvent(event(version), chain), ErrorCode.CORRUPT_LOG);
     expect(error.message).toBe(
       `Event of type TagAdded: schema version ${version} is not a version (1 to 3)`,
     );
   });
 
-  it('names the step that threw, and keeps its error as the cause', () => {
+  it('names the step that threw, and keeps its error as the cause', async () => {
     const cause = new Error('no tag');
     const throwing = defineUpcasters(3, [
       {
@@ -98,8 +85,7 @@ describe('upcasting one event', () => {
         },
       },
     ]);
-    const error = refusal(() => upcastEvent(event(1), throwing));
-    expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
+    const error = await failsWith(() => upcastEvent(event(1), throwing), ErrorCode.CORRUPT_LOG);
     expect(error.message).toBe(
       'Event of type TagAdded: raising its data from schema version 2 failed: no tag',
     );
