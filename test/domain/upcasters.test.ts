@@ -30,7 +30,10 @@ describe('defining upcasters', () => {
   });
 
   it('refuses two steps from one version of one type', async () => {
-    const error = await failsWith(() => defineUpcasters(3, [step(1), step(1)]), ErrorCode.INVALID_INPUT);
+    const error = await failsWith(
+      () => defineUpcasters(3, [step(1), step(1)]),
+      ErrorCode.INVALID_INPUT,
+    );
     expect(error.message).toBe('Two upcasters for TagAdded@1');
     expect(error.details).toEqual({
       issues: [{ path: 'fromVersion', message: 'has an upcaster already' }],
