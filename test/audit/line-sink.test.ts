@@ -2,7 +2,7 @@
  * The file an export writes to: a failed export leaves no file behind, even
  * when it fails before the file has finished opening.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLineSink } from '../../src/audit/ndjson.js';
@@ -35,8 +35,9 @@ describe('a line sink on a file', () => {
     const output = join(tempDir(), 'export.ndjson');
     const sink = openLineSink(output);
     await sink.write('{"a":1}\n');
+    await sink.write('{"b":2}\n');
     await sink.close();
-    expect(existsSync(output)).toBe(true);
+    expect(readFileSync(output, 'utf8')).toBe('{"a":1}\n{"b":2}\n');
   });
 });
 
