@@ -21,6 +21,7 @@ import {
 import { findConflict } from './conflicts.js';
 import type { SchemaNames } from './names.js';
 import { pgErrorFields } from './pg-error.js';
+import { prepared } from './prepared.js';
 
 /** Appends one command's events in one transaction, or nothing of them. */
 export async function appendEvents(
@@ -31,12 +32,12 @@ export async function appendEvents(
   checkAppendRequest(request);
   let positions: number[];
   try {
-    const { rows } = await pool.query<{ positions: string[] }>(
-      `SELECT ${names.quoted}.append_events(
+    const { rows } = await pool.query<{ positions: string[] }>({
+      ...prepared(`SELECT ${names.quoted}.append_events(
          $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-         $17::text, $18::bigint, $19::text[], $20::text) AS positions`,
-      appendArguments(appendColumns(request)),
-    );
+         $17::text, $18::bigint, $19::text[], $20::text) AS positions`),
+      values: appendArguments(appendColumns(request)),
+    });
     positions = (rows[0]?.positions ?? []).map(Number);
   } catch (error) {
     throw await explainFailure(pool, names, request, error);

@@ -8,6 +8,7 @@ import {
   appendFunctionSql,
 } from './append-function.js';
 import type { SchemaNames } from './names.js';
+import { readFunctionSql } from './read-function.js';
 import { SEAL_PAGE, sealPage } from './seal.js';
 
 interface Migration {
@@ -170,6 +171,10 @@ const addArrayBatches: Migration = {
 ${appendFunctionSql(names)}`,
 };
 
+// A page read waits on the server for the log to become readable up to a
+// position, instead of the client reading again.
+const addReadFunction: Migration = { version: 12, sql: readFunctionSql };
+
 /** The version that added the hash chain: for tests that take a log back to before it. */
 export const HASH_CHAIN_VERSION = addHashChain.version;
 
@@ -185,6 +190,7 @@ const MIGRATIONS: readonly Migration[] = [
   addHashChain,
   addDataKeyChecks,
   addArrayBatches,
+  addReadFunction,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

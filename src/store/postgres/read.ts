@@ -3,6 +3,7 @@ import pg from 'pg';
 import { EVENT_COLUMNS, eventFromRow, type EventRow as SqlEventRow } from '../event-row.js';
 import type { ReadAllOptions, StoredEvent } from '../event-store.js';
 import type { SchemaNames } from './names.js';
+import { prepared } from './prepared.js';
 
 /** An `events` row as pg returns it: bigint as text, json as text (below). */
 type EventRow = SqlEventRow<string>;
@@ -33,40 +34,42 @@ export interface LogPage {
   readonly visible: number;
 }
 
-const HEADS = (s: string) => `SELECT
-  (SELECT coalesce(max(position), 0) FROM ${s}.events) AS committed_head,
-  (SELECT coalesce(max(position), 0) FROM ${s}.events WHERE ${VISIBLE}) AS visible_head`;
-
 type PageRow = { [K in keyof EventRow]: EventRow[K] | null } & {
   committed_head: string;
   visible_head: string;
 };
 
+/** What a page read waits for before it reads. */
+export interface PageWait {
+  /** The position the log must be readable up to; 0 waits for nothing. */
+  readonly until: number;
+  /** How long to wait for it, in milliseconds, before reading what is readable. */
+  readonly ms: number;
+}
+
 /**
  * Events after a position, in position order, optionally one tenant's and at
- * most `limit`, with the heads seen by the same statement (so by the same
- * snapshot): one row of heads joined to the page, kept when the page is empty.
+ * most `limit`, with the heads seen by the same snapshot; read by the
+ * server's `read_page`, which first waits, without a round trip, until the
+ * log is readable up to `wait.until`.
  */
 export async function readAllEvents(
   pool: Pool,
   names: SchemaNames,
   { after = 0, tenantId, limit }: ReadAllOptions = {},
+  wait: PageWait = { until: 0, ms: 0 },
 ): Promise<LogPage> {
-  const s = names.quoted;
-  const parameters: unknown[] = [after];
-  let page = `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position > $1 AND ${VISIBLE}`;
-  if (tenantId !== undefined) {
-    parameters.push(tenantId);
-    page += ` AND tenant_id = $${parameters.length}`;
-  }
-  page += ' ORDER BY position';
-  if (limit !== undefined) {
-    parameters.push(Math.max(0, limit));
-    page += ` LIMIT $${parameters.length}`;
-  }
-  const sql = `SELECT h.committed_head, h.visible_head, e.* FROM (${HEADS(s)}) AS h
-    LEFT JOIN LATERAL (${page}) AS e ON true ORDER BY e.position`;
-  const { rows } = await pool.query<PageRow>({ text: sql, values: parameters, types });
+  const { rows } = await pool.query<PageRow>({
+    ...prepared(`SELECT * FROM ${names.quoted}.read_page($1, $2, $3, $4, $5)`),
+    values: [
+      after,
+      tenantId ?? null,
+      limit === undefined ? null : Math.max(0, limit),
+      wait.until,
+      wait.ms,
+    ],
+    types,
+  });
   const first = rows[0];
   const events = rows.filter((row): row is PageRow & EventRow => row.position !== null);
   return {

@@ -2,7 +2,11 @@ import type { ClientBase, Pool } from 'pg';
 import { eventHash } from '../chain.js';
 import { EVENT_COLUMNS, type EventRow, eventFromRow } from '../event-row.js';
 import type { SchemaNames } from './names.js';
+import { prepared } from './prepared.js';
 import { types, VISIBLE } from './read.js';
+
+const TRY_LOCK = prepared('SELECT pg_try_advisory_lock($1, $2) AS locked');
+const UNLOCK = prepared('SELECT pg_advisory_unlock($1, $2)');
 
 /** Events sealed per page. */
 export const SEAL_PAGE = 1000;
@@ -98,14 +102,14 @@ export async function sealOnce(
   let failure: unknown;
   let locked = false;
   try {
-    const { rows: lock } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock($1, $2) AS locked',
-      [...names.sealLock],
-    );
+    const { rows: lock } = await client.query<{ locked: boolean }>({
+      ...TRY_LOCK,
+      values: [...names.sealLock],
+    });
     locked = lock[0]?.locked === true;
     if (!locked) return { sealed: 0, head: 0, busy: true };
     const { rows } = await client.query<PageRow>({
-      text: pageSql(names.quoted),
+      ...prepared(pageSql(names.quoted)),
       values: [SEAL_PAGE],
       types,
     });
@@ -115,12 +119,10 @@ export async function sealOnce(
     throw error;
   } finally {
     if (locked) {
-      await client
-        .query('SELECT pg_advisory_unlock($1, $2)', [...names.sealLock])
-        .catch((error) => {
-          // Not released: the connection is closed instead, which releases it.
-          failure ??= error;
-        });
+      await client.query({ ...UNLOCK, values: [...names.sealLock] }).catch((error) => {
+        // Not released: the connection is closed instead, which releases it.
+        failure ??= error;
+      });
     }
     client.removeListener('error', ignore);
     client.release(failure instanceof Error ? failure : undefined);

@@ -71,8 +71,6 @@ const MAX_BATCH = 64;
 /** How long a read waits for this store's own appends to become readable, then returns without them. */
 const OWN_WRITES_WAIT_MS = 5_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Opens an event store on PostgreSQL. Nothing is sent to the server until the
  * first call, which creates or migrates the schema. Subscribing opens one more
@@ -138,21 +136,14 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
 
   /**
    * An append resolves once committed, but becomes readable only when every
-   * older append has ended too: a read that would miss this store's own
-   * appends reads again until they are in sight, so a caller reads its own
-   * writes. Others' commits it returns as far as they are readable; a reader
-   * that must see them names the head (see `head()`) and reads until there.
+   * older append has ended too: a read waits, on the server, until this
+   * store's own appends are in sight, so a caller reads its own writes.
+   * Others' commits it returns as far as they are readable; a reader that
+   * must see them names the head (see `head()`) and reads until there.
    */
   async function readOwnWrites(readOptions: ReadAllOptions | undefined): Promise<StoredEvent[]> {
-    const started = Date.now();
-    for (;;) {
-      const page = await readAllEvents(pool, names, readOptions);
-      const full = readOptions?.limit !== undefined && page.events.length >= readOptions.limit;
-      if (page.visible >= appended || full || Date.now() - started > OWN_WRITES_WAIT_MS) {
-        return page.events;
-      }
-      await sleep(1);
-    }
+    const wait = { until: appended, ms: OWN_WRITES_WAIT_MS };
+    return (await readAllEvents(pool, names, readOptions, wait)).events;
   }
 
   const announcer = createHeadAnnouncer(pool, names.channel, report);

@@ -1,0 +1,54 @@
+import type { SchemaNames } from './names.js';
+
+/**
+ * Where a page read waits, as a server-side function: `read_page` reads the
+ * events after a position once the log is readable up to `p_wait_for` (or
+ * `p_wait_ms` have passed), with the heads seen by the same snapshot.
+ *
+ * An append resolves at its commit, but becomes readable only once every
+ * older append has ended too. A store that reads its own appends right away
+ * waited for them with a read, a pause and another read: with eight writers
+ * about one read in two came back short, and every read crossed the network
+ * twice. Here the wait costs no round trip: each statement of a PL/pgSQL
+ * function takes a new snapshot, so the function looks again after each
+ * pause, and the page it returns is read by the snapshot that saw the log
+ * readable.
+ */
+export function readFunctionSql({ quoted: s }: SchemaNames): string {
+  const visible = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+  const heads = `(SELECT coalesce(max(position), 0) FROM ${s}.events),
+      (SELECT coalesce(max(position), 0) FROM ${s}.events WHERE ${visible})`;
+  const columns = `e.position, e.event_id, e.type, e.schema_version, e.source_id, e.tenant_id,
+      e.stream_version, e.occurred_at, e.data, e.metadata, e.hash`;
+  // The tenant's page has its own statement: one plan for both would scan the
+  // whole log past p_after for a tenant's few events.
+  const page = (tenant: string) => `
+    RETURN QUERY SELECT h.committed_head, h.visible_head, ${columns}
+      FROM (SELECT ${heads}) AS h(committed_head, visible_head)
+      LEFT JOIN LATERAL (SELECT * FROM ${s}.events
+        WHERE position > p_after AND ${visible}${tenant}
+        ORDER BY position LIMIT p_limit) AS e ON true
+      ORDER BY e.position;`;
+  return `
+CREATE OR REPLACE FUNCTION ${s}.read_page(p_after bigint, p_tenant text, p_limit bigint,
+  p_wait_for bigint, p_wait_ms integer)
+RETURNS TABLE (committed_head bigint, visible_head bigint, "position" bigint, event_id text,
+  type text, schema_version integer, source_id text, tenant_id text, stream_version integer,
+  occurred_at text, data json, metadata json, hash text)
+LANGUAGE plpgsql AS $fn$
+-- The result's names are also columns of events; in the queries they mean the columns.
+#variable_conflict use_column
+DECLARE
+  deadline timestamptz := clock_timestamp() + p_wait_ms * interval '1 millisecond';
+BEGIN
+  WHILE p_wait_for > 0 AND clock_timestamp() < deadline AND (
+    SELECT coalesce(max(position), 0) FROM ${s}.events
+      WHERE position <= p_wait_for AND ${visible}) < p_wait_for LOOP
+    PERFORM pg_sleep(0.0002);
+  END LOOP;
+  IF p_tenant IS NULL THEN${page('')}
+  ELSE${page(' AND tenant_id = p_tenant')}
+  END IF;
+END
+$fn$;`;
+}
