@@ -53,8 +53,9 @@ export function createSealer(
       if (!busy) head = reached;
       const more = busy || sealed === SEAL_PAGE || head < until();
       if (!more || Date.now() - started > patienceMs) return;
-      // Background work: a sealer at work will likely seal these events too.
-      if (sealed === 0) await sleep(busy ? 10 : 5);
+      // Background work: a sealer at work will likely seal these events too,
+      // and each look costs a round trip (with eight writers, most of them).
+      if (sealed === 0) await sleep(busy ? SEAL_DELAY_MS : 5);
     }
   }
 
