@@ -1,14 +1,17 @@
 import {
+  type CommandContext,
   type DataSourceCommand,
   type RegisterInput,
   registerInputSchema,
   roleSchema,
   streamIdSchema,
   tagSchema,
+  tenantIdSchema,
 } from '../domain/commands.js';
 import { completeConfig } from '../domain/config.js';
-import { parseInput } from '../domain/errors.js';
+import { DataSourceError, ErrorCode, parseInput } from '../domain/errors.js';
 import { LIMITS } from '../domain/limits.js';
+import { type ParsedContext, parseContext } from './command-events.js';
 
 /**
  * The id a caller asked for, to name in an error; read without trusting the
@@ -84,4 +87,25 @@ function isPlainId(id: unknown): boolean {
  */
 export function parseSourceId(id: unknown): string {
   return isPlainId(id) ? (id as string) : parseInput(streamIdSchema, id, 'source id');
+}
+
+/**
+ * A command on a whole tenant (`clearTenant`, `purgeTenant`): its tenant id
+ * and context, which may not name an `expectedVersion`, since that applies
+ * to one source.
+ */
+export function parseTenantCommand(
+  what: string,
+  tenantId: unknown,
+  ctx: CommandContext | undefined,
+): { tenant: string; context: ParsedContext } {
+  const tenant = parseInput(tenantIdSchema, tenantId, 'tenant id');
+  const context = parseContext(ctx);
+  if (context.expectedVersion !== undefined) {
+    throw new DataSourceError(`expectedVersion applies to one source, not to ${what}`, {
+      code: ErrorCode.INVALID_INPUT,
+      details: { issues: [{ path: 'expectedVersion', message: 'not allowed here' }] },
+    });
+  }
+  return { tenant, context };
 }
