@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessRolesAfter } from '../domain/access-roles.js';
 import {
   type CommandContext,
   commandContextSchema,
@@ -60,20 +61,6 @@ const NO_SOURCES: readonly CustomerDataSource[] = Object.freeze([]);
 
 function forbidden(message: string, sourceId?: string): DataSourceError {
   return new DataSourceError(message, { code: ErrorCode.FORBIDDEN, sourceId });
-}
-
-/** A source's access roles after the last of its events, deleted or not. */
-function accessRolesAfter(events: readonly DataSourceEvent[]): readonly string[] {
-  let roles: readonly string[] = [];
-  for (const event of events) {
-    if (event.type === 'DataSourceRegistered') roles = event.data.accessRoles;
-    else if (event.type === 'AccessGranted' && !roles.includes(event.data.role)) {
-      roles = [...roles, event.data.role];
-    } else if (event.type === 'AccessRevoked') {
-      roles = roles.filter((role) => role !== event.data.role);
-    }
-  }
-  return roles;
 }
 
 /**
