@@ -1,4 +1,6 @@
+import { EVENT_COLUMNS } from '../event-row.js';
 import type { SchemaNames } from './names.js';
+import { VISIBLE } from './read.js';
 
 /**
  * Where a page read waits, as a server-side function: `read_page` reads the
@@ -15,18 +17,18 @@ import type { SchemaNames } from './names.js';
  * readable.
  */
 export function readFunctionSql({ quoted: s }: SchemaNames): string {
-  const visible = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
   const heads = `(SELECT coalesce(max(position), 0) FROM ${s}.events),
-      (SELECT coalesce(max(position), 0) FROM ${s}.events WHERE ${visible})`;
-  const columns = `e.position, e.event_id, e.type, e.schema_version, e.source_id, e.tenant_id,
-      e.stream_version, e.occurred_at, e.data, e.metadata, e.hash`;
+      (SELECT coalesce(max(position), 0) FROM ${s}.events WHERE ${VISIBLE})`;
+  const columns = EVENT_COLUMNS.split(', ')
+    .map((column) => `e.${column}`)
+    .join(', ');
   // The tenant's page has its own statement: one plan for both would scan the
   // whole log past p_after for a tenant's few events.
   const page = (tenant: string) => `
     RETURN QUERY SELECT h.committed_head, h.visible_head, ${columns}
       FROM (SELECT ${heads}) AS h(committed_head, visible_head)
       LEFT JOIN LATERAL (SELECT * FROM ${s}.events
-        WHERE position > p_after AND ${visible}${tenant}
+        WHERE position > p_after AND ${VISIBLE}${tenant}
         ORDER BY position LIMIT p_limit) AS e ON true
       ORDER BY e.position;`;
   return `
@@ -43,7 +45,7 @@ DECLARE
 BEGIN
   WHILE p_wait_for > 0 AND clock_timestamp() < deadline AND (
     SELECT coalesce(max(position), 0) FROM ${s}.events
-      WHERE position <= p_wait_for AND ${visible}) < p_wait_for LOOP
+      WHERE position <= p_wait_for AND ${VISIBLE}) < p_wait_for LOOP
     PERFORM pg_sleep(0.0002);
   END LOOP;
   IF p_tenant IS NULL THEN${page('')}
