@@ -6,54 +6,25 @@ import type { DataSourceEvent } from '../domain/events.js';
 import { evolve } from '../domain/evolve.js';
 import type { SourceStream } from '../domain/stream.js';
 import { tenantStreamId } from '../domain/tenant-stream.js';
-import { type CatchUp, catchUpToHead } from '../follow/catch-up.js';
+import { catchUpToHead } from '../follow/catch-up.js';
 import { getSourceByName } from '../projections/queries.js';
 import { type QueryProjections, tenantSourceIds } from '../projections/query-projections.js';
-import type { SecretFingerprinter } from '../security/secret-fingerprints.js';
-import { streamOf, type WriteModel } from '../state/write-model.js';
-import type { EventStore, StoredEvent } from '../store/event-store.js';
-import {
-  atPosition,
-  envelope,
-  expectedVersions,
-  occurredAtOf,
-  type ParsedContext,
-} from './command-events.js';
+import { streamOf } from '../state/write-model.js';
+import { envelope, expectedVersions, occurredAtOf, type ParsedContext } from './command-events.js';
 import { commandMessage, type NoteCommit, traceCommand } from './diagnostics.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { duplicateName, nameChange } from './name-claims.js';
 import { toDomainEvent } from './read-events.js';
 import { type TenantDeletion, tenantDeletionPlan } from './tenant-deletion.js';
-import { type AppendPlan, isConflict, writeError } from './write-plan.js';
+import { createWriteLoop, type Step, type WriteLoopDeps } from './write-loop.js';
+import type { AppendPlan } from './write-plan.js';
 
 /** What the writer needs from the registry it writes for. */
-export interface CommandWriterDeps {
-  store: EventStore;
-  /** The stream states commands are decided on, and the position they reach. */
-  state: WriteModel;
+export interface CommandWriterDeps extends WriteLoopDeps {
   /** Names held by live sources, and a tenant's sources for clearTenant. */
   projections: QueryProjections;
   locks: KeyedLock;
-  catchUp: CatchUp;
-  /** Applies committed events to the state and the projections, and publishes them. */
-  apply: (events: readonly DataSourceEvent[]) => void;
-  /** The registry could not read up to `head` after a commit: the follower takes it from here. */
-  fellBehind: (head: number, error: unknown) => void;
-  clock: () => Date;
-  newId: () => string;
-  /** Fingerprints secrets under this registry's key. */
-  fingerprint: SecretFingerprinter;
-  /** How long a command that lost a race keeps trying, in milliseconds. */
-  conflictTimeoutMs: number;
-  /** At most this many retries, within the time budget. */
-  retries: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Step<T> =
-  | { done: T }
-  | { plan: AppendPlan; result: (committed: readonly DataSourceEvent[]) => T };
 
 /** Folds events onto a stream state, skipping those it already holds. */
 function fold(stream: SourceStream, events: readonly DataSourceEvent[]): SourceStream {
@@ -71,82 +42,7 @@ function fold(stream: SourceStream, events: readonly DataSourceEvent[]): SourceS
  */
 export function createCommandWriter(deps: CommandWriterDeps) {
   const { state, projections, catchUp } = deps;
-
-  function envelopeOf(
-    stream: SourceStream,
-    sourceId: string,
-    tenantId: string,
-    ctx: ParsedContext,
-    occurredAt = occurredAtOf(deps.clock),
-  ) {
-    return {
-      sourceId,
-      tenantId,
-      version: stream.version,
-      occurredAt,
-      metadata: ctx.metadata,
-      newId: deps.newId,
-      fingerprint: deps.fingerprint,
-      before: stream.source,
-    };
-  }
-
-  /**
-   * Our own committed events go straight in, after any earlier ones not seen
-   * yet. Once the store has committed, the command has happened: a failed
-   * read here must not make it look failed (a caller would retry it and
-   * apply it twice), so the follower catches up instead.
-   */
-  function commit(events: readonly DataSourceEvent[]): Promise<void> | undefined {
-    const first = events[0];
-    const last = events[events.length - 1];
-    if (!first || !last) return;
-    if (first.position === state.position + 1) {
-      deps.apply(events);
-      return;
-    }
-    return catchUp(last.position).catch((error: unknown) => deps.fellBehind(last.position, error));
-  }
-
-  async function writeWithRetry<T>(
-    attempt: () => Promise<Step<T>> | Step<T>,
-    recover: (conflict: DataSourceError<'CONCURRENCY_CONFLICT'>) => Promise<void>,
-    note: NoteCommit,
-  ): Promise<T> {
-    const deadline = Date.now() + deps.conflictTimeoutMs;
-    for (let tries = 0; ; tries++) {
-      // Most attempts decide without reading anything: no await for them.
-      const next = attempt();
-      const step = next instanceof Promise ? await next : next;
-      if ('done' in step) return step.done;
-      if (step.plan.events.length === 0) return step.result([]);
-      let stored: readonly StoredEvent[];
-      try {
-        stored = await deps.store.append(step.plan);
-      } catch (error) {
-        if (isConflict(error) && tries < deps.retries && Date.now() < deadline) {
-          // Writers racing on one stream would collide again in lockstep: a
-          // random, growing pause lets one through, then the others follow.
-          // A tenant that gained a source is no such race: waiting would only
-          // let registrations pile up between our read and our next append.
-          // Nor is a purge that destroyed the key our secrets were sealed under.
-          if (error.details.reason === 'version' || error.details.reason === 'claim') {
-            await sleep(Math.random() * Math.min(100, 2 ** tries));
-          }
-          await recover(error);
-          continue;
-        }
-        throw writeError(error);
-      }
-      const committed = step.plan.events.map((event, i) =>
-        atPosition(event, stored[i]?.position ?? 0),
-      );
-      note(committed, tries + 1);
-      const applying = commit(committed);
-      if (applying) await applying;
-      return step.result(committed);
-    }
-  }
+  const { envelopeOf, writeWithRetry } = createWriteLoop(deps);
 
   /** The stream after what the store holds beyond `known`: one stream read, not the log. */
   async function readStream(sourceId: string, known: SourceStream): Promise<SourceStream> {
