@@ -4,11 +4,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
 import type { EventStore, StoredEvent } from '../../src/store/event-store.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import {
   adminQuery,
   describeWithPostgres,
   eventually,
+  holdMarkedAppends,
   testSchemas,
   uniqueName,
   withApplicationName,
@@ -168,7 +168,6 @@ describeWithPostgres('a PostgreSQL append held between its insert and its commit
 
   it('keeps every later append invisible until it commits', async () => {
     const schema = schemas.next();
-    const s = quoteIdentifier(schema);
     const open = (name: string) => {
       const store = createPostgresEventStore({
         connectionString: withApplicationName(url, name),
@@ -181,21 +180,7 @@ describeWithPostgres('a PostgreSQL append held between its insert and its commit
     const later = open(application);
     const reader = open(uniqueName('dsreg_reader'));
     await reader.append(streamAppend('first', 0));
-    await adminQuery(
-      url,
-      `CREATE FUNCTION ${s}.hold_marked() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN
-         IF NEW.data->>'holdHere' IS NOT NULL THEN
-           PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
-         END IF;
-         RETURN NULL;
-       END $$`,
-    );
-    await adminQuery(
-      url,
-      `CREATE TRIGGER hold_marked AFTER INSERT ON ${s}.events
-         FOR EACH ROW EXECUTE FUNCTION ${s}.hold_marked()`,
-    );
+    await holdMarkedAppends(url, schema, gateKey);
     const gate = new pg.Client(url);
     await gate.connect();
     await gate.query('SELECT pg_advisory_lock($1, $2)', gateKey);

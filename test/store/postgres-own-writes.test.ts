@@ -3,11 +3,11 @@ import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import type { EventStore, StoredEvent } from '../../src/store/event-store.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import {
   adminQuery,
   describeWithPostgres,
   eventually,
+  holdMarkedAppends,
   testSchemas,
   uniqueName,
   withApplicationName,
@@ -38,7 +38,6 @@ describeWithPostgres('a PostgreSQL store reading its own append behind an open o
 
   it('waits on the server until the older append commits, then returns both', async () => {
     const schema = schemas.next();
-    const s = quoteIdentifier(schema);
     const holder = uniqueName('dsreg_holder');
     const reader = uniqueName('dsreg_own_reader');
     const open = (application: string) => {
@@ -52,18 +51,7 @@ describeWithPostgres('a PostgreSQL store reading its own append behind an open o
     const held = open(holder);
     const writer = open(reader);
     await writer.append(streamAppend('first', 0));
-    await adminQuery(
-      url,
-      `CREATE FUNCTION ${s}.hold_marked() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN
-         IF NEW.data->>'holdHere' IS NOT NULL THEN
-           PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
-         END IF;
-         RETURN NULL;
-       END $$;
-       CREATE TRIGGER hold_marked AFTER INSERT ON ${s}.events
-         FOR EACH ROW EXECUTE FUNCTION ${s}.hold_marked()`,
-    );
+    await holdMarkedAppends(url, schema, gateKey);
     const gate = new pg.Client(url);
     await gate.connect();
     let heldAppend: Promise<StoredEvent[]> | undefined;

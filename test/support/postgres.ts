@@ -100,3 +100,32 @@ export function listeningBackend(url: string, schema: string, timeoutMs?: number
     timeoutMs,
   );
 }
+
+/**
+ * Makes every append of an event whose data holds `holdHere` wait inside its
+ * transaction, its event inserted but not committed, until the gate opens:
+ * the gate is a session advisory lock on `gateKey` the test holds meanwhile.
+ * For tests of what others see, and wait for, while an append is open.
+ */
+export async function holdMarkedAppends(
+  url: string,
+  schema: string,
+  gateKey: readonly number[],
+): Promise<void> {
+  const s = quoteIdentifier(schema);
+  await adminQuery(
+    url,
+    `CREATE FUNCTION ${s}.hold_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF NEW.data->>'holdHere' IS NOT NULL THEN
+         PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
+       END IF;
+       RETURN NULL;
+     END $$`,
+  );
+  await adminQuery(
+    url,
+    `CREATE TRIGGER hold_marked AFTER INSERT ON ${s}.events
+       FOR EACH ROW EXECUTE FUNCTION ${s}.hold_marked()`,
+  );
+}
