@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/domain/errors.js';
 import { protectSecrets, readOnlyStore } from '../../src/security/protected-store.js';
+import type { EventStore } from '../../src/store/event-store.js';
 import { createMemoryEventStore } from '../../src/store/memory-store.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { failsWith } from '../support/registry-fixtures.js';
@@ -34,6 +35,28 @@ describe('the store that seals secrets', () => {
     expect((await wrapped.readSnapshot?.())?.format).toBe('s3-test');
     expect(await wrapped.head()).toBe(0);
     await wrapped.close();
+  });
+
+  it('leaves out what the store underneath does not have', async () => {
+    const store = sqlite();
+    const partial: EventStore = {
+      ...store,
+      pinKeyRing: undefined,
+      addToKeyRing: undefined,
+      readCheckpoint: undefined,
+      storeCheckpoint: undefined,
+      readSnapshot: undefined,
+      storeSnapshot: undefined,
+    };
+    for (const wrapped of [protectSecrets(partial, KEY), readOnlyStore(partial)]) {
+      expect(wrapped.pinKeyRing).toBeUndefined();
+      expect(wrapped.addToKeyRing).toBeUndefined();
+      expect(wrapped.readCheckpoint).toBeUndefined();
+      expect(wrapped.storeCheckpoint).toBeUndefined();
+      expect(wrapped.readSnapshot).toBeUndefined();
+      expect(wrapped.storeSnapshot).toBeUndefined();
+    }
+    await store.close();
   });
 
   it('closes the store underneath', async () => {
