@@ -178,3 +178,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (keys.length !== Object.keys(bo).length) return false;
   return keys.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
+
+/** An object that is not an array or null: what a JSON object is read as before its fields are checked. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

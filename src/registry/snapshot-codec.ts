@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type DataSourceConfig, dataSourceConfigSchema } from '../domain/config.js';
 import { type CustomerDataSource, customerDataSourceSchema } from '../domain/data-source.js';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { isRecord } from '../domain/json.js';
 import type { SourceStream } from '../domain/stream.js';
 import type { SnapshotMac } from '../security/snapshot-mac.js';
 import {
@@ -170,9 +171,6 @@ export function unusableSnapshot(why: string, cause?: unknown): DataSourceError 
     ...(cause === undefined ? {} : { cause }),
   });
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The streams' columns, checked: ids and versions, as many of each, and the

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
+import { isRecord } from '../domain/json.js';
 
 /**
  * A snapshot stores the values of one field of every source together, as a
@@ -41,9 +42,6 @@ function malformed(name: string, why: string): DataSourceError {
     code: ErrorCode.CORRUPT_LOG,
   });
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The values of a column of `length` sources, whichever way it was written.

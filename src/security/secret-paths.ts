@@ -1,4 +1,5 @@
 import { EVENT_TYPES, type EventType } from '../domain/events.js';
+import { isRecord } from '../domain/json.js';
 import { SECRET_FIELDS, SECRET_MAP_FIELD } from '../domain/secrets.js';
 import type { PendingEvent } from '../store/event-store.js';
 
@@ -42,10 +43,6 @@ export type SecretPath =
 
 /** Called with each secret's value; what it returns replaces the value. */
 export type SecretMapper = (value: unknown, path: SecretPath) => unknown;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The event with each secret replaced by what `map` returns for it: each

@@ -1,5 +1,6 @@
 import { DataSourceError, ErrorCode } from '../domain/errors.js';
 import { deepFreeze } from '../domain/freeze.js';
+import { isRecord } from '../domain/json.js';
 import { PURGED_SECRET, SECRET_FIELDS, SECRET_MAP_FIELD, SECRET_MASK } from '../domain/secrets.js';
 import { missingEncryptionKey } from './encryption-key.js';
 import { formatSecretPath, type SecretPath } from './secret-paths.js';
@@ -30,9 +31,6 @@ export type SealedBundles = [string, string][];
 
 type Config = Readonly<Record<string, unknown>>;
 type SecretMap = (value: unknown, field: SecretPath) => unknown;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The field of a secret within its source's bundle; the first part never holds a colon. */
 const fieldKey = (field: SecretPath) => field.slice(1).join(':');
