@@ -9,9 +9,9 @@ import {
   describeWithPostgres,
   eventually,
   holdMarkedAppends,
+  storesNamed,
   testSchemas,
   uniqueName,
-  withApplicationName,
 } from '../support/postgres.js';
 import { pendingEvent, streamAppend } from './conformance.js';
 
@@ -168,14 +168,7 @@ describeWithPostgres('a PostgreSQL append held between its insert and its commit
 
   it('keeps every later append invisible until it commits', async () => {
     const schema = schemas.next();
-    const open = (name: string) => {
-      const store = createPostgresEventStore({
-        connectionString: withApplicationName(url, name),
-        schema,
-      });
-      stores.push(store);
-      return store;
-    };
+    const open = storesNamed(url, schema, stores);
     const held = open(application);
     const later = open(application);
     const reader = open(uniqueName('dsreg_reader'));

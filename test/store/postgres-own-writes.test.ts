@@ -2,15 +2,14 @@ import { randomInt } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import type { EventStore, StoredEvent } from '../../src/store/event-store.js';
-import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import {
   adminQuery,
   describeWithPostgres,
   eventually,
   holdMarkedAppends,
+  storesNamed,
   testSchemas,
   uniqueName,
-  withApplicationName,
 } from '../support/postgres.js';
 import { pendingEvent, streamAppend } from './conformance.js';
 
@@ -40,14 +39,7 @@ describeWithPostgres('a PostgreSQL store reading its own append behind an open o
     const schema = schemas.next();
     const holder = uniqueName('dsreg_holder');
     const reader = uniqueName('dsreg_own_reader');
-    const open = (application: string) => {
-      const store = createPostgresEventStore({
-        connectionString: withApplicationName(url, application),
-        schema,
-      });
-      stores.push(store);
-      return store;
-    };
+    const open = storesNamed(url, schema, stores);
     const held = open(holder);
     const writer = open(reader);
     await writer.append(streamAppend('first', 0));

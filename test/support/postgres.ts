@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
+import type { EventStore } from '../../src/store/event-store.js';
+import {
+  createPostgresEventStore,
+  type PostgresEventStore,
+} from '../../src/store/postgres/index.js';
 import { quoteIdentifier, schemaNames } from '../../src/store/postgres/names.js';
 
 /** The database PostgreSQL tests run against; without it they are skipped. */
@@ -42,6 +47,26 @@ export function withApplicationName(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set('application_name', name);
   return parsed.toString();
+}
+
+/**
+ * Opens stores on `schema` whose connections carry an application name, so
+ * a test can find their sessions in `pg_stat_activity`; each store opened
+ * goes into `opened`, for the test to close.
+ */
+export function storesNamed(
+  url: string,
+  schema: string,
+  opened: EventStore[],
+): (application: string) => PostgresEventStore {
+  return (application) => {
+    const store = createPostgresEventStore({
+      connectionString: withApplicationName(url, application),
+      schema,
+    });
+    opened.push(store);
+    return store;
+  };
 }
 
 /** A name no other test or run uses, valid as a schema or application name. */
