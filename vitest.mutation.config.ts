@@ -58,6 +58,8 @@ export default mergeConfig(
         'test/lifecycle/clear-tenant.test.ts',
         'test/lifecycle/shutdown.test.ts',
         'test/durable/subscription-processes.test.ts',
+        'test/domain/exhaustive-catalog.test.ts',
+        'test/promises/doc-examples-compile.test.ts',
       ],
     },
   }),

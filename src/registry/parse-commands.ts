@@ -19,11 +19,9 @@ import { type ParsedContext, parseContext } from './command-events.js';
  */
 function sourceIdOf(input: unknown): string | null {
   try {
-    const descriptor =
-      typeof input === 'object' && input !== null
-        ? Object.getOwnPropertyDescriptor(input, 'sourceId')
-        : undefined;
-    return typeof descriptor?.value === 'string' ? descriptor.value : null;
+    // Throws for null and undefined, and in a proxy's trap: no id to name then.
+    const value: unknown = Object.getOwnPropertyDescriptor(input, 'sourceId')?.value;
+    return typeof value === 'string' ? value : null;
   } catch {
     return null;
   }
@@ -71,7 +69,7 @@ export function parseLabelCommand(
  * without spaces, within the byte limit, as generated ids are. Anything else
  * goes through the schema, which gives the same answer and the reasons.
  */
-function isPlainId(id: unknown): boolean {
+export function isPlainId(id: unknown): boolean {
   if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.sourceIdBytes) return false;
   for (let i = 0; i < id.length; i++) {
     const unit = id.charCodeAt(i);

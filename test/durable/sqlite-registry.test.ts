@@ -154,7 +154,10 @@ describe('a registry on an SQLite file', () => {
     const filename = join(tempDir(), 'log.db');
     const store = createSqliteEventStore({ filename });
     expect(() => new DataSourceRegistry({ store })).toThrow(
-      expect.objectContaining({ code: ErrorCode.FORBIDDEN }),
+      expect.objectContaining({
+        code: ErrorCode.FORBIDDEN,
+        message: 'A sqlite store must be opened with await DataSourceRegistry.open({ store })',
+      }),
     );
     await store.close();
     const registry = await openRegistry(filename);

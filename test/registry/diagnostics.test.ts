@@ -78,6 +78,33 @@ describeEachStore('diagnostics channels', (harness) => {
     expect(heard.appends).toEqual([]);
   });
 
+  it('name a tenant command ClearTenant or PurgeTenant, with its tenant and no source', async () => {
+    const { registry } = await harness.createRegistry();
+    await registry.register(databaseInput());
+    const heard = hearDiagnostics();
+
+    await registry.clearTenant('acme');
+    await registry.purgeTenant('acme');
+
+    const starts = heard.commands.filter((c) => c.event === 'start').map((c) => c.message);
+    expect(starts).toEqual([
+      {
+        command: 'ClearTenant',
+        sourceId: null,
+        tenantId: 'acme',
+        actor: null,
+        correlationId: null,
+      },
+      {
+        command: 'PurgeTenant',
+        sourceId: null,
+        tenantId: 'acme',
+        actor: null,
+        correlationId: null,
+      },
+    ]);
+  });
+
   it('report a refused command on the error channel with its code, and no append', async () => {
     const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());

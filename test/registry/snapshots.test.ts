@@ -139,6 +139,23 @@ describeEachDurableStore('snapshots', (harness) => {
     expect(await registry.activate(orders.sourceId)).toMatchObject({ status: 'active' });
   });
 
+  it('starts no snapshot that was due but not begun when close() is called', async () => {
+    const { registry } = await harness.createRegistry({ snapshotEvery: 1 });
+    const failures: SnapshotError[] = [];
+    registry.on('snapshotError', (failure) => {
+      failures.push(failure);
+    });
+    const heard = hearSnapshots();
+
+    // Due after this commit, in the background; close() comes first.
+    await registry.register(databaseInput());
+    await registry.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(heard.filter((message) => message.action === 'written')).toEqual([]);
+    expect(failures).toEqual([]);
+  });
+
   it('makes a failed snapshot a process warning when nobody listens to snapshotError', async () => {
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     onTestFinished(() => warnings.mockRestore());
@@ -209,6 +226,7 @@ describe('a store that keeps no snapshots', () => {
     const registry = await DataSourceRegistry.open({ store: storeWithout() });
     onTestFinished(() => registry.close());
     await registry.register({ ...fileInput });
-    await failsWith(() => registry.snapshot(), ErrorCode.FORBIDDEN);
+    const error = await failsWith(() => registry.snapshot(), ErrorCode.FORBIDDEN);
+    expect(error.message).toBe('A sqlite store keeps no snapshots');
   });
 });
