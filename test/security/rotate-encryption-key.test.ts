@@ -178,6 +178,55 @@ describe('rotating the master key of a memory registry', () => {
     expect(rewrapped).toBe(0);
     expect(await store.pinKeyRing([])).toContain(encryptionKeyId(newKey));
   });
+
+  it('is refused with SECRET_UNAVAILABLE without a key, and the ring is left as it was', async () => {
+    const store = createMemoryEventStore();
+    const registry = new DataSourceRegistry({ store });
+    const newKey = randomBytes(32);
+
+    const failure = await registry.rotateEncryptionKey(newKey).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({
+      code: ErrorCode.SECRET_UNAVAILABLE,
+      message: expect.stringMatching(/^Cannot rotate the encryption key: this registry has none/),
+    });
+    expect(await store.pinKeyRing([])).not.toContain(encryptionKeyId(newKey));
+  });
+
+  it('refuses a value whose inspection throws with INVALID_INPUT that names newKey', async () => {
+    const registry = new DataSourceRegistry({ encryptionKey: randomBytes(32) });
+    const hostile = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('trap');
+        },
+      },
+    );
+
+    const failure = await registry
+      .rotateEncryptionKey(hostile as Uint8Array)
+      .catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({
+      code: ErrorCode.INVALID_INPUT,
+      message: 'Invalid newKey: must be a Uint8Array of 32 bytes or their base64',
+      details: {
+        issues: [{ path: 'newKey', message: 'must be a Uint8Array of 32 bytes or their base64' }],
+      },
+    });
+  });
+
+  it('passes on the refusal of a key of the wrong size unchanged', async () => {
+    const registry = new DataSourceRegistry({ encryptionKey: randomBytes(32) });
+    const failure = await registry
+      .rotateEncryptionKey(randomBytes(16))
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: ErrorCode.INVALID_INPUT });
+    expect((failure as Error).message).not.toContain(
+      'must be a Uint8Array of 32 bytes or their base64',
+    );
+  });
 });
 
 describeWithPostgres('rotating the master key of a PostgreSQL log during traffic', (url) => {
