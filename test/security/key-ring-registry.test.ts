@@ -163,4 +163,15 @@ describe('a memory registry made without open()', () => {
       expect.objectContaining({ code: ErrorCode.SECRET_UNAVAILABLE }),
     );
   });
+
+  it('pins its key in a new store, and a registry without a key or read-only pins nothing', () => {
+    const keyless = createMemoryEventStore();
+    new DataSourceRegistry({ store: keyless });
+    new DataSourceRegistry({ store: keyless, readOnly: true, encryptionKey: OTHER_KEY });
+    expect(keyless.pinKeyRingSync([])).toEqual([]);
+
+    const keyed = createMemoryEventStore();
+    new DataSourceRegistry({ store: keyed, encryptionKey: OTHER_KEY });
+    expect(keyed.pinKeyRingSync([])).toEqual([encryptionKeyId(OTHER_KEY)]);
+  });
 });
