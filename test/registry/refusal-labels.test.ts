@@ -3,22 +3,13 @@
  * can act on, and names the source it was about.
  */
 import { describe, expect, it } from 'vitest';
-import { DataSourceError, DataSourceRegistry, ErrorCode } from '../../src/index.js';
+import { DataSourceRegistry, ErrorCode } from '../../src/index.js';
+import { caught } from '../support/given-when-then.js';
 import { createTestRegistry, databaseInput, failureOf } from '../support/registry-fixtures.js';
-
-function thrown(fn: () => unknown): DataSourceError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DataSourceError) return error;
-    throw error;
-  }
-  throw new Error('expected a DataSourceError');
-}
 
 describe('a refusal of bad input', () => {
   it('of the registry options names them', () => {
-    const error = thrown(() => new DataSourceRegistry({ conflictTimeoutMs: -1 }));
+    const error = caught(() => new DataSourceRegistry({ conflictTimeoutMs: -1 }));
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.message).toMatch(/^Invalid registry options: conflictTimeoutMs: /);
   });
@@ -41,20 +32,20 @@ describe('a refusal of bad input', () => {
 
   it('of a list or count filter names the filter', () => {
     const { registry } = createTestRegistry();
-    expect(thrown(() => registry.list({ limit: -1 })).message).toMatch(/^Invalid filter: limit: /);
-    expect(thrown(() => registry.count({ tenantId: '' })).message).toMatch(
+    expect(caught(() => registry.list({ limit: -1 })).message).toMatch(/^Invalid filter: limit: /);
+    expect(caught(() => registry.count({ tenantId: '' })).message).toMatch(
       /^Invalid filter: tenantId: /,
     );
   });
 
   it('of the tenant of statistics names the tenant id', () => {
     const { registry } = createTestRegistry();
-    expect(thrown(() => registry.getStatistics('')).message).toMatch(/^Invalid tenant id: /);
+    expect(caught(() => registry.getStatistics('')).message).toMatch(/^Invalid tenant id: /);
   });
 
   it('of a listener names the listener', () => {
     const { registry } = createTestRegistry();
-    const error = thrown(() => registry.on('DataSourceRegistered', 'not a function' as never));
+    const error = caught(() => registry.on('DataSourceRegistered', 'not a function' as never));
     expect(error.message).toMatch(/^Invalid listener: listener: must be a function/);
   });
 
@@ -69,7 +60,7 @@ describe('a refusal of bad input', () => {
   it('after close says the registry is closed', async () => {
     const { registry } = createTestRegistry();
     await registry.close();
-    const error = thrown(() => registry.list());
+    const error = caught(() => registry.list());
     expect(error.code).toBe(ErrorCode.FORBIDDEN);
     expect(error.message).toBe('The registry is closed');
   });
