@@ -169,6 +169,17 @@ describe('two registries on one memory store', () => {
     expect(result).toMatchObject({ connectionCount: 3, version: 4 });
   });
 
+  it('a command expecting the version the other registry reached catches up and lands', async () => {
+    const { registry: first, store } = createTestRegistry();
+    const { sourceId } = await first.register(databaseInput());
+    const second = new DataSourceRegistry({ store });
+
+    const moved = await first.recordConnection(sourceId);
+    const result = await second.activate(sourceId, { expectedVersion: moved?.version });
+
+    expect(result).toMatchObject({ status: 'active', connectionCount: 1, version: 3 });
+  });
+
   it('concurrent commands from both on one source all land', async () => {
     const { registry: first, store } = createTestRegistry();
     const { sourceId } = await first.register(databaseInput());

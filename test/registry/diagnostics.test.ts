@@ -61,6 +61,18 @@ describeEachStore('diagnostics channels', (harness) => {
     expect(span.getStore()).toBeUndefined();
   });
 
+  it('count one attempt for each of concurrent commands on one source: they queue, not race', async () => {
+    const { registry } = await harness.createRegistry();
+    const { sourceId } = await registry.register(databaseInput());
+    const heard = hearDiagnostics();
+
+    await Promise.all(Array.from({ length: 8 }, () => registry.recordConnection(sourceId)));
+
+    const outcomes = heard.commands.filter((c) => c.event === 'asyncEnd');
+    expect(outcomes.map((c) => c.message.outcome?.attempts)).toEqual(Array(8).fill(1));
+    expect(registry.get(sourceId)?.connectionCount).toBe(8);
+  });
+
   it('report a command that changed nothing as a no-op that appended nothing', async () => {
     const { registry } = await harness.createRegistry();
     const { sourceId } = await registry.register(databaseInput());

@@ -312,6 +312,18 @@ describeEachStore('subscriptions', (harness) => {
     await registry.close();
     await failsWith(() => registry.subscribe({ name: 'late', handler }), ErrorCode.FORBIDDEN);
   });
+
+  it('refuse restart() after close() with FORBIDDEN', async () => {
+    const { registry } = await harness.createRegistry();
+    const subscription = registry.subscribe({ name: 'billing', handler: () => {} });
+    await until(subscription, 'live', 'caught up');
+
+    await registry.close();
+
+    expect(subscription.status).toBe('stopped');
+    await failsWith(() => subscription.restart(), ErrorCode.FORBIDDEN);
+    expect(subscription.status).toBe('stopped');
+  });
 });
 
 it('start again from the first event of a memory log after reset(), skipping none of it', async () => {
