@@ -13,16 +13,21 @@ const text =
   (maxBytes: number): FieldCheck =>
   (value) =>
     value === null ||
+    // Stryker disable next-line ConditionalExpression: the fast path declining; the schema then gives the same answer
     value === undefined ||
+    // Stryker disable next-line EqualityOperator: the fast path declining; the schema then gives the same answer
     (typeof value === 'string' && textProblem(value) === null && utf8Length(value) <= maxBytes);
 
 const integer =
   (min: number, max: number, nullable: boolean): FieldCheck =>
   (value) =>
+    // Stryker disable next-line ConditionalExpression: the fast path declining; the schema then gives the same answer
     value === undefined ||
     (nullable && value === null) ||
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: Number.isSafeInteger refuses what is not a number; at the maximum, the fast path declining, and the schema then gives the same answer
     (typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max);
 
+// Stryker disable next-line ConditionalExpression: the fast path declining; the schema then gives the same answer
 const flag: FieldCheck = (value) => value === undefined || typeof value === 'boolean';
 
 const configText = text(LIMITS.configTextBytes);
@@ -42,6 +47,7 @@ const CHECKS = {
   database: configText,
   authType: configText,
   apiKey: configText,
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: the fast path declining; the schema then gives the same answer
   oauthConfig: (value) => value === null || value === undefined,
   poolSize: integer(1, Number.MAX_SAFE_INTEGER, false),
   poolTimeout: integer(0, Number.MAX_SAFE_INTEGER, false),
@@ -49,6 +55,7 @@ const CHECKS = {
   sslEnabled: flag,
   sslVerify: flag,
   sslCertPath: configText,
+  // Stryker disable next-line ConditionalExpression: the fast path declining; the schema then gives the same answer
   options: (value) => value === undefined,
 } satisfies Record<keyof ConfigInput, FieldCheck>;
 
@@ -67,12 +74,14 @@ const FIELDS: ReadonlyMap<string, FieldCheck> = new Map(Object.entries(CHECKS));
 export function plainConfigInput(input: unknown): ConfigInput | undefined {
   if (typeof input !== 'object' || input === null || types.isProxy(input)) return undefined;
   const proto: unknown = Object.getPrototypeOf(input);
+  // Stryker disable next-line ConditionalExpression: the fast path declining; the schema then gives the same answer
   if (proto !== Object.prototype && proto !== null) return undefined;
   const parsed: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
     const check = FIELDS.get(key);
     if (check === undefined) return undefined;
     const descriptor = Object.getOwnPropertyDescriptor(input, key);
+    // Stryker disable next-line ConditionalExpression: each own key of an object that is no proxy has a descriptor
     if (descriptor === undefined || !('value' in descriptor)) return undefined;
     const value: unknown = descriptor.value;
     if (!check(value)) return undefined;

@@ -18,6 +18,7 @@ export function getSourceByName(
   name: string,
 ): CustomerDataSource | null {
   const sourceId = projections.tenants.get(tenantId)?.byName.get(nameKey(name));
+  // Stryker disable next-line ConditionalExpression: getSource of undefined is null too
   return sourceId === undefined ? null : getSource(projections, sourceId);
 }
 

@@ -20,6 +20,7 @@ import { type ParsedContext, parseContext } from './command-events.js';
 function sourceIdOf(input: unknown): string | null {
   try {
     // Throws for null and undefined, and in a proxy's trap: no id to name then.
+    // Stryker disable next-line OptionalChaining: a missing descriptor throws, and the catch below gives null as the chaining does
     const value: unknown = Object.getOwnPropertyDescriptor(input, 'sourceId')?.value;
     return typeof value === 'string' ? value : null;
   } catch {
@@ -71,6 +72,7 @@ export function parseLabelCommand(
  */
 export function isPlainId(id: unknown): boolean {
   if (typeof id !== 'string' || id.length === 0 || id.length > LIMITS.sourceIdBytes) return false;
+  // Stryker disable next-line EqualityOperator: charCodeAt past the end is NaN, which neither check below refuses
   for (let i = 0; i < id.length; i++) {
     const unit = id.charCodeAt(i);
     if (unit <= 0x20 || unit >= 0x7f) return false;

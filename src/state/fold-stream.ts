@@ -53,10 +53,12 @@ export function foldStream(before: SourceStream, events: readonly DataSourceEven
  */
 function freezeStream(stream: Draft<SourceStream>): SourceStream {
   const { source } = stream;
+  // Stryker disable next-line ConditionalExpression: freezing and walking null does nothing
   if (source !== null) {
     Object.freeze(source);
     for (const key in source) {
       const value: unknown = source[key as keyof typeof source];
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut; deepFreeze returns primitives as they are and leaves a frozen value frozen
       if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) deepFreeze(value);
     }
   }

@@ -47,6 +47,7 @@ export function dataKeyConflict(dataKeyId: string) {
  * its own state: each stream's events must continue its expected version.
  */
 export function checkAppendRequest(request: AppendRequest): void {
+  // Stryker disable next-line ConditionalExpression: a shortcut; checkAppendDataKeys finds nothing wrong when both are undefined
   if (request.sealedUnder !== undefined || request.destroysDataKeysOf !== undefined) {
     checkAppendDataKeys(request.sealedUnder, request.destroysDataKeysOf);
   }
