@@ -3,36 +3,22 @@
  * it has caught up it has no reason to read the log until the next append.
  */
 import { expect, it } from 'vitest';
-import { createMemoryEventStore, DataSourceRegistry, type EventStore } from '../../src/index.js';
+import { createMemoryEventStore, DataSourceRegistry } from '../../src/index.js';
+import { withFailingReads } from '../support/failing-reads.js';
 import { databaseInput } from '../support/registry-fixtures.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The memory store, counting the reads of its log. */
-function countingReads() {
-  const store = createMemoryEventStore();
-  const counted = { reads: 0 };
-  const wrapped: EventStore = {
-    ...store,
-    readAll(options) {
-      counted.reads += 1;
-      return store.readAll(options);
-    },
-  };
-  return { store: wrapped, raw: store, counted };
-}
-
 it('a registry that has caught up reads nothing more while the log stands still', async () => {
-  const { store, raw, counted } = countingReads();
-  const registry = new DataSourceRegistry({ store });
-  const other = new DataSourceRegistry({ store: raw });
+  const store = createMemoryEventStore();
+  const counted = withFailingReads(store);
+  const registry = new DataSourceRegistry({ store: counted.store });
+  const other = new DataSourceRegistry({ store });
   const { sourceId } = await other.register(databaseInput());
   await registry.refresh();
   await registry.activate(sourceId);
   const before = counted.reads;
 
-  // Long enough for a follower that kept polling to read many times over.
-  await sleep(100);
+  // Long enough for a follower that kept polling (every 5 ms) to read many times over.
+  await new Promise((resolve) => setTimeout(resolve, 100));
 
   expect(counted.reads).toBe(before);
   expect(registry.get(sourceId)?.status).toBe('active');
