@@ -267,6 +267,15 @@ describe('a corrupt log', () => {
     expect(error.code).toBe(ErrorCode.CORRUPT_LOG);
   });
 
+  it('a registration after the deletion is CORRUPT_LOG: a deleted source never comes back', () => {
+    const events = envelope([
+      registered(),
+      { type: 'DataSourceDeleted', data: { reason: 'deleted' } },
+      registered(),
+    ]);
+    expect(caught(() => fold(events)).code).toBe(ErrorCode.CORRUPT_LOG);
+  });
+
   it('a second registration of the same stream is CORRUPT_LOG', () => {
     const events = envelope([registered(), registered()]);
     expect(caught(() => fold(events)).code).toBe(ErrorCode.CORRUPT_LOG);
