@@ -55,6 +55,7 @@ export default mergeConfig(
         'test/promises/demo.test.ts',
         'test/promises/driver-subpaths.test.ts',
         'test/lifecycle/contention.test.ts',
+        'test/lifecycle/refresh.test.ts',
         'test/lifecycle/clear-tenant.test.ts',
         'test/lifecycle/shutdown.test.ts',
         'test/durable/subscription-processes.test.ts',

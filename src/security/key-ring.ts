@@ -8,6 +8,7 @@ type KeyRingStore = Pick<EventStore, 'pinKeyRing' | 'addToKeyRing'>;
 type Admission = 'member' | 'joins' | 'refused';
 
 function admission(ring: readonly string[], keyIds: readonly string[]): Admission {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a member taken for a joining key adds its key again, which every store's ring ignores; admission is only asked with a current key
   if (keyIds[0] !== undefined && ring.includes(keyIds[0])) return 'member';
   return keyIds.some((id) => ring.includes(id)) ? 'joins' : 'refused';
 }
@@ -58,6 +59,7 @@ export async function enterKeyRing(
   const settle = async (ring: readonly string[]) => {
     const verdict = admission(ring, keyIds);
     if (verdict === 'refused') throw refused(ring, keyIds);
+    // Stryker disable next-line ConditionalExpression: a member adding its key again leaves the ring as it was
     if (verdict === 'joins') await addToKeyRing.call(store, current);
   };
   const ring = await pinKeyRing.call(store, []);
@@ -87,5 +89,6 @@ export function enterKeyRingSync(
   const found = ring.pinKeyRingSync(keyIds);
   const verdict = admission(found, keyIds);
   if (verdict === 'refused') throw refused(found, keyIds);
+  // Stryker disable next-line ConditionalExpression: a member adding its key again leaves the ring as it was
   if (verdict === 'joins') ring.addToKeyRingSync(current);
 }
