@@ -75,9 +75,10 @@ describe('SQLite checkpoints', () => {
 
   it('keeps the WAL bounded for a writer that never yields', async () => {
     const { store, wal } = openStore();
-    // Fewer events than the other thread is asked for after: nothing is copied yet.
-    await appendMany(store, 100, 'measure');
-    const perCommit = sizeOf(wal) / 100;
+    // Fewer commits than the other thread is asked to copy after: the WAL holds them all.
+    const measured = CHECKPOINT_AFTER_EVENTS - 1;
+    await appendMany(store, measured, 'measure');
+    const perCommit = sizeOf(wal) / measured;
     const sizes: number[] = [];
     for (let round = 0; round < 10; round++) {
       await appendMany(store, 1_000, `round-${round}`);
