@@ -29,10 +29,10 @@ class QuickestFirst extends BaseSequencer {
  * other processes and the demo, cost seconds each, and would run for every
  * mutant they happen to execute.
  *
- * Test files share one module graph (`isolate: false`): the instrumented code
- * reads which mutant is active each time it runs, so nothing needs loading
- * again between mutants, and loading was most of each mutant's time. A test
- * that runs past 10 s fails: a mutant that makes a registry wait forever is
+ * Test files share one module graph, as in the whole suite: the instrumented
+ * code reads which mutant is active each time it runs, so nothing needs
+ * loading again between mutants, and loading was most of each mutant's
+ * time. A test that runs past 10 s fails: a mutant that makes a registry wait forever is
  * killed then, not after the default 30 s. Properties try a tenth of their
  * cases and the registry suite runs on the memory store alone
  * (`DATASOURCE_REGISTRY_QUICK_TESTS`, see `test/support/property-runs.ts`):
@@ -42,7 +42,6 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
-      isolate: false,
       env: { DATASOURCE_REGISTRY_QUICK_TESTS: '1' },
       setupFiles: ['test/support/quick-properties.ts'],
       testTimeout: 10_000,

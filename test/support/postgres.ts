@@ -16,7 +16,7 @@ let warned = false;
 
 /**
  * A describe block that runs with a database and is skipped, saying so once
- * per file, without one. The body gets the connection string.
+ * per test process, without one. The body gets the connection string.
  */
 export function describeWithPostgres(name: string, body: (url: string) => void): void {
   if (postgresUrl === undefined && !warned) {
