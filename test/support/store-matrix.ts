@@ -1,10 +1,10 @@
 /**
  * The registry suite runs on every store: `describeEachStore` repeats a
  * describe block for memory, SQLite (a real file in a temp dir) and
- * PostgreSQL (a schema of its own per test, skipped without a database). Its
- * harness makes registries with the test clock and counting ids, opens
- * further registries on the same log, and closes and removes everything after
- * each test.
+ * PostgreSQL (a schema of its own per test, emptied afterwards for the next,
+ * skipped without a database). Its harness makes registries with the test
+ * clock and counting ids, opens further registries on the same log, and
+ * closes and removes everything after each test.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,11 +18,11 @@ import {
   type EventStore,
 } from '../../src/index.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
-import { adminQuery, describeWithPostgres, uniqueName } from './postgres.js';
+import { describeWithPostgres } from './postgres.js';
 import { quickTests } from './property-runs.js';
 import { sequentialIds, type TestClock, testClock } from './registry-fixtures.js';
+import { reusedSchemas } from './reused-schemas.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -59,7 +59,7 @@ export interface StoreHarness {
 
 interface LogFactory {
   /** A new, empty log; returns how to open a store object on it. */
-  newLog(): () => EventStore;
+  newLog(): Promise<() => EventStore>;
   /** After each test, once its registries are closed. */
   cleanUp(): Promise<void>;
   /** After the last test of the block. */
@@ -68,7 +68,7 @@ interface LogFactory {
 
 function memoryLogs(): LogFactory {
   return {
-    newLog() {
+    async newLog() {
       // One log is one store object: a memory store cannot be opened twice.
       const store = createMemoryEventStore();
       return () => store;
@@ -81,7 +81,7 @@ function memoryLogs(): LogFactory {
 function sqliteLogs(): LogFactory {
   const dirs: string[] = [];
   return {
-    newLog() {
+    async newLog() {
       const dir = mkdtempSync(join(tmpdir(), 'registry-matrix-'));
       dirs.push(dir);
       const filename = join(dir, 'log.db');
@@ -95,21 +95,15 @@ function sqliteLogs(): LogFactory {
 }
 
 function postgresLogs(url: string): LogFactory {
-  const schemas: string[] = [];
+  const schemas = reusedSchemas(url, 'dsreg_matrix');
   return {
-    newLog() {
-      const schema = uniqueName('dsreg_matrix');
-      schemas.push(schema);
+    async newLog() {
+      const schema = await schemas.take();
       // A short poll keeps a registry that missed a notice from lagging long.
       return () => createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 });
     },
-    async cleanUp() {},
-    // Dropping a schema costs about as much as making one: once per block, all together.
-    async cleanUpAll() {
-      const names = schemas.splice(0).map(quoteIdentifier);
-      if (names.length > 0)
-        await adminQuery(url, `DROP SCHEMA IF EXISTS ${names.join(', ')} CASCADE`);
-    },
+    cleanUp: () => schemas.giveBack(),
+    cleanUpAll: () => schemas.dropAll(),
   };
 }
 
@@ -148,7 +142,7 @@ function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
     kind,
     durable,
     async createRegistry(options = {}) {
-      const openStore = logs.newLog();
+      const openStore = await logs.newLog();
       const clock = testClock();
       const store = openStore();
       const registry = await openOn(store, clock, 'id', options);
