@@ -85,7 +85,7 @@ describeEachStore('the JSON Schemas of the events', (harness: StoreHarness) => {
   }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArbitrary, { minLength: 1, maxLength: 25 }), async (ops) => {
-        const { registry, store, clock } = await harness.createRegistry();
+        const { registry, store, clock, release } = await harness.createRegistry();
         const heard: DataSourceEvent[] = [];
         registry.on('*', (event) => {
           heard.push(event);
@@ -98,7 +98,7 @@ describeEachStore('the JSON Schemas of the events', (harness: StoreHarness) => {
         }
         const stored = await store.readAll();
         const histories = await Promise.all(IDS.map((id) => registry.history(id)));
-        await registry.close();
+        await release();
 
         expect(heard.length).toBe(stored.length);
         expectValid(heard, 'a listener');

@@ -229,7 +229,7 @@ describeEachStore('the registry, against a model of it', (harness) => {
             };
             await fc.asyncModelRun(() => ({ model, real }), commands);
             await checkReplay(made, model);
-            await made.registry.close();
+            await made.release();
           },
         ),
         { numRuns: propertyRuns(runs(harness, 150)) },
@@ -281,7 +281,7 @@ describeEachStore('registries racing on one log', (harness) => {
             }
             const replayed = await made.reopen();
             expect(snapshotOf(replayed)).toBe(snapshotOf(first));
-            await Promise.all([first.close(), second.close(), replayed.close()]);
+            await made.release();
           },
         ),
         { numRuns: propertyRuns(runs(harness, 40)) },
@@ -581,7 +581,7 @@ describeEachStore('random invalid input', (harness) => {
     async () => {
       await fc.assert(
         fc.asyncProperty(invalidCall, async (c) => {
-          const { registry, store, sourceId } = await populated(harness);
+          const { registry, store, sourceId, release } = await populated(harness);
           const before = { head: await store.head(), snapshot: snapshotOf(registry) };
           const events = recordEvents(registry);
           let listenerErrors = 0;
@@ -603,7 +603,7 @@ describeEachStore('random invalid input', (harness) => {
           expect(snapshotOf(registry)).toBe(before.snapshot);
           expect(events).toEqual([]);
           expect(listenerErrors).toBe(0);
-          await registry.close();
+          await release();
         }),
         { numRuns: propertyRuns(runs(harness, 300)) },
       );

@@ -115,7 +115,7 @@ describeEachStore('tenant handles over random commands', (harness: StoreHarness)
   it('never touch or show what is not theirs, and show exactly the registry filtered to it', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArbitrary, { minLength: 1, maxLength: 25 }), async (ops) => {
-        const { registry } = await harness.createRegistry();
+        const { registry, release } = await harness.createRegistry();
         const handles = HANDLES.map((spec) =>
           registry.forTenant(spec.tenant, 'roles' in spec ? { roles: spec.roles } : {}),
         );
@@ -164,7 +164,7 @@ describeEachStore('tenant handles over random commands', (harness: StoreHarness)
             }
           }
         } finally {
-          await registry.close();
+          await release();
         }
       }),
       { numRuns: propertyRuns(RUNS[harness.kind]) },

@@ -61,4 +61,15 @@ describeWithPostgres('schemas reused from test to test', (url) => {
 
     expect(await schemas.take()).not.toBe(used);
   });
+
+  it('leaves a schema out of use once a test changed the grants on its tables', async () => {
+    const used = await usedOnce((schema) =>
+      adminQuery(
+        url,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA ${quoteIdentifier(schema)} TO PUBLIC`,
+      ).then(() => {}),
+    );
+
+    expect(await schemas.take()).not.toBe(used);
+  });
 });

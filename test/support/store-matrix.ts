@@ -46,6 +46,12 @@ export interface StoreRegistry {
   reopen(options?: HarnessOptions): Promise<DataSourceRegistry>;
   /** Another store object on the same log (a new connection for a durable store); closed after the test. */
   openStore(): EventStore;
+  /**
+   * Closes every registry and store opened on this log, and lets the harness
+   * hand the log, emptied, to the next `createRegistry`: for a property that
+   * makes a registry for each of its runs.
+   */
+  release(): Promise<void>;
 }
 
 /** One row of the matrix. */
@@ -57,9 +63,15 @@ export interface StoreHarness {
   createRegistry(options?: HarnessOptions): Promise<StoreRegistry>;
 }
 
+/** One log of a test: opens store objects on it, and hands it back once they are closed. */
+interface Log {
+  open(): EventStore;
+  release(): Promise<void>;
+}
+
 interface LogFactory {
-  /** A new, empty log; returns how to open a store object on it. */
-  newLog(): Promise<() => EventStore>;
+  /** A new, empty log. */
+  newLog(): Promise<Log>;
   /** After each test, once its registries are closed. */
   cleanUp(): Promise<void>;
   /** After the last test of the block. */
@@ -71,7 +83,7 @@ function memoryLogs(): LogFactory {
     async newLog() {
       // One log is one store object: a memory store cannot be opened twice.
       const store = createMemoryEventStore();
-      return () => store;
+      return { open: () => store, release: async () => {} };
     },
     async cleanUp() {},
     async cleanUpAll() {},
@@ -85,7 +97,10 @@ function sqliteLogs(): LogFactory {
       const dir = mkdtempSync(join(tmpdir(), 'registry-matrix-'));
       dirs.push(dir);
       const filename = join(dir, 'log.db');
-      return () => createSqliteEventStore({ filename });
+      return {
+        open: () => createSqliteEventStore({ filename }),
+        release: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
     async cleanUp() {
       for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -99,8 +114,12 @@ function postgresLogs(url: string): LogFactory {
   return {
     async newLog() {
       const schema = await schemas.take();
-      // A short poll keeps a registry that missed a notice from lagging long.
-      return () => createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 });
+      return {
+        // A short poll keeps a registry that missed a notice from lagging long.
+        open: () =>
+          createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 }),
+        release: () => schemas.giveBack([schema]),
+      };
     },
     cleanUp: () => schemas.giveBack(),
     cleanUpAll: () => schemas.dropAll(),
@@ -142,20 +161,31 @@ function harness(kind: StoreKind, logs: LogFactory): StoreHarness {
     kind,
     durable,
     async createRegistry(options = {}) {
-      const openStore = await logs.newLog();
+      const log = await logs.newLog();
       const clock = testClock();
-      const store = openStore();
-      const registry = await openOn(store, clock, 'id', options);
+      const onLog = { registries: [] as DataSourceRegistry[], stores: [] as EventStore[] };
+      const openOnLog = async (store: EventStore, prefix: string, more: HarnessOptions) => {
+        const registry = await openOn(store, clock, prefix, { ...options, ...more });
+        onLog.registries.push(registry);
+        return registry;
+      };
+      const store = log.open();
+      const registry = await openOnLog(store, 'id', {});
       return {
         registry,
         store,
         clock,
-        reopen: (more = {}) =>
-          openOn(openStore(), clock, `r${++reopened}`, { ...options, ...more }),
+        reopen: (more = {}) => openOnLog(log.open(), `r${++reopened}`, more),
         openStore() {
-          const another = openStore();
+          const another = log.open();
           looseStores.push(another);
+          onLog.stores.push(another);
           return another;
+        },
+        async release() {
+          for (const opened of onLog.registries.splice(0)) await opened.close();
+          for (const opened of onLog.stores.splice(0)) await opened.close();
+          await log.release();
         },
       };
     },
