@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe } from 'vitest';
+import { afterAll, afterEach, describe, inject } from 'vitest';
 import {
   createMemoryEventStore,
   DataSourceRegistry,
@@ -22,7 +22,7 @@ import { createSqliteEventStore } from '../../src/store/sqlite/index.js';
 import { describeWithPostgres } from './postgres.js';
 import { quickTests } from './property-runs.js';
 import { sequentialIds, type TestClock, testClock } from './registry-fixtures.js';
-import { reusedSchemas } from './reused-schemas.js';
+import { type ReusedSchemas, reusedSchemas } from './reused-schemas.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -109,20 +109,34 @@ function sqliteLogs(): LogFactory {
   };
 }
 
+// One set of reused schemas per database for the whole test process, so a
+// describe block starts with the schemas the blocks before it left.
+const matrixSchemas = new Map<string, ReusedSchemas>();
+
 function postgresLogs(url: string): LogFactory {
-  const schemas = reusedSchemas(url, 'dsreg_matrix');
+  // Under the run's prefix the run drops them at its end (postgres-run.ts);
+  // without one, each block drops what was made up to then.
+  const runPrefix = inject('postgresSchemaPrefix');
+  let schemas = matrixSchemas.get(url);
+  if (schemas === undefined) {
+    schemas = reusedSchemas(url, runPrefix ?? 'dsreg_matrix');
+    matrixSchemas.set(url, schemas);
+  }
+  const shared = schemas;
   return {
     async newLog() {
-      const schema = await schemas.take();
+      const schema = await shared.take();
       return {
         // A short poll keeps a registry that missed a notice from lagging long.
         open: () =>
           createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 }),
-        release: () => schemas.giveBack([schema]),
+        release: () => shared.giveBack([schema]),
       };
     },
-    cleanUp: () => schemas.giveBack(),
-    cleanUpAll: () => schemas.dropAll(),
+    cleanUp: () => shared.giveBack(),
+    cleanUpAll: async () => {
+      if (runPrefix === undefined) await shared.dropAll();
+    },
   };
 }
 
