@@ -113,29 +113,30 @@ function sqliteLogs(): LogFactory {
 // describe block starts with the schemas the blocks before it left.
 const matrixSchemas = new Map<string, ReusedSchemas>();
 
+function matrixSchemasOn(url: string, prefix: string): ReusedSchemas {
+  const schemas = matrixSchemas.get(url) ?? reusedSchemas(url, prefix);
+  matrixSchemas.set(url, schemas);
+  return schemas;
+}
+
 function postgresLogs(url: string): LogFactory {
   // Under the run's prefix the run drops them at its end (postgres-run.ts);
   // without one, each block drops what was made up to then.
   const runPrefix = inject('postgresSchemaPrefix');
-  let schemas = matrixSchemas.get(url);
-  if (schemas === undefined) {
-    schemas = reusedSchemas(url, runPrefix ?? 'dsreg_matrix');
-    matrixSchemas.set(url, schemas);
-  }
-  const shared = schemas;
+  const schemas = matrixSchemasOn(url, runPrefix ?? 'dsreg_matrix');
   return {
     async newLog() {
-      const schema = await shared.take();
+      const schema = await schemas.take();
       return {
         // A short poll keeps a registry that missed a notice from lagging long.
         open: () =>
           createPostgresEventStore({ connectionString: url, schema, pollIntervalMs: 100 }),
-        release: () => shared.giveBack([schema]),
+        release: () => schemas.giveBack([schema]),
       };
     },
-    cleanUp: () => shared.giveBack(),
+    cleanUp: () => schemas.giveBack(),
     cleanUpAll: async () => {
-      if (runPrefix === undefined) await shared.dropAll();
+      if (runPrefix === undefined) await schemas.dropAll();
     },
   };
 }
