@@ -7,8 +7,8 @@
  * needs one.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { adminQuery, postgresUrl } from './postgres-admin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,26 +18,26 @@ declare module 'vitest' {
 }
 
 export function setup(project: TestProject): (() => Promise<void>) | undefined {
-  const url = process.env.DATASOURCE_REGISTRY_PG_URL?.trim() || undefined;
-  const prefix = url && `dsreg_run_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const url = postgresUrl;
+  if (url === undefined) {
+    project.provide('postgresSchemaPrefix', undefined);
+    return undefined;
+  }
+  const prefix = `dsreg_run_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   project.provide('postgresSchemaPrefix', prefix);
-  if (url === undefined || prefix === undefined) return undefined;
-  return async () => {
-    const client = new pg.Client(url);
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ name: string }>(
-        `SELECT quote_ident(nspname) AS name FROM pg_namespace WHERE starts_with(nspname, $1)`,
-        [`${prefix}_`],
-      );
-      if (rows.length > 0) {
-        await client.query(
-          `DROP SCHEMA IF EXISTS ${rows.map((row) => row.name).join(', ')} CASCADE`,
-        );
-      }
-    } finally {
-      await client.end();
-    }
-  };
+  return () => dropSchemasUnder(url, prefix);
+}
+
+async function dropSchemasUnder(url: string, prefix: string): Promise<void> {
+  const rows = await adminQuery<{ name: string }>(
+    url,
+    'SELECT quote_ident(nspname) AS name FROM pg_namespace WHERE starts_with(nspname, $1)',
+    [`${prefix}_`],
+  );
+  if (rows.length > 0) {
+    await adminQuery(
+      url,
+      `DROP SCHEMA IF EXISTS ${rows.map((row) => row.name).join(', ')} CASCADE`,
+    );
+  }
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe } from 'vitest';
 import type { EventStore } from '../../src/store/event-store.js';
 import {
@@ -7,10 +6,9 @@ import {
   type PostgresEventStore,
 } from '../../src/store/postgres/index.js';
 import { quoteIdentifier, schemaNames } from '../../src/store/postgres/names.js';
+import { adminQuery, postgresUrl } from './postgres-admin.js';
 
-/** The database PostgreSQL tests run against; without it they are skipped. */
-export const postgresUrl: string | undefined =
-  process.env.DATASOURCE_REGISTRY_PG_URL?.trim() || undefined;
+export { adminQuery, postgresUrl };
 
 let warned = false;
 
@@ -24,22 +22,6 @@ export function describeWithPostgres(name: string, body: (url: string) => void):
     console.warn('PostgreSQL tests skipped: DATASOURCE_REGISTRY_PG_URL is not set');
   }
   describe.skipIf(postgresUrl === undefined)(name, () => body(postgresUrl ?? ''));
-}
-
-/** Runs one statement on a connection of its own: for setting up and inspecting tests. */
-export async function adminQuery<R extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  parameters: unknown[] = [],
-): Promise<R[]> {
-  const client = new pg.Client(url);
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, parameters)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 /** The connection string with an application name, so a test can find its own connections. */
