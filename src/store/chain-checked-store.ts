@@ -32,13 +32,16 @@ export interface ChainCheckedStore {
  * log unless told to resume after a snapshot's link.
  */
 export function checkChainOnRead(store: EventStore): ChainCheckedStore {
-  let check = createChainCheck(GENESIS_LINK);
-  let checkedTo = 0;
+  /** The last event checked: each read is checked on from here. */
+  let link: ChainLink = GENESIS_LINK;
   let checking = true;
 
   function checked(events: StoredEvent[]): StoredEvent[] {
     const unsealed = events.findIndex((event) => event.hash === undefined);
     const sealed = unsealed === -1 ? events : events.slice(0, unsealed);
+    // A check of its own per read: one that fails moves nothing, so reading
+    // the same events again names the same break, not the first event of them.
+    const check = createChainCheck(link);
     const broken = check.accept(sealed);
     if (broken !== null) {
       const event = sealed.find((e) => e.position === broken.position);
@@ -52,7 +55,7 @@ export function checkChainOnRead(store: EventStore): ChainCheckedStore {
       );
     }
     if (unsealed !== -1) checking = false;
-    checkedTo = check.head.position;
+    link = check.head;
     return events;
   }
 
@@ -62,7 +65,7 @@ export function checkChainOnRead(store: EventStore): ChainCheckedStore {
    * the reads after them stay checked, from the last one's hash. Otherwise
    * (another writer's events between, or not sealed yet) checking stops
    * there. They are not hashed again: the store has just hashed them on from
-   * the event at `checkedTo`, and a second hash would check its arithmetic,
+   * the last event checked, and a second hash would check its arithmetic,
    * not the log (which `verifyLog` walks).
    */
   function appended(events: readonly StoredEvent[]): void {
@@ -70,12 +73,11 @@ export function checkChainOnRead(store: EventStore): ChainCheckedStore {
     const last = events.at(-1);
     if (!checking || first === undefined || last === undefined) return;
     const dense = last.position - first.position + 1 === events.length;
-    if (first.position !== checkedTo + 1 || !dense || last.hash === undefined) {
+    if (first.position !== link.position + 1 || !dense || last.hash === undefined) {
       checking = false;
       return;
     }
-    check = createChainCheck({ position: last.position, hash: last.hash });
-    checkedTo = last.position;
+    link = { position: last.position, hash: last.hash };
   }
 
   const checkedStore: EventStore = {
@@ -98,17 +100,16 @@ export function checkChainOnRead(store: EventStore): ChainCheckedStore {
         }),
     async readAll(options = {}) {
       const events = await store.readAll(options);
-      const continues = options.tenantId === undefined && (options.after ?? 0) === checkedTo;
+      const continues = options.tenantId === undefined && (options.after ?? 0) === link.position;
       return checking && continues ? checked(events) : events;
     },
   };
   return {
     store: checkedStore,
-    resumeFrom(link) {
+    resumeFrom(resumed) {
       // Reads before it may have checked a prefix (the snapshot's own event, at 1).
-      if (checkedTo > link.position) throw new Error('the chain was checked past the link');
-      check = createChainCheck(link);
-      checkedTo = link.position;
+      if (link.position > resumed.position) throw new Error('the chain was checked past the link');
+      link = resumed;
     },
   };
 }

@@ -188,6 +188,32 @@ describeOnDurableStores('verifyLog', (newLog) => {
     expect((error as DataSourceError).details).toMatchObject({ position: target.position });
     expect((error as DataSourceError).message).toContain(`position ${target.position}`);
   });
+
+  it('names the same broken position each time a registry reads the log again', async () => {
+    const spec = newLog();
+    const rows = await seededLog(spec);
+    const [good, bad] = [row(rows, 10), row(rows, 11)];
+    for (const later of rows.slice(10)) await eventTable(spec).remove(later.position);
+    const registry = await DataSourceRegistry.open({ store: openStore(spec), encryptionKey: KEY });
+    try {
+      // A good event, then a changed one: the first read checks the good one before it fails.
+      await eventTable(spec).put(
+        good,
+        withData(bad, (data) => Object.assign(data, { edited: 1 })),
+      );
+
+      const first = await registry.refresh().catch((e: unknown) => e);
+      const again = await registry.refresh().catch((e: unknown) => e);
+
+      for (const error of [first, again]) {
+        expect((error as DataSourceError).code).toBe(ErrorCode.CORRUPT_LOG);
+        expect((error as DataSourceError).details).toMatchObject({ position: bad.position });
+      }
+      expect(registry.position).toBe(good.position - 1);
+    } finally {
+      await registry.close();
+    }
+  });
 });
 
 describe('a registry following its SQLite log', () => {
