@@ -1,6 +1,22 @@
+import { Tinypool } from 'tinypool';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config.js';
+
+/**
+ * One worker for all of a Stryker process's mutants. Vitest ends every run
+ * of a pool without isolation by replacing its workers, so each mutant's run
+ * started a fresh worker that evaluated the library, zod, fast-check and
+ * every covering test's imports again: about half of what a mutant cost.
+ * A Vitest worker is made to run task after task: it evaluates each test
+ * file (and setup file) again every run and keeps only the modules they
+ * import, and the instrumented code asks which mutant is active each time
+ * it runs, so a kept worker tests each mutant as a fresh one would. Only
+ * mutants that act while a module loads would need a fresh worker, and
+ * those are not run (`ignoreStatic`). This is the pool Vitest itself uses
+ * (the `tinypool` devDependency is pinned to Vitest's version of it).
+ */
+Tinypool.prototype.recycleWorkers = async () => {};
 
 /**
  * Test files in the order that finds a mutant soonest: a file that failed on
@@ -29,11 +45,10 @@ class QuickestFirst extends BaseSequencer {
  * other processes and the demo, cost seconds each, and would run for every
  * mutant they happen to execute.
  *
- * Test files share one module graph, as in the whole suite: the instrumented
- * code reads which mutant is active each time it runs, so nothing needs
- * loading again between mutants, and loading was most of each mutant's
- * time. A test that runs past 10 s fails: a mutant that makes a registry wait forever is
- * killed then, not after the default 30 s. Properties try a tenth of their
+ * Test files share one module graph, as in the whole suite, and (above) one
+ * worker from mutant to mutant. A test that runs past 10 s fails: a mutant
+ * that makes a registry wait forever is killed then, not after the default
+ * 30 s. Properties try a tenth of their
  * cases and the registry suite runs on the memory store alone
  * (`DATASOURCE_REGISTRY_QUICK_TESTS`, see `test/support/property-runs.ts`):
  * each runs once for every mutant it covers.
