@@ -1,22 +1,50 @@
 import { Tinypool } from 'tinypool';
 import { defineConfig, mergeConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { BaseSequencer, type Reporter, type TestSpecification, type Vitest } from 'vitest/node';
 import base from './vitest.config.js';
 
 /**
- * One worker for all of a Stryker process's mutants. Vitest ends every run
- * of a pool without isolation by replacing its workers, so each mutant's run
- * started a fresh worker that evaluated the library, zod, fast-check and
- * every covering test's imports again: about half of what a mutant cost.
- * A Vitest worker is made to run task after task: it evaluates each test
- * file (and setup file) again every run and keeps only the modules they
- * import, and the instrumented code asks which mutant is active each time
- * it runs, so a kept worker tests each mutant as a fresh one would. Only
- * mutants that act while a module loads would need a fresh worker, and
- * those are not run (`ignoreStatic`). This is the pool Vitest itself uses
- * (the `tinypool` devDependency is pinned to Vitest's version of it).
+ * One worker for a Stryker process's mutants, for as long as each run
+ * passes. Vitest ends every run of a pool without isolation by replacing its
+ * workers, so each mutant's run started a fresh worker that evaluated the
+ * library, zod, fast-check and every covering test's imports again: about
+ * half of what a mutant cost. A Vitest worker is made to run task after
+ * task: it evaluates each test file (and setup file) again every run and
+ * keeps only the modules they import, and the instrumented code asks which
+ * mutant is active each time it runs, so a kept worker tests each mutant as
+ * a fresh one would. Only mutants that act while a module loads would need a
+ * fresh worker, and those are not run (`ignoreStatic`).
+ *
+ * A run in which a test failed or timed out is another matter: the mutant
+ * may have left work running (a retry loop that never ends, a timer that
+ * fires forever), and a kept worker would carry it into the next mutant's
+ * run, slowing it into a timeout that is then counted as a kill. So the
+ * worker is replaced after any run that did not pass whole, as Vitest would.
+ * This is the pool Vitest itself uses (the `tinypool` devDependency is
+ * pinned to Vitest's version of it).
  */
-Tinypool.prototype.recycleWorkers = async () => {};
+let failed = false;
+let vitest: Vitest | undefined;
+/** Notes whether the run now ending had a failed test, file or unhandled error. */
+const runWatch: Reporter = {
+  onInit(ctx) {
+    vitest = ctx;
+  },
+  onTestRunStart() {
+    failed = false;
+  },
+  onTestCaseResult(testCase) {
+    if (!testCase.ok()) failed = true;
+  },
+  onTestModuleEnd(testModule) {
+    if (!testModule.ok()) failed = true;
+  },
+};
+const recycleWorkers = Tinypool.prototype.recycleWorkers;
+Tinypool.prototype.recycleWorkers = function recycleAfterFailure(this: Tinypool, options) {
+  const passed = !failed && vitest !== undefined && vitest.state.getUnhandledErrors().length === 0;
+  return passed ? Promise.resolve() : recycleWorkers.call(this, options);
+};
 
 /**
  * Test files in the order that finds a mutant soonest: a file that failed on
@@ -59,6 +87,7 @@ export default mergeConfig(
     test: {
       env: { DATASOURCE_REGISTRY_QUICK_TESTS: '1' },
       setupFiles: ['test/support/quick-properties.ts'],
+      reporters: ['default', runWatch],
       testTimeout: 10_000,
       hookTimeout: 10_000,
       sequence: { sequencer: QuickestFirst },
