@@ -4,46 +4,59 @@ import { BaseSequencer, type Reporter, type TestSpecification, type Vitest } fro
 import base from './vitest.config.js';
 
 /**
- * One worker for a Stryker process's mutants, for as long as each run
- * passes. Vitest ends every run of a pool without isolation by replacing its
- * workers, so each mutant's run started a fresh worker that evaluated the
- * library, zod, fast-check and every covering test's imports again: about
- * half of what a mutant cost. A Vitest worker is made to run task after
- * task: it evaluates each test file (and setup file) again every run and
- * keeps only the modules they import, and the instrumented code asks which
- * mutant is active each time it runs, so a kept worker tests each mutant as
- * a fresh one would. Only mutants that act while a module loads would need a
- * fresh worker, and those are not run (`ignoreStatic`).
+ * One worker for a Stryker process's mutants, while nothing a run left
+ * behind could reach the next. Vitest ends every run of a pool without
+ * isolation by replacing its workers, so each mutant's run started a fresh
+ * worker that evaluated the library, zod, fast-check and every covering
+ * test's imports again: about half of what a mutant cost. A Vitest worker is
+ * made to run task after task: it evaluates each test file (and setup file)
+ * again every run and keeps only the modules they import, and the
+ * instrumented code asks which mutant is active each time it runs, so a kept
+ * worker tests each mutant as a fresh one would. Only mutants that act while
+ * a module loads would need a fresh worker, and those are not run
+ * (`ignoreStatic`).
  *
- * A run in which a test failed or timed out is another matter: the mutant
- * may have left work running (a retry loop that never ends, a timer that
- * fires forever), and a kept worker would carry it into the next mutant's
- * run, slowing it into a timeout that is then counted as a kill. So the
- * worker is replaced after any run that did not pass whole, as Vitest would.
+ * The worker is replaced, as Vitest would, after a run that may have left
+ * work going: a test or hook that timed out (what it awaited never came,
+ * and whatever the mutant set looping may still run), a file that failed
+ * outside its tests, or an error thrown outside any test. A kept worker
+ * would carry that work into the next mutant's run and slow it into a
+ * timeout, which counts as a kill. A test that failed an assertion ended
+ * normally, with its hooks run, so its worker is kept: most mutants are
+ * killed that way, and those runs are the ones a fresh worker made slow.
+ * It is also replaced when the process has grown past 1.5 GiB: the first
+ * run, which records which tests reach which mutant, leaves about 3 GiB.
  * This is the pool Vitest itself uses (the `tinypool` devDependency is
  * pinned to Vitest's version of it).
  */
-let failed = false;
+const GROWN = 1.5 * 2 ** 30;
 let vitest: Vitest | undefined;
-/** Notes whether the run now ending had a failed test, file or unhandled error. */
+let unsettled = false;
+const timedOut = (error: { message: string }) => error.message.includes('timed out');
+/** Notes whether the run now ending may have left work going. */
 const runWatch: Reporter = {
   onInit(ctx) {
     vitest = ctx;
   },
   onTestRunStart() {
-    failed = false;
+    unsettled = false;
   },
   onTestCaseResult(testCase) {
-    if (!testCase.ok()) failed = true;
+    const result = testCase.result();
+    if (result.state === 'failed' && result.errors.some(timedOut)) unsettled = true;
   },
   onTestModuleEnd(testModule) {
-    if (!testModule.ok()) failed = true;
+    if (testModule.errors().length > 0) unsettled = true;
   },
 };
 const recycleWorkers = Tinypool.prototype.recycleWorkers;
-Tinypool.prototype.recycleWorkers = function recycleAfterFailure(this: Tinypool, options) {
-  const passed = !failed && vitest !== undefined && vitest.state.getUnhandledErrors().length === 0;
-  return passed ? Promise.resolve() : recycleWorkers.call(this, options);
+Tinypool.prototype.recycleWorkers = function recycleWhenUnsettled(this: Tinypool, options) {
+  const keep =
+    !unsettled &&
+    vitest !== undefined &&
+    vitest.state.getUnhandledErrors().length === 0 &&
+    process.memoryUsage.rss() < GROWN;
+  return keep ? Promise.resolve() : recycleWorkers.call(this, options);
 };
 
 /**
