@@ -26,10 +26,17 @@ import base from './vitest.config.js';
  * killed that way, and those runs are the ones a fresh worker made slow.
  * It is also replaced when the process has grown past 1.5 GiB: the first
  * run, which records which tests reach which mutant, leaves about 3 GiB.
+ *
+ * What a module does once, on first use (a value it computes and keeps), a
+ * kept worker has usually done already, unmutated: a mutant there can
+ * survive that a fresh worker would kill. `DATASOURCE_REGISTRY_FRESH_WORKERS=1`
+ * gives every run a fresh worker, to judge such a survivor.
  * This is the pool Vitest itself uses (the `tinypool` devDependency is
  * pinned to Vitest's version of it).
  */
 const GROWN = 1.5 * 2 ** 30;
+/** Set to judge a survivor the way a fresh worker would (see the testing guide). */
+const freshWorkers = process.env.DATASOURCE_REGISTRY_FRESH_WORKERS === '1';
 let vitest: Vitest | undefined;
 let unsettled = false;
 const timedOut = (error: { message: string }) => error.message.includes('timed out');
@@ -52,6 +59,7 @@ const runWatch: Reporter = {
 const recycleWorkers = Tinypool.prototype.recycleWorkers;
 Tinypool.prototype.recycleWorkers = function recycleWhenUnsettled(this: Tinypool, options) {
   const keep =
+    !freshWorkers &&
     !unsettled &&
     vitest !== undefined &&
     vitest.state.getUnhandledErrors().length === 0 &&
