@@ -28,11 +28,11 @@ import base from './vitest.config.js';
  * run, which records which tests reach which mutant, leaves about 3 GiB.
  *
  * What a module does once, on first use (a value it computes and keeps), a
- * kept worker has usually done already, unmutated: a mutant there can
- * survive that a fresh worker would kill. `DATASOURCE_REGISTRY_FRESH_WORKERS=1`
- * gives every run a fresh worker, to judge such a survivor.
- * This is the pool Vitest itself uses (the `tinypool` devDependency is
- * pinned to Vitest's version of it).
+ * kept worker has usually done already, on another mutant's run: a mutant
+ * there can be judged otherwise than a fresh worker would judge it.
+ * `DATASOURCE_REGISTRY_FRESH_WORKERS=1` gives every run a fresh worker, to
+ * judge such a mutant. This is the pool Vitest itself uses (the `tinypool`
+ * devDependency is pinned to Vitest's version of it).
  */
 const GROWN = 1.5 * 2 ** 30;
 /** Set to judge a survivor the way a fresh worker would (see the testing guide). */
