@@ -12,9 +12,9 @@ import base from './vitest.config.js';
  * made to run task after task: it evaluates each test file (and setup file)
  * again every run and keeps only the modules they import, and the
  * instrumented code asks which mutant is active each time it runs, so a kept
- * worker tests each mutant as a fresh one would. Only mutants that act while
- * a module loads would need a fresh worker, and those are not run
- * (`ignoreStatic`).
+ * worker tests a mutant as a fresh one would, but for two kinds: mutants
+ * that act while a module loads, which are not run (`ignoreStatic`), and
+ * mutants in a value a module computes once and keeps (last paragraph).
  *
  * The worker is replaced, as Vitest would, after a run that may have left
  * work going: a test or hook that timed out (what it awaited never came,
@@ -27,9 +27,9 @@ import base from './vitest.config.js';
  * It is also replaced when the process has grown past 1.5 GiB: the first
  * run, which records which tests reach which mutant, leaves about 3 GiB.
  *
- * What a module does once, on first use (a value it computes and keeps), a
- * kept worker has usually done already, on another mutant's run: a mutant
- * there can be judged otherwise than a fresh worker would judge it.
+ * A value a module computes on first use and keeps, a kept worker has
+ * usually computed already, on another mutant's run: a mutant in it can be
+ * judged otherwise than a fresh worker would judge it.
  * `DATASOURCE_REGISTRY_FRESH_WORKERS=1` gives every run a fresh worker, to
  * judge such a mutant. This is the pool Vitest itself uses (the `tinypool`
  * devDependency is pinned to Vitest's version of it).
