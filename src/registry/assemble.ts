@@ -17,7 +17,13 @@ import { createEventBus, type EventBus } from './event-bus.js';
 import { createUlidFactory } from './ids.js';
 import { createInFlight, type InFlight } from './in-flight.js';
 import { createKeyedLock, type KeyedLock } from './keyed-lock.js';
-import { applyToModels, clearModels, createModels, type RegistryModels } from './models.js';
+import {
+  applyAheadToModels,
+  applyToModels,
+  clearModels,
+  createModels,
+  type RegistryModels,
+} from './models.js';
 import type { DataSourceRegistryOptions } from './options.js';
 import { registryOptionsSchema } from './options.js';
 import { toDomainEvent } from './read-events.js';
@@ -110,6 +116,13 @@ export function assembleRegistry(
       if (bus.wants(event.type)) bus.publish(deepFreeze(redactEvent(event)));
     }
   };
+  // PostgreSQL commits appends side by side: the log below a command's events
+  // may hold another writer's append, still open, that only its commit makes
+  // readable. The command resolves on its own events instead of waiting, and
+  // the follower fills in the rest. Not when a listener wants them: listeners
+  // hear the log in order, before the command resolves. SQLite and memory
+  // commit one append at a time, so the log below is readable at once.
+  const appliesAhead = store.kind === 'postgres';
   const catchUp = createCatchUp(
     guarded,
     () => models.state.position,
@@ -125,6 +138,10 @@ export function assembleRegistry(
     locks,
     catchUp,
     apply,
+    applyAhead: (events) =>
+      appliesAhead &&
+      !events.some((event) => bus.wants(event.type)) &&
+      applyAheadToModels(models, events),
     // Stryker disable next-line ArrowFunction: the store's notice of the same append reaches the follower too, which then reads and reports; this only spares it the wait for that notice
     fellBehind: (head, error) => follower?.fellBehind(head, error),
     clock: options.clock ?? (() => new Date()),

@@ -7,6 +7,7 @@ import {
   type QueryProjections,
 } from '../projections/query-projections.js';
 import {
+  applyAhead,
   applyEvents,
   createWriteModel,
   type SourceChanged,
@@ -32,6 +33,18 @@ export function createModels(): RegistryModels {
 /** Applies committed events, in position order, to the state and from it to the projections. */
 export function applyToModels(models: RegistryModels, events: readonly DataSourceEvent[]): void {
   applyEvents(models.state, events, models.feed);
+}
+
+/**
+ * Applies a writer's own committed events of one stream before the log up to
+ * them is read, when they continue the stream as held; false when they do
+ * not, and nothing changed.
+ */
+export function applyAheadToModels(
+  models: RegistryModels,
+  events: readonly DataSourceEvent[],
+): boolean {
+  return applyAhead(models.state, events, models.feed);
 }
 
 /** Empties both in place, so whoever holds them sees the empty log. */

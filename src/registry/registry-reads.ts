@@ -14,7 +14,12 @@ import type { RegistryAt } from './time-travel.js';
  * lifecycle. Implemented by `DataSourceRegistry`.
  */
 export interface RegistryReads {
-  /** The last global position applied to the projections. */
+  /**
+   * The position up to which the log is applied to the projections: every
+   * event at or below it shows in them. On PostgreSQL a command's own events
+   * may show before the log below them can be read (another writer's older
+   * append still open); the position reaches them once it can.
+   */
   readonly position: number;
 
   /**

@@ -9,6 +9,7 @@ import {
   type SnapshotSecretMode,
 } from '../security/snapshot-secrets.js';
 import { createDestroyedKeys, type TenantKeys } from '../security/tenant-keys.js';
+import { streamsAtPosition } from '../state/write-model.js';
 import type { ChainLink } from '../store/chain.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
 import { type RegistryModels, restoreModels } from './models.js';
@@ -125,7 +126,11 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
     const started = performance.now();
     const counted = since;
     const format = snapshotFormat();
-    const { position, data } = await encodeSnapshot(models.state, format, secrets);
+    const { position, data } = await encodeSnapshot(
+      { position: models.state.position, streams: streamsAtPosition(models.state) },
+      format,
+      secrets,
+    );
     // Null where the event is not sealed into the chain yet (PostgreSQL seals after commit).
     const chainHash = (await eventAt(store, position))?.hash ?? null;
     await storeSnapshot.call(store, { position, format, chainHash, data });

@@ -17,6 +17,11 @@ export interface WriteLoopDeps {
   catchUp: CatchUp;
   /** Applies committed events to the state and the projections, and publishes them. */
   apply: (events: readonly DataSourceEvent[]) => void;
+  /**
+   * Applies our own committed events ahead of earlier ones not read yet, when
+   * that is safe; false when they must wait for the log up to them.
+   */
+  applyAhead: (events: readonly DataSourceEvent[]) => boolean;
   /** The registry could not read up to `head` after a commit: the follower takes it from here. */
   fellBehind: (head: number, error: unknown) => void;
   clock: () => Date;
@@ -68,9 +73,10 @@ export function createWriteLoop(deps: WriteLoopDeps) {
 
   /**
    * Our own committed events go straight in, after any earlier ones not seen
-   * yet. Once the store has committed, the command has happened: a failed
-   * read here must not make it look failed (a caller would retry it and
-   * apply it twice), so the follower catches up instead.
+   * yet, or ahead of them where those may still be committing (the follower
+   * reads them later). Once the store has committed, the command has
+   * happened: a failed read here must not make it look failed (a caller
+   * would retry it and apply it twice), so the follower catches up instead.
    */
   function commit(events: readonly DataSourceEvent[]): Promise<void> | undefined {
     const first = events[0];
@@ -81,6 +87,7 @@ export function createWriteLoop(deps: WriteLoopDeps) {
       deps.apply(events);
       return;
     }
+    if (last.position <= state.position || deps.applyAhead(events)) return;
     return catchUp(last.position).catch((error: unknown) => deps.fellBehind(last.position, error));
   }
 

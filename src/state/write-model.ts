@@ -14,10 +14,21 @@ export interface WriteModel {
   readonly streams: Map<string, SourceStream>;
   /** The last global position applied; the log is followed from here. */
   position: number;
+  /**
+   * Events applied ahead of `position`: a writer's own, folded into their
+   * stream before the log up to them could be read. Keyed by position, each
+   * names its stream; the fold skips them when it reaches them.
+   */
+  readonly ahead: Map<number, string>;
+  /**
+   * Each stream with events applied ahead, as it stood at `position`, and the
+   * position of its last event applied ahead.
+   */
+  readonly behind: Map<string, { readonly stream: SourceStream; last: number }>;
 }
 
 export function createWriteModel(): WriteModel {
-  return { streams: new Map(), position: 0 };
+  return { streams: new Map(), position: 0, ahead: new Map(), behind: new Map() };
 }
 
 /**
@@ -61,7 +72,7 @@ export function applyEvents(
   const [only] = events;
   // A command's one event, the common case: no grouping needed.
   // Stryker disable next-line all: a shortcut; the general path below applies one event the same
-  if (events.length === 1 && only !== undefined) {
+  if (events.length === 1 && only !== undefined && model.ahead.size === 0) {
     if (only.position <= model.position) return;
     applyStream(model, only.sourceId, events, changed);
     model.position = only.position;
@@ -72,10 +83,65 @@ export function applyEvents(
   for (const event of events) {
     if (event.position <= position) continue;
     position = event.position;
+    if (model.ahead.size > 0 && passAhead(model, event.position)) continue;
     const group = byStream.get(event.sourceId);
     if (group) group.push(event);
     else byStream.set(event.sourceId, [event]);
   }
   for (const [sourceId, group] of byStream) applyStream(model, sourceId, group, changed);
   model.position = position;
+}
+
+/** Forgets an event applied ahead once the fold reaches it; true when it was one. */
+function passAhead(model: WriteModel, position: number): boolean {
+  const streamId = model.ahead.get(position);
+  if (streamId === undefined) return false;
+  model.ahead.delete(position);
+  const behind = model.behind.get(streamId);
+  if (behind !== undefined && behind.last === position) model.behind.delete(streamId);
+  return true;
+}
+
+/**
+ * Applies a writer's own committed events before the log up to them can be
+ * read, so the writer reads its own writes without waiting for other
+ * writers' commits. Only the events of one stream that continue it exactly:
+ * then no event of that stream can lie in the gap, and folding the gap later
+ * (skipping these) leaves every stream as a fold in position order would.
+ * False, and nothing applied, when they are not.
+ */
+export function applyAhead(
+  model: WriteModel,
+  events: readonly DataSourceEvent[],
+  changed: SourceChanged,
+): boolean {
+  const first = events[0];
+  const last = events[events.length - 1];
+  if (first === undefined || last === undefined || first.position <= model.position) return false;
+  const { sourceId } = first;
+  const held = streamOf(model, sourceId);
+  if (held.version !== first.streamVersion - 1) return false;
+  for (const event of events) if (event.sourceId !== sourceId) return false;
+  const behind = model.behind.get(sourceId);
+  if (behind === undefined) model.behind.set(sourceId, { stream: held, last: last.position });
+  else behind.last = last.position;
+  for (const event of events) model.ahead.set(event.position, sourceId);
+  applyStream(model, sourceId, events, changed);
+  return true;
+}
+
+/**
+ * Every stream as it stood at `position`, without the events applied ahead
+ * of it: what a snapshot at that position holds. A stream that did not
+ * exist then is left out.
+ */
+export function streamsAtPosition(model: WriteModel): ReadonlyMap<string, SourceStream> {
+  if (model.behind.size === 0) return model.streams;
+  const streams = new Map<string, SourceStream>();
+  for (const [id, stream] of model.streams) {
+    const behind = model.behind.get(id);
+    if (behind === undefined) streams.set(id, stream);
+    else if (behind.stream.version > 0) streams.set(id, behind.stream);
+  }
+  return streams;
 }

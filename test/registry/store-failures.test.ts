@@ -83,6 +83,9 @@ describeEachFailingStore('a command whose append the store refuses', (harness) =
     await unblockWrites();
 
     await command(registry, sourceId);
+    // On PostgreSQL the failed append skipped a position, and the command
+    // resolved on its own events, ahead of the log read so far.
+    await registry.refresh();
 
     expect(registry.position).toBe(await store.head());
     expect(registry.position).toBeGreaterThan(1);
