@@ -175,6 +175,9 @@ ${appendFunctionSql(names)}`,
 // position, instead of the client reading again.
 const addReadFunction: Migration = { version: 12, sql: readFunctionSql };
 
+// The page read's wait pauses longer the longer it waits.
+const pauseLongerInReads: Migration = { version: 13, sql: readFunctionSql };
+
 /** The version that added the hash chain: for tests that take a log back to before it. */
 export const HASH_CHAIN_VERSION = addHashChain.version;
 
@@ -191,6 +194,7 @@ const MIGRATIONS: readonly Migration[] = [
   addDataKeyChecks,
   addArrayBatches,
   addReadFunction,
+  pauseLongerInReads,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */

@@ -14,7 +14,9 @@ import { VISIBLE } from './read.js';
  * twice. Here the wait costs no round trip: each statement of a PL/pgSQL
  * function takes a new snapshot, so the function looks again after each
  * pause, and the page it returns is read by the snapshot that saw the log
- * readable.
+ * readable. The pause starts at 0.2 ms and doubles up to 2 ms: a read that
+ * waits long (another writer's append held open) would otherwise run its
+ * check thousands of times a second on a server the writers need.
  */
 export function readFunctionSql({ quoted: s }: SchemaNames): string {
   const heads = `(SELECT coalesce(max(position), 0) FROM ${s}.events),
@@ -42,11 +44,13 @@ LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
   deadline timestamptz := clock_timestamp() + p_wait_ms * interval '1 millisecond';
+  pause double precision := 0.0002;
 BEGIN
   WHILE p_wait_for > 0 AND clock_timestamp() < deadline AND (
     SELECT coalesce(max(position), 0) FROM ${s}.events
       WHERE position <= p_wait_for AND ${VISIBLE}) < p_wait_for LOOP
-    PERFORM pg_sleep(0.0002);
+    PERFORM pg_sleep(pause);
+    pause := least(pause * 2, 0.002);
   END LOOP;
   IF p_tenant IS NULL THEN${page('')}
   ELSE${page(' AND tenant_id = p_tenant')}
