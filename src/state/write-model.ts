@@ -24,7 +24,7 @@ export interface WriteModel {
    * Each stream with events applied ahead, as it stood at `position`, and the
    * position of its last event applied ahead.
    */
-  readonly behind: Map<string, { readonly stream: SourceStream; last: number }>;
+  readonly behind: Map<string, { stream: SourceStream; last: number }>;
 }
 
 export function createWriteModel(): WriteModel {
@@ -83,7 +83,7 @@ export function applyEvents(
   for (const event of events) {
     if (event.position <= position) continue;
     position = event.position;
-    if (model.ahead.size > 0 && passAhead(model, event.position)) continue;
+    if (model.ahead.size > 0 && passAhead(model, event)) continue;
     const group = byStream.get(event.sourceId);
     if (group) group.push(event);
     else byStream.set(event.sourceId, [event]);
@@ -92,13 +92,20 @@ export function applyEvents(
   model.position = position;
 }
 
-/** Forgets an event applied ahead once the fold reaches it; true when it was one. */
-function passAhead(model: WriteModel, position: number): boolean {
-  const streamId = model.ahead.get(position);
+/**
+ * Passes an event applied ahead once the fold reaches it: the stream as it
+ * stands at the new position takes it in, and is forgotten with the last
+ * one. True when it was one.
+ */
+function passAhead(model: WriteModel, event: DataSourceEvent): boolean {
+  const streamId = model.ahead.get(event.position);
   if (streamId === undefined) return false;
-  model.ahead.delete(position);
+  model.ahead.delete(event.position);
   const behind = model.behind.get(streamId);
-  if (behind !== undefined && behind.last === position) model.behind.delete(streamId);
+  // Stryker disable next-line ConditionalExpression: every stream with an event ahead has its entry
+  if (behind === undefined) return true;
+  if (behind.last === event.position) model.behind.delete(streamId);
+  else behind.stream = foldStream(behind.stream, [event]);
   return true;
 }
 
