@@ -49,6 +49,21 @@ export async function timeOnce(run: () => unknown): Promise<number> {
 }
 
 /**
+ * Milliseconds of wall time and of the process's CPU time one call takes,
+ * after a collection as `timeOnce`. On a shared machine the wall time counts
+ * the other work too; the CPU time counts only this process's.
+ */
+export async function timeWithCpu(run: () => unknown): Promise<{ wallMs: number; cpuMs: number }> {
+  collectGarbage();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await run();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/**
  * Runs `prepare` (untimed) then `run` (timed), `runs` times, and returns the
  * median in milliseconds. What `prepare` returns is handed to `run`, so a
  * fresh accumulator or registry is not part of the figure.

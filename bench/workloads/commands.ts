@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { DataSourceCommand } from '../../src/domain/commands.js';
 import { decide } from '../../src/domain/decide.js';
 import type { DataSourceEvent } from '../../src/domain/events.js';
@@ -8,7 +7,7 @@ import type { DataSourceRegistry } from '../../src/index.js';
 import { applyToModels, createModels } from '../../src/registry/models.js';
 import { CommandMix, type CommandOp, runBounded, runCommand } from '../command-mix.js';
 import { generateLog } from '../events.js';
-import { collectGarbage, median, timeOnce } from '../measure.js';
+import { median, timeOnce, timeWithCpu } from '../measure.js';
 import type { Row } from '../report.js';
 import { registryOn } from '../seed.js';
 import type { BenchContext, Workload } from '../workload.js';
@@ -150,21 +149,6 @@ interface Figures {
   concurrent: number;
   baseline: number;
   plain: number;
-}
-
-/**
- * Milliseconds of wall time and of the process's CPU time one call takes,
- * after a collection as `timeOnce`. On a shared machine the wall time counts
- * the other work too; the CPU time counts only this process's.
- */
-async function timeWithCpu(run: () => unknown): Promise<{ wallMs: number; cpuMs: number }> {
-  collectGarbage();
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  await run();
-  const wallMs = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return { wallMs, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /** Commands per second at one registry size, each mode the median of `runs`. */

@@ -5,7 +5,8 @@ import pg from 'pg';
 import { DataSourceRegistry } from '../../src/index.js';
 import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import { createPostgresEventStore } from '../../src/store/postgres/store.js';
-import { median, timeOnce } from '../measure.js';
+import { processCpuMs } from '../machine.js';
+import { median, timeWithCpu } from '../measure.js';
 import type { Row } from '../report.js';
 import type { BenchContext, Workload } from '../workload.js';
 
@@ -119,6 +120,36 @@ async function runStep(
   else await registry.recordError(id, 'timeout after 30 s');
 }
 
+/** What one run of the writers came to: its rate, and the CPU time per command on each side. */
+interface RunFigures {
+  rate: number;
+  /** This process's CPU time per command, in microseconds. */
+  nodeCpu: number;
+  /** The CPU time per command of this machine's PostgreSQL processes, in microseconds (NaN when not seen). */
+  serverCpu: number;
+}
+
+/** Times `writers` running together, `commands` commands in all. */
+async function timeWriters(commands: number, writers: () => Promise<unknown>): Promise<RunFigures> {
+  const server = processCpuMs('postgres');
+  const { wallMs, cpuMs } = await timeWithCpu(writers);
+  const serverMs = processCpuMs('postgres') - server;
+  return {
+    rate: (commands * 1000) / wallMs,
+    nodeCpu: (cpuMs * 1000) / commands,
+    serverCpu: (serverMs * 1000) / commands,
+  };
+}
+
+/** The median of each figure over the runs. */
+function medians(runs: readonly RunFigures[]): RunFigures {
+  return {
+    rate: median(runs.map((run) => run.rate)),
+    nodeCpu: median(runs.map((run) => run.nodeCpu)),
+    serverCpu: median(runs.map((run) => run.serverCpu)),
+  };
+}
+
 /** The connection string with its search_path set to `schema`, for a store that takes no schema. */
 function inSchema(url: string, schema: string): string {
   const parsed = new URL(url);
@@ -142,11 +173,11 @@ async function measureEmmett(context: BenchContext, url: string, perWriter: numb
         decide('register', 'warm', s),
       );
     }
-    const samples: number[] = [];
+    const samples: RunFigures[] = [];
     for (let r = 0; r < runs; r++) {
       context.progress(`peers: Emmett, ${WRITERS} writers, run ${r + 1} of ${runs}`);
       const lists = stores.map((_, w) => commandsOf(w, perWriter / LIFECYCLE.length, r));
-      const ms = await timeOnce(() =>
+      const figures = await timeWriters(perWriter * WRITERS, () =>
         Promise.all(
           stores.map(async (store, w) => {
             for (const { key, step } of lists[w] ?? []) {
@@ -155,9 +186,9 @@ async function measureEmmett(context: BenchContext, url: string, perWriter: numb
           }),
         ),
       );
-      samples.push((perWriter * WRITERS * 1000) / ms);
+      samples.push(figures);
     }
-    return median(samples);
+    return medians(samples);
   } finally {
     for (const store of stores) await store.close().catch(() => {});
     await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
@@ -179,11 +210,11 @@ async function measureRegistry(
       const store = createPostgresEventStore({ connectionString: url, schema });
       registries.push(await DataSourceRegistry.open({ store, encryptionKey: key }));
     }
-    const samples: number[] = [];
+    const samples: RunFigures[] = [];
     for (let r = 0; r < runs; r++) {
       context.progress(`peers: this registry, ${WRITERS} writers, run ${r + 1} of ${runs}`);
       const lists = registries.map((_, w) => commandsOf(w, perWriter / LIFECYCLE.length, r));
-      const ms = await timeOnce(() =>
+      const figures = await timeWriters(perWriter * WRITERS, () =>
         Promise.all(
           registries.map(async (registry, w) => {
             const ids = new Map<string, string>();
@@ -193,9 +224,9 @@ async function measureRegistry(
           }),
         ),
       );
-      samples.push((perWriter * WRITERS * 1000) / ms);
+      samples.push(figures);
     }
-    return median(samples);
+    return medians(samples);
   } finally {
     for (const registry of registries) await registry.close().catch(() => {});
     const admin = new pg.Client({ connectionString: url });
@@ -221,14 +252,15 @@ async function run(context: BenchContext): Promise<Row[]> {
   const perWriter = context.quick ? 100 : 500;
   const runs = context.quick ? 3 : 5;
   // Taken in turns, each three times, so a change in the machine's load falls on both.
-  const ours: number[] = [];
-  const theirs: number[] = [];
+  const ours: RunFigures[] = [];
+  const theirs: RunFigures[] = [];
   for (let turn = 0; turn < 3; turn++) {
     ours.push(await measureRegistry(context, url, perWriter, runs));
     theirs.push(await measureEmmett(context, url, perWriter, runs));
   }
-  const registry = median(ours);
-  const emmett = median(theirs);
+  const { rate: registry, ...registryCpu } = medians(ours);
+  const { rate: emmett, ...emmettCpu } = medians(theirs);
+  const peer = `Emmett 0.42, the same ${WRITERS} writers`;
   return [
     {
       workload: 'peers',
@@ -241,6 +273,22 @@ async function run(context: BenchContext): Promise<Row[]> {
       },
       target: '≥ 2× Emmett and ≥ 2,000 ops/s',
       verdict: registry >= 2 * emmett && registry >= 2_000 ? 'met' : 'missed',
+    },
+    {
+      workload: 'peers',
+      measure: `the same: this process's CPU time per command (${WRITERS} registries)`,
+      value: registryCpu.nodeCpu,
+      unit: 'µs/op',
+      baseline: { label: peer, value: emmettCpu.nodeCpu },
+      verdict: 'info',
+    },
+    {
+      workload: 'peers',
+      measure: "the same: PostgreSQL's CPU time per command (its processes on this machine)",
+      value: registryCpu.serverCpu,
+      unit: 'µs/op',
+      baseline: { label: peer, value: emmettCpu.serverCpu },
+      verdict: 'info',
     },
   ];
 }
