@@ -11,11 +11,11 @@ import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { DataSourceRegistry, type EventStore } from '../../src/index.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
-import { quoteIdentifier } from '../../src/store/postgres/names.js';
 import {
   adminQuery,
   describeWithPostgres,
   eventually,
+  holdMarkedAppends,
   testSchemas,
   uniqueName,
   withApplicationName,
@@ -58,21 +58,7 @@ describeWithPostgres('a command that commits behind an open append of another re
     const ours = await instance(schema);
     await theirs.register(databaseInput({ sourceId: 'first', name: 'First' }));
     await ours.refresh();
-    const s = quoteIdentifier(schema);
-    await adminQuery(
-      url,
-      `CREATE FUNCTION ${s}.hold() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN
-         IF NEW.source_id = 'held' THEN
-           PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
-         END IF;
-         RETURN NULL;
-       END $$`,
-    );
-    await adminQuery(
-      url,
-      `CREATE TRIGGER hold AFTER INSERT ON ${s}.events FOR EACH ROW EXECUTE FUNCTION ${s}.hold()`,
-    );
+    await holdMarkedAppends(url, schema, gateKey, "NEW.source_id = 'held'");
     const gate = new pg.Client(url);
     gates.push(gate);
     await gate.connect();

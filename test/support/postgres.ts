@@ -109,22 +109,25 @@ export function listeningBackend(url: string, schema: string, timeoutMs?: number
 }
 
 /**
- * Makes every append of an event whose data holds `holdHere` wait inside its
- * transaction, its event inserted but not committed, until the gate opens:
- * the gate is a session advisory lock on `gateKey` the test holds meanwhile.
- * For tests of what others see, and wait for, while an append is open.
+ * Makes every append of an event whose data holds `holdHere` (or, with
+ * `marked`, of an event row `NEW` for which that SQL condition holds) wait
+ * inside its transaction, its event inserted but not committed, until the
+ * gate opens: the gate is a session advisory lock on `gateKey` the test
+ * holds meanwhile. For tests of what others see, and wait for, while an
+ * append is open.
  */
 export async function holdMarkedAppends(
   url: string,
   schema: string,
   gateKey: readonly number[],
+  marked = "NEW.data->>'holdHere' IS NOT NULL",
 ): Promise<void> {
   const s = quoteIdentifier(schema);
   await adminQuery(
     url,
     `CREATE FUNCTION ${s}.hold_marked() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
-       IF NEW.data->>'holdHere' IS NOT NULL THEN
+       IF ${marked} THEN
          PERFORM pg_advisory_xact_lock_shared(${gateKey[0]}, ${gateKey[1]});
        END IF;
        RETURN NULL;
