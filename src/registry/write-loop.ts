@@ -87,7 +87,7 @@ export function createWriteLoop(deps: WriteLoopDeps) {
       deps.apply(events);
       return;
     }
-    if (last.position <= state.position || deps.applyAhead(events)) return;
+    if (deps.applyAhead(events)) return;
     return catchUp(last.position).catch((error: unknown) => deps.fellBehind(last.position, error));
   }
 
