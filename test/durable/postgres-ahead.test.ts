@@ -77,17 +77,22 @@ describeWithPostgres('a command that commits behind an open append of another re
       await gate.query('SELECT pg_advisory_unlock($1, $2)', gateKey);
       await held;
     };
-    return { schema, theirs, ours, release };
+    return { schema, ours, release };
   }
 
   /** Resolves to `promise`'s value, or fails if it has not settled within `ms`. */
-  function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-    return Promise.race([
-      promise,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms),
-      ),
-    ]);
+  async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        promise,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   it('resolves at once, showing its own writes, while the log below them cannot be read', async () => {

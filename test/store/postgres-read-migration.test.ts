@@ -7,22 +7,40 @@ import { logAtVersion, recordedVersion } from '../support/postgres-migrations.js
 import { withoutHashes } from './chain-conformance.js';
 import { streamAppend } from './conformance.js';
 
-describeWithPostgres('a PostgreSQL log written when reads waited on the client', (url) => {
+describeWithPostgres('a PostgreSQL log written before the current page read', (url) => {
   const schemas = testSchemas(url);
   afterAll(() => schemas.dropAll());
 
-  it('keeps its events and gains the server-side page read', async () => {
-    const schema = schemas.next('dsreg_read_migration');
+  /** The page read's own text, as the server holds it. */
+  const readPageText = async (schema: string) => {
+    const [row] = await adminQuery<{ text: string }>(
+      url,
+      `SELECT pg_get_functiondef(p.oid) AS text FROM pg_proc p
+         JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = $1 AND p.proname = 'read_page'`,
+      [schema],
+    );
+    return row?.text ?? '';
+  };
+
+  /** A log of two events, taken back to schema `version` by `undo`; the events written. */
+  async function oldLog(schema: string, version: number, undo: (quoted: string) => string) {
     let written: readonly StoredEvent[] = [];
     await logAtVersion(
       url,
       schema,
-      11,
+      version,
       async (store) => {
         written = await store.append(streamAppend('s1', 0, 2));
       },
-      (s) => `DROP FUNCTION ${s}.read_page`,
+      undo,
     );
+    return written;
+  }
+
+  it('from when reads waited on the client keeps its events and gains the server-side page read', async () => {
+    const schema = schemas.next('dsreg_read_migration');
+    const written = await oldLog(schema, 11, (s) => `DROP FUNCTION ${s}.read_page`);
     const store = createPostgresEventStore({ connectionString: url, schema });
     try {
       const appended = await store.append(streamAppend('s2', 0, 1, { tenantId: 'acme' }));
@@ -46,35 +64,13 @@ describeWithPostgres('a PostgreSQL log written when reads waited on the client',
       await store.close();
     }
   });
-});
 
-describeWithPostgres('a PostgreSQL log written when page reads paused 0.2 ms each time', (url) => {
-  const schemas = testSchemas(url);
-  afterAll(() => schemas.dropAll());
-
-  /** The page read's own text, as the server holds it. */
-  const readPageText = async (schema: string) => {
-    const [row] = await adminQuery<{ text: string }>(
-      url,
-      `SELECT pg_get_functiondef(p.oid) AS text FROM pg_proc p
-         JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = $1 AND p.proname = 'read_page'`,
-      [schema],
-    );
-    return row?.text ?? '';
-  };
-
-  it('keeps its events and gains the read whose pause grows', async () => {
+  it('from when page reads paused 0.2 ms each time keeps its events and gains the read whose pause grows', async () => {
     const schema = schemas.next('dsreg_read_pause_migration');
-    let written: readonly StoredEvent[] = [];
-    await logAtVersion(
-      url,
+    // The function as version 12 wrote it: the same, with a fixed pause.
+    const written = await oldLog(
       schema,
       12,
-      async (store) => {
-        written = await store.append(streamAppend('s1', 0, 2));
-      },
-      // The function as version 12 wrote it: the same, with a fixed pause.
       (s) => `DO $do$ BEGIN EXECUTE replace(replace(
           pg_get_functiondef('${s}.read_page'::regproc),
           'PERFORM pg_sleep(pause);', 'PERFORM pg_sleep(0.0002);'),
