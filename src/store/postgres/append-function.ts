@@ -87,30 +87,45 @@ END
 $fn$;`;
 }
 
+/**
+ * The sequence is named when the function is made, not looked up in the
+ * catalog on every append; and a single position, what nearly every command
+ * takes, is drawn without a query. Both cost a tenth of the server's time
+ * per append with eight writers.
+ */
 function takePositionsSql({ quoted: s, appendLock }: SchemaNames): string {
   const events = `${s.replaceAll("'", "''")}.events`;
+  const lock = `${appendLock[0]}, ${appendLock[1]}`;
   return `
+DO $do$
+BEGIN
+  EXECUTE replace($create$
 CREATE OR REPLACE FUNCTION ${s}.take_positions(p_count integer)
 RETURNS bigint[] LANGUAGE plpgsql AS $fn$
 DECLARE
   positions bigint[];
 BEGIN
-  PERFORM pg_advisory_lock(${appendLock[0]}, ${appendLock[1]});
+  PERFORM pg_advisory_lock(${lock});
   BEGIN
     -- Nothing was written yet, so the transaction gets its id here, with the positions.
     PERFORM pg_current_xact_id();
-    SELECT array_agg(p ORDER BY p) INTO positions
-      FROM (SELECT nextval(pg_get_serial_sequence('${events}', 'position')) AS p
-              FROM generate_series(1, p_count)) AS n;
+    IF p_count = 1 THEN
+      positions := ARRAY[nextval(@sequence::regclass)];
+    ELSE
+      SELECT array_agg(p ORDER BY p) INTO positions
+        FROM (SELECT nextval(@sequence::regclass) AS p FROM generate_series(1, p_count)) AS n;
+    END IF;
   EXCEPTION WHEN OTHERS OR query_canceled THEN
     -- A session lock outlives the transaction: it must not outlive a cancelled one.
-    PERFORM pg_advisory_unlock(${appendLock[0]}, ${appendLock[1]});
+    PERFORM pg_advisory_unlock(${lock});
     RAISE;
   END;
-  PERFORM pg_advisory_unlock(${appendLock[0]}, ${appendLock[1]});
+  PERFORM pg_advisory_unlock(${lock});
   RETURN positions;
 END
-$fn$;`;
+$fn$;$create$, '@sequence', quote_literal(pg_get_serial_sequence('${events}', 'position')));
+END
+$do$;`;
 }
 
 /**
@@ -250,8 +265,11 @@ BEGIN
     END IF;
   END LOOP;
   IF coalesce(cardinality(p_event_ids), 0) > 0 THEN
-    PERFORM ${s}.lock_tenants(ARRAY[p_guard_tenant],
-      ARRAY(SELECT t FROM unnest(p_tenant_ids, p_stream_versions) AS e(t, v) WHERE v = 1));
+    -- Most appends neither guard a tenant nor create a stream: they lock no tenant.
+    IF p_guard_tenant IS NOT NULL OR 1 = ANY(p_stream_versions) THEN
+      PERFORM ${s}.lock_tenants(ARRAY[p_guard_tenant],
+        ARRAY(SELECT t FROM unnest(p_tenant_ids, p_stream_versions) AS e(t, v) WHERE v = 1));
+    END IF;
     -- Checked again by append_one; here first, so a refused guard leaves no gap in the positions.
 ${tenantGuardSql(s)}
     positions := ${s}.take_positions(cardinality(p_event_ids));

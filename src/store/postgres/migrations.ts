@@ -178,6 +178,10 @@ const addReadFunction: Migration = { version: 12, sql: readFunctionSql };
 // The page read's wait pauses longer the longer it waits.
 const pauseLongerInReads: Migration = { version: 13, sql: readFunctionSql };
 
+// An append that creates no stream and guards no tenant skips the tenant
+// locks, and a single position is drawn from a sequence named in advance.
+const leanerAppends: Migration = { version: 14, sql: appendFunctionSql };
+
 /** The version that added the hash chain: for tests that take a log back to before it. */
 export const HASH_CHAIN_VERSION = addHashChain.version;
 
@@ -195,6 +199,7 @@ const MIGRATIONS: readonly Migration[] = [
   addArrayBatches,
   addReadFunction,
   pauseLongerInReads,
+  leanerAppends,
 ];
 
 /** The schema version this code writes; a database at a later one was written by a newer release. */
