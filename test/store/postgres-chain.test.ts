@@ -7,6 +7,9 @@ import { pageSql, SEAL_PAGE } from '../../src/store/postgres/seal.js';
 import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
 import { streamAppend } from './conformance-fixtures.js';
 
+/** How long a store waits after a commit before it seals, as the store documents it. */
+const SEAL_DELAY_MS = 25;
+
 describeWithPostgres('the PostgreSQL hash chain', (url) => {
   const schemas = testSchemas(url);
   afterAll(() => schemas.dropAll());
@@ -79,6 +82,37 @@ describeWithPostgres('the PostgreSQL hash chain', (url) => {
       `SELECT count(*) AS unsealed FROM ${quoteIdentifier(schema)}.events WHERE hash IS NULL`,
     );
     expect(unsealed).toBe('0');
+  });
+
+  it("seals a busy writer's commits once per delay at most, and every one of them", async () => {
+    const schema = schemas.next('dsreg_chain_busy');
+    const s = quoteIdentifier(schema);
+    const store = createPostgresEventStore({ connectionString: url, schema });
+    await store.head();
+    // Every seal moves the sealed head: one row of this table per seal.
+    await adminQuery(
+      url,
+      `CREATE TABLE ${s}.seals (at timestamptz NOT NULL);
+       CREATE FUNCTION ${s}.count_seal() RETURNS trigger LANGUAGE plpgsql AS $fn$
+         BEGIN INSERT INTO ${s}.seals VALUES (clock_timestamp()); RETURN NULL; END $fn$;
+       CREATE TRIGGER count_seal AFTER UPDATE ON ${s}.chain_head
+         FOR EACH ROW EXECUTE FUNCTION ${s}.count_seal();`,
+    );
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) await store.append(streamAppend(`s${i}`, 0));
+    await store.close();
+    const span = performance.now() - started;
+
+    const [{ seals = 0, unsealed = 0 } = {}] = await adminQuery<{ seals: number; unsealed: number }>(
+      url,
+      `SELECT (SELECT count(*)::int FROM ${s}.seals) AS seals,
+              (SELECT count(*)::int FROM ${s}.events WHERE hash IS NULL) AS unsealed`,
+    );
+    // Each seal waits out the delay after the request that started it or the
+    // seal before it: however slow the machine, no more than this fit.
+    expect(seals).toBeGreaterThan(0);
+    expect(seals).toBeLessThanOrEqual(Math.floor(span / SEAL_DELAY_MS));
+    expect(unsealed).toBe(0);
   });
 
   it('chains the events a log held before it had a hash column, on migrating', async () => {
