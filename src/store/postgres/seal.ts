@@ -35,6 +35,8 @@ export const pageSql = (s: string) => `SELECT h.position AS head_position,
     WHERE position > h.position AND ${VISIBLE} ORDER BY position LIMIT $1) AS e ON true
   ORDER BY e.position`;
 
+// Prepared like the page read: planned each time, it took 0.1 to 0.2 ms
+// (0.7 ms on a fresh connection) beside 0.75 ms for updating 28 events.
 const writeSql = (s: string) => `WITH sealed AS (
     UPDATE ${s}.events AS e SET hash = v.hash
       FROM unnest($1::bigint[], $2::text[]) AS v(position, hash) WHERE e.position = v.position)
@@ -67,7 +69,10 @@ async function sealRows(
 ): Promise<{ sealed: number; head: number }> {
   const { positions, hashes, head } = hashPage(rows);
   if (positions.length > 0) {
-    await client.query(writeSql(names.quoted), [positions, hashes, head, hashes.at(-1)]);
+    await client.query({
+      ...prepared(writeSql(names.quoted)),
+      values: [positions, hashes, head, hashes.at(-1)],
+    });
   }
   return { sealed: positions.length, head };
 }
