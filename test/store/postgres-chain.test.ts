@@ -103,7 +103,10 @@ describeWithPostgres('the PostgreSQL hash chain', (url) => {
     await store.close();
     const span = performance.now() - started;
 
-    const [{ seals = 0, unsealed = 0 } = {}] = await adminQuery<{ seals: number; unsealed: number }>(
+    const [{ seals = 0, unsealed = 0 } = {}] = await adminQuery<{
+      seals: number;
+      unsealed: number;
+    }>(
       url,
       `SELECT (SELECT count(*)::int FROM ${s}.seals) AS seals,
               (SELECT count(*)::int FROM ${s}.events WHERE hash IS NULL) AS unsealed`,
