@@ -89,9 +89,11 @@ $fn$;`;
 
 /**
  * The sequence is named when the function is made, not looked up in the
- * catalog on every append; and a single position, what nearly every command
- * takes, is drawn without a query. Both cost a tenth of the server's time
- * per append with eight writers.
+ * catalog on every append, and a single position, what nearly every command
+ * takes, is drawn without a query. With the tenant locks skipped where
+ * nothing needs them, that took a fifth off the server's CPU per append
+ * (eight clients calling the function: 333 and 340 µs before, 263 and 265
+ * after).
  */
 function takePositionsSql({ quoted: s, appendLock }: SchemaNames): string {
   const events = `${s.replaceAll("'", "''")}.events`;
