@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DataSourceError, ErrorCode } from '../../src/domain/errors.js';
-import type { EventStore, StoredEvent } from '../../src/store/event-store.js';
+import type { AppendRequest, EventStore, StoredEvent } from '../../src/store/event-store.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import {
   adminQuery,
@@ -13,7 +13,7 @@ import {
   testSchemas,
   uniqueName,
 } from '../support/postgres.js';
-import { pendingEvent, streamAppend } from './conformance.js';
+import { failure, pendingEvent, streamAppend } from './conformance-fixtures.js';
 
 const WRITERS = 8;
 const COMMANDS_PER_WRITER = 60;
@@ -166,46 +166,68 @@ describeWithPostgres('a PostgreSQL append held between its insert and its commit
     return row?.waiting ?? 0;
   };
 
-  it('keeps every later append invisible until it commits', async () => {
-    const schema = schemas.next();
-    const open = storesNamed(url, schema, stores);
-    const held = open(application);
-    const later = open(application);
-    const reader = open(uniqueName('dsreg_reader'));
-    await reader.append(streamAppend('first', 0));
+  /**
+   * Runs `meanwhile` while `store` holds an append of `request` open (its
+   * event inserted, not committed) until the gate opens; the held append's
+   * events after that.
+   */
+  async function whileHeld<T>(
+    schema: string,
+    store: EventStore,
+    request: AppendRequest,
+    meanwhile: () => Promise<T>,
+  ): Promise<{ held: StoredEvent[]; result: T }> {
     await holdMarkedAppends(url, schema, gateKey);
     const gate = new pg.Client(url);
     await gate.connect();
     await gate.query('SELECT pg_advisory_lock($1, $2)', gateKey);
-    let heldAppend: Promise<StoredEvent[]>;
-    let laterAppend: Promise<StoredEvent[]>;
-    let seenWhileHeld: StoredEvent[];
+    let held: Promise<StoredEvent[]>;
+    let result: T;
     try {
-      heldAppend = held.append({
-        events: [pendingEvent({ sourceId: 'held', streamVersion: 1, data: { holdHere: true } })],
-        expectedVersions: { held: 0 },
-      });
+      held = store.append(request);
       await eventually(async () => (await waitingOnLocks()) === 1, 'the first append to be held');
-      let laterDone = false;
-      laterAppend = later.append(streamAppend('later', 0));
-      laterAppend.then(
-        () => {
-          laterDone = true;
-        },
-        () => {
-          laterDone = true;
-        },
-      );
-      await eventually(
-        async () => laterDone || (await waitingOnLocks()) === 2,
-        'the later append to commit or to wait behind the held one',
-      );
-      seenWhileHeld = await reader.readAll({ after: 1 });
+      result = await meanwhile();
     } finally {
       await gate.query('SELECT pg_advisory_unlock($1, $2)', gateKey);
       await gate.end();
     }
-    const [heldEvent] = await heldAppend;
+    return { held: await held, result };
+  }
+
+  /** Waits until `append` has settled, or waits on a lock beside the held append. */
+  async function settledOrWaiting(append: Promise<unknown>, what: string): Promise<void> {
+    let settled = false;
+    const mark = () => {
+      settled = true;
+    };
+    append.then(mark, mark);
+    await eventually(async () => settled || (await waitingOnLocks()) === 2, what);
+  }
+
+  const heldCreation = (tenantId?: string): AppendRequest => ({
+    events: [
+      pendingEvent({ sourceId: 'held', streamVersion: 1, tenantId, data: { holdHere: true } }),
+    ],
+    expectedVersions: { held: 0 },
+  });
+
+  it('keeps every later append invisible until it commits', async () => {
+    const schema = schemas.next();
+    const open = storesNamed(url, schema, stores);
+    const reader = open(uniqueName('dsreg_reader'));
+    const later = open(application);
+    await reader.append(streamAppend('first', 0));
+    const {
+      held: [heldEvent],
+      result: { laterAppend, seenWhileHeld },
+    } = await whileHeld(schema, open(application), heldCreation(), async () => {
+      const laterAppend = later.append(streamAppend('later', 0));
+      await settledOrWaiting(
+        laterAppend,
+        'the later append to commit or to wait behind the held one',
+      );
+      return { laterAppend, seenWhileHeld: await reader.readAll({ after: 1 }) };
+    });
     const [laterEvent] = await laterAppend;
 
     expect(seenWhileHeld).toEqual([]);
@@ -217,5 +239,28 @@ describeWithPostgres('a PostgreSQL append held between its insert and its commit
       return events.length === 2 && events;
     }, 'both appends to become visible');
     expect(seenAfter.map((event) => event.sourceId)).toEqual(['held', 'later']);
+  });
+
+  it('makes a tenant guard wait for an open append creating a stream of that tenant, then refuses it', async () => {
+    const schema = schemas.next();
+    const open = storesNamed(url, schema, stores);
+    const guarded = open(application);
+    await guarded.append(streamAppend('first', 0, 1, { tenantId: 't1' }));
+    const guard = { tenantId: 't1', position: 1 };
+    const {
+      held: [created],
+      result: { clear },
+    } = await whileHeld(schema, open(application), heldCreation('t1'), async () => {
+      const clear = guarded.append(
+        streamAppend('first', 1, 1, { tenantId: 't1', tenantUnchanged: guard }),
+      );
+      await settledOrWaiting(clear, 'the guarded append to commit or to wait for the tenant');
+      return { clear };
+    });
+
+    // Had the guard not waited, it would have passed over the uncommitted
+    // stream, and the tenant would hold a stream created below its position.
+    const refused = await failure(clear);
+    expect(refused.details).toMatchObject({ reason: 'tenant', createdAt: created?.position });
   });
 });
