@@ -3,7 +3,12 @@ import type { StoredEvent } from '../../src/store/event-store.js';
 import { createPostgresEventStore } from '../../src/store/postgres/index.js';
 import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
 import { adminQuery, describeWithPostgres, testSchemas } from '../support/postgres.js';
-import { logAtVersion, recordedVersion } from '../support/postgres-migrations.js';
+import {
+  functionText,
+  logAtVersion,
+  recordedVersion,
+  rewriteFunction,
+} from '../support/postgres-migrations.js';
 import { withoutHashes } from './chain-conformance.js';
 import { streamAppend } from './conformance.js';
 
@@ -11,17 +16,7 @@ describeWithPostgres('a PostgreSQL log written before the current page read', (u
   const schemas = testSchemas(url);
   afterAll(() => schemas.dropAll());
 
-  /** The page read's own text, as the server holds it. */
-  const readPageText = async (schema: string) => {
-    const [row] = await adminQuery<{ text: string }>(
-      url,
-      `SELECT pg_get_functiondef(p.oid) AS text FROM pg_proc p
-         JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = $1 AND p.proname = 'read_page'`,
-      [schema],
-    );
-    return row?.text ?? '';
-  };
+  const readPageText = (schema: string) => functionText(url, schema, 'read_page');
 
   /** A log of two events, taken back to schema `version` by `undo`; the events written. */
   async function oldLog(schema: string, version: number, undo: (quoted: string) => string) {
@@ -68,13 +63,11 @@ describeWithPostgres('a PostgreSQL log written before the current page read', (u
   it('from when page reads paused 0.2 ms each time keeps its events and gains the read whose pause grows', async () => {
     const schema = schemas.next('dsreg_read_pause_migration');
     // The function as version 12 wrote it: the same, with a fixed pause.
-    const written = await oldLog(
-      schema,
-      12,
-      (s) => `DO $do$ BEGIN EXECUTE replace(replace(
-          pg_get_functiondef('${s}.read_page'::regproc),
-          'PERFORM pg_sleep(pause);', 'PERFORM pg_sleep(0.0002);'),
-          'pause := least(pause * 2, 0.002);', ''); END $do$`,
+    const written = await oldLog(schema, 12, (s) =>
+      rewriteFunction(s, 'read_page', [
+        ['PERFORM pg_sleep(pause);', 'PERFORM pg_sleep(0.0002);'],
+        ['pause := least(pause * 2, 0.002);', ''],
+      ]),
     );
     expect(await readPageText(schema)).not.toContain('least(pause');
     const store = createPostgresEventStore({ connectionString: url, schema });

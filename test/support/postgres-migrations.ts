@@ -41,3 +41,33 @@ export async function recordedVersion(url: string, schema: string): Promise<numb
   );
   return rows[0]?.version;
 }
+
+/** A function's text as the server holds it; '' when the schema has no function of that name. */
+export async function functionText(url: string, schema: string, name: string): Promise<string> {
+  const [row] = await adminQuery<{ text: string }>(
+    url,
+    `SELECT pg_get_functiondef(p.oid) AS text FROM pg_proc p
+       JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = $1 AND p.proname = $2`,
+    [schema, name],
+  );
+  return row?.text ?? '';
+}
+
+/**
+ * SQL that writes function `name` again with each `[from, to]` replaced in
+ * its text: the function as an earlier release wrote it, for an `undo` of
+ * {@link logAtVersion}.
+ */
+export function rewriteFunction(
+  quotedSchema: string,
+  name: string,
+  replacements: readonly (readonly [from: string, to: string])[],
+): string {
+  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const text = replacements.reduce(
+    (inner, [from, to]) => `replace(${inner}, ${literal(from)}, ${literal(to)})`,
+    `pg_get_functiondef('${quotedSchema}.${name}'::regproc)`,
+  );
+  return `DO $do$ BEGIN EXECUTE ${text}; END $do$;`;
+}
