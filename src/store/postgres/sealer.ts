@@ -8,9 +8,10 @@ const SEAL_PATIENCE_MS = 5_000;
 /**
  * How long a store waits after a commit, and after each seal, before it
  * seals: the commits of that while share one seal, so a busy writer pays a
- * seal per batch of commits, not per commit. Sealing again at once after a
- * seal sealed the one or two commits that came during it: with a single
- * writer, four statements every second command.
+ * seal per batch of commits, not per commit. Without the wait after a
+ * seal, a busy writer sealed again at once, each seal taking only the one
+ * or two commits made during the one before: with a single writer, four
+ * statements every second command.
  */
 const SEAL_DELAY_MS = 25;
 
